@@ -1,0 +1,1 @@
+"""streamcore: an async streaming engine for image frames."""

@@ -1,0 +1,101 @@
+"""The base of every component: the layout props Gradio gives all of them, and the
+value contract (``preprocess`` turns what a client sent into what the fn receives,
+``postprocess`` turns what the fn returned into what a client receives)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal
+
+__all__ = ["Component"]
+
+_ids = itertools.count(1)
+
+
+class Component:
+    """A value-holding UI element.
+
+    Subclasses set :attr:`EVENTS` (the listener names they support) and override
+    :meth:`preprocess`, :meth:`postprocess`, :meth:`props` and :meth:`api_info`.
+    ``value`` may be a callable: it is then called at load time (and again on ``every``
+    ticks or when one of ``inputs`` changes) instead of at construction.
+    """
+
+    EVENTS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        value: Any = None,
+        *,
+        label: str | None = None,
+        every: Any = None,
+        inputs: Any = None,
+        show_label: bool | None = None,
+        container: bool = True,
+        scale: int | None = None,
+        min_width: int = 160,
+        interactive: bool | None = None,
+        visible: bool | Literal["hidden"] = True,
+        elem_id: str | None = None,
+        elem_classes: list[str] | str | None = None,
+        render: bool = True,
+        key: int | str | tuple[int | str, ...] | None = None,
+        preserved_by_key: list[str] | str | None = "value",
+    ) -> None:
+        if visible not in (True, False, "hidden"):
+            raise ValueError(f"visible must be True, False or 'hidden', not {visible!r}")
+        self._id = next(_ids)
+        self.label = label
+        self.every = every
+        self.inputs = inputs
+        self.show_label = show_label
+        self.container = container
+        self.scale = scale
+        self.min_width = min_width
+        self.interactive = interactive
+        self.visible = visible
+        self.elem_id = elem_id
+        self.elem_classes = [elem_classes] if isinstance(elem_classes, str) else elem_classes
+        self.render = render
+        self.key = list(key) if isinstance(key, tuple) else key
+        if preserved_by_key is None:
+            preserved_by_key = []
+        elif isinstance(preserved_by_key, str):
+            preserved_by_key = [preserved_by_key]
+        self.preserved_by_key: list[str] = preserved_by_key
+        self.load_fn: Callable[..., Any] | None = value if callable(value) else None
+        self.value: Any = None if callable(value) else self.postprocess(value)
+
+    @property
+    def id(self) -> int:
+        """A process-unique id, used on the wire to name this component."""
+        return self._id
+
+    def preprocess(self, payload: Any) -> Any:
+        """What the fn receives for ``payload`` (the client-side value). Identity here."""
+        return payload
+
+    def postprocess(self, value: Any) -> Any:
+        """What the client receives for ``value`` (the fn's return). Identity here."""
+        return value
+
+    def props(self) -> dict[str, Any]:
+        """The props a client needs to render this component (JSON-serialisable)."""
+        return {
+            "label": self.label,
+            "show_label": self.show_label,
+            "container": self.container,
+            "scale": self.scale,
+            "min_width": self.min_width,
+            "interactive": self.interactive,
+            "visible": self.visible,
+            "elem_id": self.elem_id,
+            "elem_classes": self.elem_classes,
+            "key": self.key,
+            "preserved_by_key": self.preserved_by_key,
+        }
+
+    def api_info(self) -> dict[str, Any]:
+        """A JSON-schema-like description of the client-side value."""
+        return {}

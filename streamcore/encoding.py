@@ -1,0 +1,225 @@
+"""Frames to encoded image bytes and back, and base64 data URLs: the per-frame hot path.
+
+JPEG goes through ``simplejpeg`` (libjpeg-turbo, about a quarter faster than Pillow to
+encode and about twice as fast to decode) when it is installed (``pip install
+streamcore[fast]``), and through Pillow otherwise; both produce 4:2:0 baseline JPEG, so
+the choice changes speed, not results a viewer can tell apart. Every other format goes
+through Pillow. Base64 uses ``pybase64`` when installed, the standard library otherwise.
+
+Decoding checks the pixel count from the header *before* decoding, so a decompression bomb
+is refused without allocating it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib
+import io
+import warnings
+from typing import Any, Final
+
+import numpy as np
+import PIL.Image
+
+from .errors import ImageDecodeError, ImageTooLargeError
+from .frames import Pixels
+
+
+def _optional(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+
+
+# Optional accelerators, see the module docstring; tests set them to None to cover the
+# fallbacks.
+_simplejpeg: Any = _optional("simplejpeg")
+_pybase64: Any = _optional("pybase64")
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "JPEG_QUALITY",
+    "MIME_TYPES",
+    "b64decode",
+    "b64encode",
+    "decode",
+    "decode_to_pil",
+    "encode",
+    "encode_pil",
+    "normalize_format",
+    "parse_data_url",
+    "to_data_url",
+]
+
+JPEG_QUALITY: Final = 75
+"""Quality of streaming JPEG outputs (Pillow's and Gradio 5's default)."""
+
+DEFAULT_MAX_PIXELS: Final = 40_000_000
+"""Images with more pixels than this are refused before decoding (about 8K x 5K)."""
+
+MIME_TYPES: Final[dict[str, str]] = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "tiff": "image/tiff",
+    "ico": "image/x-icon",
+    "avif": "image/avif",
+}
+_FORMAT_ALIASES: Final = {"jpg": "jpeg", "tif": "tiff"}
+_PIL_MODES_FOR_CHANNELS: Final = {1: "L", 3: "RGB", 4: "RGBA"}
+
+
+def normalize_format(fmt: str) -> str:
+    """Lower-case a format name and map aliases (``"JPG"`` -> ``"jpeg"``)."""
+    name = fmt.lower().lstrip(".")
+    return _FORMAT_ALIASES.get(name, name)
+
+
+def encode(pixels: Pixels, fmt: str = "jpeg", quality: int | None = None) -> bytes:
+    """Encode a uint8 ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` array in ``fmt``.
+
+    ``quality`` defaults to :data:`JPEG_QUALITY` for JPEG and to Pillow's default for the
+    others. JPEG has no alpha: a 4-channel array is encoded from its RGB channels. Raises
+    ``ValueError`` for a format Pillow cannot write.
+    """
+    fmt = normalize_format(fmt)
+    if fmt == "jpeg":
+        return _encode_jpeg(pixels, JPEG_QUALITY if quality is None else quality)
+    return encode_pil(PIL.Image.fromarray(pixels), fmt, quality)
+
+
+def _encode_jpeg(pixels: Pixels, quality: int) -> bytes:
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    if channels == 4:
+        pixels = pixels[:, :, :3]
+    if _simplejpeg is not None:
+        array = pixels if pixels.ndim == 3 else pixels[:, :, np.newaxis]
+        array = np.ascontiguousarray(array)
+        colorspace = "GRAY" if channels == 1 else "RGB"
+        data: bytes = _simplejpeg.encode_jpeg(
+            array, quality=quality, colorspace=colorspace, colorsubsampling="420"
+        )
+        return data
+    return encode_pil(PIL.Image.fromarray(pixels), "jpeg", quality)
+
+
+def encode_pil(image: PIL.Image.Image, fmt: str, quality: int | None = None) -> bytes:
+    """Encode a PIL image with Pillow in ``fmt``; raises ``ValueError`` for an unknown format."""
+    fmt = normalize_format(fmt)
+    if fmt == "jpeg" and image.mode not in ("RGB", "L", "CMYK"):
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    options: dict[str, object] = {}
+    if quality is not None:
+        options["quality"] = quality
+    try:
+        image.save(buffer, format=fmt.upper(), **options)
+    except KeyError as exc:
+        raise ValueError(f"Pillow cannot write images in the format {fmt!r}") from exc
+    return buffer.getvalue()
+
+
+def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pixels:
+    """Decode image bytes to a writable ``(H, W, 3)`` uint8 RGB array.
+
+    Raises :class:`ImageTooLargeError` if the header announces more than ``max_pixels``
+    pixels and :class:`ImageDecodeError` if the bytes are not a decodable image.
+    """
+    if _simplejpeg is not None and data[:3] == b"\xff\xd8\xff":
+        try:
+            height, width, _, _ = _simplejpeg.decode_jpeg_header(data)
+        except ValueError as exc:
+            raise ImageDecodeError(f"the JPEG data cannot be decoded: {exc}") from exc
+        _check_pixels(width, height, max_pixels)
+        try:
+            array: Pixels = _simplejpeg.decode_jpeg(data, colorspace="RGB")
+        except ValueError as exc:
+            raise ImageDecodeError(f"the JPEG data cannot be decoded: {exc}") from exc
+        return array
+    image = decode_to_pil(data, max_pixels=max_pixels)
+    try:
+        pixels: Pixels = np.asarray(image.convert("RGB")).copy()
+        return pixels
+    except (OSError, ValueError) as exc:
+        raise ImageDecodeError(f"the image data cannot be decoded: {exc}") from exc
+
+
+def decode_to_pil(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PIL.Image.Image:
+    """Open image bytes with Pillow and load them, after checking the pixel limit.
+
+    The returned image is fully loaded (truncated data fails here, not later). Raises
+    :class:`ImageTooLargeError` or :class:`ImageDecodeError`.
+    """
+    with warnings.catch_warnings():
+        # The limit is ours (checked below), not Pillow's DecompressionBombWarning.
+        warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+        try:
+            image = PIL.Image.open(io.BytesIO(data))
+        except PIL.Image.DecompressionBombError as exc:
+            raise ImageTooLargeError(f"the image is too large to decode: {exc}") from exc
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageDecodeError(
+                f"the data is not an image Pillow can read ({len(data)} bytes): {exc}"
+            ) from exc
+        _check_pixels(image.width, image.height, max_pixels)
+        try:
+            image.load()
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageDecodeError(f"the image data is damaged or truncated: {exc}") from exc
+    return image
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageTooLargeError(
+            f"the image is {width}x{height} = {width * height} pixels, over the limit of "
+            f"{max_pixels} pixels (raise max_pixels to accept it)"
+        )
+
+
+def b64encode(data: bytes) -> str:
+    """Standard base64 of ``data`` as ASCII text."""
+    if _pybase64 is not None:
+        encoded: str = _pybase64.b64encode_as_string(data)
+        return encoded
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str | bytes) -> bytes:
+    """Decode standard base64, strictly; raises :class:`ImageDecodeError` on bad input."""
+    try:
+        if _pybase64 is not None:
+            decoded: bytes = _pybase64.b64decode(text, validate=True)
+            return decoded
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageDecodeError(f"the base64 payload is not valid base64: {exc}") from exc
+
+
+def to_data_url(data: bytes, mime_type: str) -> str:
+    """``data:<mime_type>;base64,<data>``."""
+    return f"data:{mime_type};base64,{b64encode(data)}"
+
+
+def parse_data_url(url: str) -> tuple[str, bytes]:
+    """Split a ``data:`` URL into its mime type and decoded bytes.
+
+    Both base64 and percent-encoded (``data:image/svg+xml,<svg ...>``) payloads are read.
+    Raises :class:`ImageDecodeError` if ``url`` is not a well-formed data URL.
+    """
+    if not url.startswith("data:"):
+        raise ImageDecodeError(f"not a data URL (it should start with 'data:'): {url[:40]!r}")
+    header, sep, payload = url[5:].partition(",")
+    if not sep:
+        raise ImageDecodeError("the data URL has no ',' between its header and its payload")
+    parts = header.split(";")
+    mime_type = parts[0] or "text/plain"
+    if "base64" in parts[1:]:
+        return mime_type, b64decode(payload)
+    from urllib.parse import unquote_to_bytes
+
+    return mime_type, unquote_to_bytes(payload)

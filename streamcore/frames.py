@@ -1,0 +1,38 @@
+"""The unit that flows through a stream: one image with its timing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Frame", "Pixels"]
+
+Pixels = npt.NDArray[np.uint8]
+"""An image as a ``(height, width, channels)`` (or ``(height, width)``) uint8 array."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One image in a stream.
+
+    ``pixels`` is ``(H, W, 3)`` uint8 RGB unless the component's ``image_mode`` says
+    otherwise (``(H, W)`` for ``"L"``, ``(H, W, 4)`` for ``"RGBA"``). ``pts`` is the
+    presentation time in seconds as the source stamped it, ``seq`` the source's sequence
+    number, and ``arrival`` the engine clock's reading when the frame reached the engine;
+    latency is measured from ``arrival`` to the moment the output is ready.
+    """
+
+    pixels: Pixels
+    pts: float = 0.0
+    seq: int = 0
+    arrival: float = field(default=0.0, compare=False)
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])

@@ -1,0 +1,1 @@
+"""streamcore's I/O edges: the WebSocket and WebRTC transports, the page server, the client."""
