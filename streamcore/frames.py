@@ -18,21 +18,15 @@ class Frame:
     """One image in a stream.
 
     ``pixels`` is ``(H, W, 3)`` uint8 RGB unless the component's ``image_mode`` says
-    otherwise (``(H, W)`` for ``"L"``, ``(H, W, 4)`` for ``"RGBA"``). ``pts`` is the
+    otherwise (``(H, W)`` for ``"L"``, ``(H, W, 4)`` for ``"RGBA"``), or the encoded image
+    bytes as a transport received them: those are decoded by the stream's handler, off
+    the event loop, and only if the frame is not dropped first. ``pts`` is the
     presentation time in seconds as the source stamped it, ``seq`` the source's sequence
     number, and ``arrival`` the engine clock's reading when the frame reached the engine;
     latency is measured from ``arrival`` to the moment the output is ready.
     """
 
-    pixels: Pixels
+    pixels: Pixels | bytes
     pts: float = 0.0
     seq: int = 0
     arrival: float = field(default=0.0, compare=False)
-
-    @property
-    def height(self) -> int:
-        return int(self.pixels.shape[0])
-
-    @property
-    def width(self) -> int:
-        return int(self.pixels.shape[1])

@@ -1,0 +1,310 @@
+"""Which files and URLs an app may read, and the content-addressed file cache.
+
+A :class:`FileAccess` policy says where files may be read from, where cached files are
+written and how large images and downloads may be. The policy in force is the value of
+the context variable :data:`current_file_access`; the Blocks layer sets it for the code
+it runs, tests and scripts use :func:`use_file_access`.
+
+Cached files live at ``<cache_dir>/<sha256(seed + bytes)>/<name>``: identical bytes land in
+the same directory (so repeated frames map to one file and one URL), while the per-cache
+random ``seed`` keeps the names unguessable from the content alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import http.client
+import os
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+from urllib.parse import urlsplit
+
+from .encoding import DEFAULT_MAX_PIXELS
+from .errors import FetchError, PathNotAllowedError
+
+__all__ = [
+    "CACHE_DIR_ENV",
+    "DEFAULT_MAX_URL_BYTES",
+    "FileAccess",
+    "check_readable",
+    "current_file_access",
+    "default_file_access",
+    "fetch_url",
+    "is_http_url",
+    "save_bytes_to_cache",
+    "use_file_access",
+]
+
+CACHE_DIR_ENV: Final = "STREAMCORE_CACHE_DIR"
+"""Environment variable naming the default cache directory."""
+
+DEFAULT_MAX_URL_BYTES: Final = 50 * 1024 * 1024
+"""Largest body :func:`fetch_url` accepts by default (50 MiB)."""
+
+_SEED_FILE: Final = ".hash_seed"  # hidden, so check_readable never serves it
+_CHUNK: Final = 64 * 1024
+_MAX_NAME_CHARS: Final = 200
+
+
+def _as_paths(paths: object) -> tuple[Path, ...]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = (paths,)
+    if not isinstance(paths, (list, tuple, set, frozenset)):
+        raise TypeError(f"expected a sequence of paths, got {type(paths).__name__}")
+    return tuple(Path(p).resolve() for p in paths)
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """A file access policy; every path is stored absolute with symlinks resolved.
+
+    ``cache_dir`` is where processed images are written, and is always readable.
+    ``allowed_paths`` are the other directories (or single files) that may be read;
+    ``blocked_paths`` win over them. ``max_pixels`` bounds every image decoded,
+    ``url_timeout`` (seconds) and ``max_url_bytes`` bound every download.
+    """
+
+    cache_dir: Path
+    allowed_paths: tuple[Path, ...] = ()
+    blocked_paths: tuple[Path, ...] = ()
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    url_timeout: float = 10
+    max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cache_dir", Path(self.cache_dir).resolve())
+        object.__setattr__(self, "allowed_paths", _as_paths(self.allowed_paths))
+        object.__setattr__(self, "blocked_paths", _as_paths(self.blocked_paths))
+        if self.max_pixels <= 0 or self.max_url_bytes <= 0 or self.url_timeout <= 0:
+            raise ValueError("max_pixels, max_url_bytes and url_timeout must be positive")
+
+    @property
+    def readable_roots(self) -> tuple[Path, ...]:
+        """The cache directory followed by ``allowed_paths``."""
+        return (self.cache_dir, *self.allowed_paths)
+
+
+def default_file_access() -> FileAccess:
+    """The policy used when none is set: the cache in ``$STREAMCORE_CACHE_DIR`` (default
+    ``<system temp dir>/streamcore``), reading allowed from it and the working directory."""
+    cache = os.environ.get(CACHE_DIR_ENV) or os.path.join(tempfile.gettempdir(), "streamcore")
+    return FileAccess(cache_dir=Path(cache), allowed_paths=(Path.cwd(),))
+
+
+_DEFAULT_POLICY: Final = default_file_access()  # built once, at import
+
+current_file_access: contextvars.ContextVar[FileAccess] = contextvars.ContextVar(
+    "current_file_access", default=_DEFAULT_POLICY
+)
+"""The policy in force for the running code (see :func:`use_file_access`)."""
+
+
+@contextlib.contextmanager
+def use_file_access(policy: FileAccess) -> Iterator[FileAccess]:
+    """Make ``policy`` the current policy inside the ``with`` block (context-local, so
+    other tasks and threads keep theirs); the previous one is restored on exit."""
+    token = current_file_access.set(policy)
+    try:
+        yield policy
+    finally:
+        current_file_access.reset(token)
+
+
+# -- reading local files ----------------------------------------------------------------
+
+
+def check_readable(path: str | os.PathLike[str], policy: FileAccess) -> Path:
+    """Return ``path`` absolute with symlinks resolved, if ``policy`` allows reading it.
+
+    A path is readable when it lies inside the cache directory or one of
+    ``allowed_paths``, not inside any of ``blocked_paths``, and has no hidden part (a
+    name starting with ``.``, such as ``.env`` or ``.git/``) below the allowed directory.
+    Raises :class:`PathNotAllowedError` otherwise, then ``FileNotFoundError`` if it does
+    not exist (the policy is checked first, so refusals reveal nothing about existence).
+    """
+    resolved = Path(path).resolve()
+    for blocked in policy.blocked_paths:
+        if resolved.is_relative_to(blocked):
+            raise PathNotAllowedError(
+                f"Cannot read {resolved}: it is inside {blocked}, one of the blocked_paths."
+            )
+    if not any(_is_visible_inside(resolved, root) for root in policy.readable_roots):
+        roots = ", ".join(str(root) for root in policy.readable_roots)
+        raise PathNotAllowedError(
+            f"Cannot read {resolved}: it is not inside the allowed directories ({roots}) or "
+            "it is a hidden file. To allow it, add it (or its directory) to `allowed_paths`."
+        )
+    if not resolved.is_file():
+        raise FileNotFoundError(f"No such file: {resolved}")
+    return resolved
+
+
+def _is_visible_inside(path: Path, root: Path) -> bool:
+    if not path.is_relative_to(root):
+        return False
+    return not any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+# -- fetching URLs ----------------------------------------------------------------------
+
+
+def is_http_url(value: str) -> bool:
+    """Whether ``value`` is an ``http://`` or ``https://`` URL."""
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s), never to ``file:`` or ``ftp:``."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not is_http_url(newurl):
+            raise FetchError(
+                f"Cannot fetch {req.full_url}: it redirects to {newurl!r}, which is not http(s)"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
+def fetch_url(url: str, policy: FileAccess) -> bytes:
+    """Download ``url`` (http or https only) and return its body.
+
+    Blocking: call it from a worker thread. Raises :class:`FetchError` for another scheme,
+    an HTTP error status, a network error, a response slower than ``policy.url_timeout``
+    seconds (per read and in total) or a body over ``policy.max_url_bytes`` (refused from
+    its ``Content-Length`` when announced, and counted while reading in any case).
+    """
+    scheme = urlsplit(url).scheme
+    if scheme.lower() not in ("http", "https"):
+        raise FetchError(
+            f"Cannot fetch {url!r}: only http and https URLs are allowed, not {scheme!r}"
+        )
+    deadline = time.monotonic() + policy.url_timeout
+    try:
+        with _opener.open(url, timeout=policy.url_timeout) as response:
+            _check_length(url, response.headers.get("Content-Length"), policy.max_url_bytes)
+            return _read_limited(url, response, policy.max_url_bytes, deadline)
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the error response open
+        raise FetchError(f"Cannot fetch {url}: HTTP {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        raise FetchError(f"Cannot fetch {url}: {exc.reason}") from exc
+    except TimeoutError as exc:
+        raise FetchError(f"Cannot fetch {url}: no answer within {policy.url_timeout} s") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchError(f"Cannot fetch {url}: {exc!r}") from exc
+
+
+def _check_length(url: str, header: str | None, limit: int) -> None:
+    if header is not None and header.strip().isdigit() and int(header) > limit:
+        raise FetchError(
+            f"Cannot fetch {url}: its body is {int(header)} bytes, over the limit of {limit} bytes"
+        )
+
+
+def _read_limited(
+    url: str, response: http.client.HTTPResponse, limit: int, deadline: float
+) -> bytes:
+    """Read the body in pieces (``read1`` returns what has arrived, so a slowly dripping
+    body still meets the deadline check), refusing it as soon as it passes ``limit``."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := response.read1(_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise FetchError(f"Cannot fetch {url}: its body is over the limit of {limit} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# -- the content-addressed cache --------------------------------------------------------
+
+
+def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
+    """Store ``data`` as ``<cache_dir>/<hash>/<name>`` and return that absolute path.
+
+    ``hash`` is the sha256 of the cache's seed followed by ``data``, so the same bytes
+    always give the same path (an existing file is not rewritten). ``name`` is reduced
+    to a plain file name (no directories, no leading dots). The file appears atomically:
+    readers never see a partly written one. Raises ``OSError`` if the cache is not writable.
+    """
+    digest = hashlib.sha256(_cache_seed(policy) + data).hexdigest()
+    target = policy.cache_dir / digest / _safe_name(name)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(target, data)
+    return target
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "").lstrip(".")
+    if len(base) > _MAX_NAME_CHARS:
+        stem, dot, suffix = base.rpartition(".")
+        keep = _MAX_NAME_CHARS - len(suffix) - 1
+        base = f"{stem[:keep]}.{suffix}" if dot and keep > 0 else base[:_MAX_NAME_CHARS]
+    return base or "file"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+_seeds: dict[Path, bytes] = {}
+_seeds_lock = threading.Lock()
+
+
+def _cache_seed(policy: FileAccess) -> bytes:
+    seed = _seeds.get(policy.cache_dir)
+    if seed is None:
+        with _seeds_lock:
+            seed = _seeds.get(policy.cache_dir) or _load_or_create_seed(policy.cache_dir)
+            _seeds[policy.cache_dir] = seed
+    return seed
+
+
+def _load_or_create_seed(cache_dir: Path) -> bytes:
+    """Read the seed file, creating it first if needed; safe against concurrent creators
+    in other processes (the file is linked into place complete, and the first link wins)."""
+    seed_path = cache_dir / _SEED_FILE
+    if not seed_path.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=cache_dir, prefix=".partial-")
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as file:
+                file.write(uuid.uuid4().hex)
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, seed_path)
+        finally:
+            os.unlink(temp)
+    return seed_path.read_bytes().strip()
