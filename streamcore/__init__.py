@@ -1,1 +1,98 @@
-"""streamcore: an async streaming engine for image frames."""
+"""streamcore: an async streaming engine for image frames, with Gradio's Image event API.
+
+``import streamcore as gr`` gives the documented API (``gr.Image``, ``gr.Interface``,
+``gr.Blocks``, the event listeners and their parameters); the engine underneath is
+available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks).
+"""
+
+from .blocks import Blocks
+from .clock import Clock, FakeClock, MonotonicClock
+from .components.base import Component
+from .components.image import Image
+from .components.values import (
+    JSON,
+    Button,
+    Label,
+    Markdown,
+    Number,
+    Slider,
+    State,
+    Textbox,
+    Timer,
+)
+from .errors import (
+    Error,
+    FetchError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    InvalidInputError,
+    PathNotAllowedError,
+    QueueFullError,
+    StreamClosedError,
+    StreamcoreError,
+    StreamError,
+    UnsupportedImageError,
+    WouldBlockError,
+)
+from .events import Dependency, EventListener, SelectData, on, validate
+from .frames import Frame
+from .image_data import ImageData
+from .interface import Interface
+from .operators import stop_when, throttle
+from .options import WatermarkOptions, WebcamOptions
+from .session import EndReason, StreamEnd, StreamOutput, StreamSession, open_stream
+from .slots import LatestSlot
+
+EventData = SelectData
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "JSON",
+    "Blocks",
+    "Button",
+    "Clock",
+    "Component",
+    "Dependency",
+    "EndReason",
+    "Error",
+    "EventData",
+    "EventListener",
+    "FakeClock",
+    "FetchError",
+    "Frame",
+    "Image",
+    "ImageData",
+    "ImageDecodeError",
+    "ImageTooLargeError",
+    "Interface",
+    "InvalidInputError",
+    "Label",
+    "LatestSlot",
+    "Markdown",
+    "MonotonicClock",
+    "Number",
+    "PathNotAllowedError",
+    "QueueFullError",
+    "SelectData",
+    "Slider",
+    "State",
+    "StreamClosedError",
+    "StreamEnd",
+    "StreamError",
+    "StreamOutput",
+    "StreamSession",
+    "StreamcoreError",
+    "Textbox",
+    "Timer",
+    "UnsupportedImageError",
+    "WatermarkOptions",
+    "WebcamOptions",
+    "WouldBlockError",
+    "__version__",
+    "on",
+    "open_stream",
+    "stop_when",
+    "throttle",
+    "validate",
+]

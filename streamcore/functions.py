@@ -73,24 +73,31 @@ async def iterate_fn(
     *,
     limiter: anyio.CapacityLimiter | None = None,
     kind: FnKind | None = None,
+    then: Callable[[Any], Any] | None = None,
 ) -> AsyncIterator[Any]:
     """Yield the results of ``fn(*args)``: one for a function, one per yield for a generator.
 
-    The generator is closed (``close()`` in a worker thread, or ``aclose()``) when the
-    iteration ends for any reason: exhaustion, an exception, the consumer breaking out, or
-    cancellation. Exceptions raised by ``fn`` propagate unchanged.
+    ``then`` (sync, e.g. postprocessing and encoding) is applied to each result in a worker
+    thread: in the same thread call as ``fn`` or the generator step for sync kinds, so
+    each result costs one thread hand-off. The generator is closed (``close()`` in a worker
+    thread, or ``aclose()``) when the iteration ends for any reason: exhaustion, an
+    exception, the consumer breaking out, or cancellation. Exceptions raised by ``fn`` or
+    ``then`` propagate unchanged.
     """
     kind = kind or fn_kind(fn)
     if kind is FnKind.SYNC:
-        yield await run_sync_in_worker(fn, *args, limiter=limiter)
+        call = fn if then is None else _compose(then, fn)
+        yield await run_sync_in_worker(call, *args, limiter=limiter)
     elif kind is FnKind.ASYNC:
-        yield await fn(*args)
+        result = await fn(*args)
+        yield result if then is None else await run_sync_in_worker(then, result, limiter=limiter)
     elif kind is FnKind.SYNC_GENERATOR:
         iterator = await run_sync_in_worker(fn, *args, limiter=limiter)
+        step = _next_or_exhausted if then is None else _compose_step(then)
         try:
-            while (
-                item := await run_sync_in_worker(_next_or_exhausted, iterator, limiter=limiter)
-            ) is not _EXHAUSTED:
+            while (item := await run_sync_in_worker(step, iterator, limiter=limiter)) is not (
+                _EXHAUSTED
+            ):
                 yield item
         finally:
             with anyio.CancelScope(shield=True):
@@ -99,7 +106,24 @@ async def iterate_fn(
         agen = fn(*args)
         try:
             async for item in agen:
-                yield item
+                yield (
+                    item if then is None else await run_sync_in_worker(then, item, limiter=limiter)
+                )
         finally:
             with anyio.CancelScope(shield=True):
                 await agen.aclose()
+
+
+def _compose(then: Callable[[Any], Any], fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        return then(fn(*args))
+
+    return call
+
+
+def _compose_step(then: Callable[[Any], Any]) -> Callable[[Iterator[Any]], Any]:
+    def step(iterator: Iterator[Any]) -> Any:
+        item = next(iterator, _EXHAUSTED)
+        return item if item is _EXHAUSTED else then(item)
+
+    return step

@@ -156,12 +156,11 @@ async def test_handler_error_ends_the_stream_with_the_exception() -> None:
         return frame.seq
 
     outputs: list[StreamOutput] = []
-    async with open_stream(handler, stream_every=0) as session:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(collect, session, outputs)
-            for _ in range(3):
-                session.send_nowait(PIXELS)
-                await anyio.wait_all_tasks_blocked()
+    async with open_stream(handler, stream_every=0) as session, anyio.create_task_group() as tg:
+        tg.start_soon(collect, session, outputs)
+        for _ in range(3):
+            session.send_nowait(PIXELS)
+            await anyio.wait_all_tasks_blocked()
     assert [o.value for o in outputs] == [0, 1]
     assert session.end is not None
     assert session.end.reason is EndReason.ERROR
@@ -189,20 +188,22 @@ async def test_sync_handler_runs_in_a_worker_thread_on_the_fast_path() -> None:
     loop_thread = threading.get_ident()
     threads: set[int] = set()
 
+    last_handled = threading.Event()
+
     def handler(frame: Frame) -> int:
         threads.add(threading.get_ident())
-        return int(frame.pixels.sum()) + frame.seq
+        if frame.seq == 49:  # the last frame is never replaced, so it is always handled
+            last_handled.set()
+        return int(np.sum(frame.pixels)) + frame.seq
 
     outputs: list[StreamOutput] = []
-    async with open_stream(handler, stream_every=0) as session:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(collect, session, outputs)
-            for _ in range(50):
-                session.send_nowait(PIXELS)
-                await anyio.sleep(0.001)
-            while (lambda s: s.processed + s.dropped)(session.statistics()) < 50:
-                await anyio.sleep(0.005)
-            session.close()
+    async with open_stream(handler, stream_every=0) as session, anyio.create_task_group() as tg:
+        tg.start_soon(collect, session, outputs)
+        for _ in range(50):
+            session.send_nowait(PIXELS)
+            await anyio.sleep(0.001)
+        await anyio.to_thread.run_sync(last_handled.wait, 10)
+        session.close()
     assert loop_thread not in threads
     assert len(threads) == 1, "one dedicated worker thread per stream"
     assert outputs[-1].value == 49

@@ -13,16 +13,39 @@ __all__ = ["Component"]
 _ids = itertools.count(1)
 
 
+class _Listener:
+    """Descriptor giving each instance a ``component.<event>`` :class:`EventListener`."""
+
+    def __init__(self, event: str) -> None:
+        self.event = event
+
+    def __get__(self, component: Component | None, owner: type) -> Any:
+        if component is None:
+            return self
+        from ..events import EventListener
+
+        return EventListener(component, self.event)
+
+
 class Component:
     """A value-holding UI element.
 
-    Subclasses set :attr:`EVENTS` (the listener names they support) and override
+    Subclasses set :attr:`EVENTS` (the listener names they support; each becomes a
+    ``component.<event>(fn, inputs, outputs, ...)`` listener) and override
     :meth:`preprocess`, :meth:`postprocess`, :meth:`props` and :meth:`api_info`.
     ``value`` may be a callable: it is then called at load time (and again on ``every``
-    ticks or when one of ``inputs`` changes) instead of at construction.
+    ticks or when one of ``inputs`` changes) instead of at construction. A component made
+    inside ``with Blocks():`` belongs to that Blocks (unless ``render=False``).
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for event in cls.EVENTS:
+            if not isinstance(cls.__dict__.get(event), _Listener | type(None)):
+                continue
+            setattr(cls, event, _Listener(event))
 
     def __init__(
         self,
@@ -66,6 +89,17 @@ class Component:
         self.preserved_by_key: list[str] = preserved_by_key
         self.load_fn: Callable[..., Any] | None = value if callable(value) else None
         self.value: Any = None if callable(value) else self.postprocess(value)
+        if render:
+            from ..blocks import current_blocks
+
+            blocks = current_blocks()
+            if blocks is not None:
+                blocks.add_component(self)
+
+    def _mark_streaming(self) -> None:
+        """Attaching ``.stream`` makes the component streaming (Gradio's behaviour)."""
+        if hasattr(self, "streaming"):
+            self.streaming = True
 
     @property
     def id(self) -> int:

@@ -1,0 +1,251 @@
+"""``Blocks``: the app being built, its components, its events and its queue settings."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .events import Dependency, EventListener, Trigger
+
+if TYPE_CHECKING:
+    from .components.base import Component
+
+__all__ = ["Blocks", "current_blocks"]
+
+_building: contextvars.ContextVar[tuple[Blocks, ...]] = contextvars.ContextVar(
+    "streamcore_blocks", default=()
+)
+
+
+def current_blocks() -> Blocks | None:
+    """The innermost ``with Blocks():`` being built in this context, if any."""
+    stack = _building.get()
+    return stack[-1] if stack else None
+
+
+class Blocks:
+    """An app: components laid out in order and the events wired between them.
+
+    Use it as a context manager; components and listeners created inside belong to it.
+    ``queue(...)`` sets the concurrency defaults and the queue size; ``launch(...)`` serves
+    it (see :mod:`transports.server`); calling it runs one event in process.
+    """
+
+    EVENTS = ("load", "unload")
+
+    def __init__(
+        self,
+        title: str = "streamcore",
+        *,
+        analytics_enabled: bool | None = None,
+        mode: str = "blocks",
+        fill_height: bool = False,
+        fill_width: bool = False,
+        delete_cache: tuple[int, int] | None = None,
+        **display: Any,
+    ) -> None:
+        self.title = title
+        self.mode = mode
+        self.fill_height = fill_height
+        self.fill_width = fill_width
+        self.delete_cache = delete_cache
+        self.display = display
+        self.components: list[Component] = []
+        self.dependencies: list[Dependency] = []
+        self.default_concurrency_limit: int | None = 1
+        self.max_size: int | None = None
+        self.allowed_paths: tuple[Path, ...] = ()
+        self.blocked_paths: tuple[Path, ...] = ()
+        self._api_names: set[str] = set()
+        self._token: contextvars.Token[tuple[Blocks, ...]] | None = None
+        self.server: Any = None
+
+    # -- building ------------------------------------------------------------------------
+
+    def __enter__(self) -> Blocks:
+        self._token = _building.set((*_building.get(), self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _building.reset(self._token)
+            self._token = None
+        for component in list(self.components):
+            self._attach_load_events(component)
+
+    @property
+    def load(self) -> EventListener:
+        """``demo.load(fn, inputs, outputs)``: runs when a client opens the app."""
+        return EventListener(self, "load")  # type: ignore[arg-type]
+
+    @property
+    def unload(self) -> EventListener:
+        """``demo.unload(fn)``: runs when a client's session ends."""
+        return EventListener(self, "unload")  # type: ignore[arg-type]
+
+    def add_component(self, component: Component) -> None:
+        if component not in self.components:
+            self.components.append(component)
+
+    def add_dependency(self, dependency: Dependency) -> None:
+        """Register ``dependency``; its api name gets ``_1``, ``_2``... if already taken."""
+        for component in (*dependency.inputs, *dependency.outputs):
+            self.add_component(component)
+        name, suffix = dependency.api_name, 0
+        while name in self._api_names:
+            suffix += 1
+            name = f"{dependency.api_name}_{suffix}"
+        dependency.api_name = name
+        self._api_names.add(name)
+        self.dependencies.append(dependency)
+
+    def _attach_load_events(self, component: Component) -> None:
+        """A callable ``value`` is computed at load, on its timer and on its inputs' change."""
+        if component.load_fn is None or getattr(component, "_load_attached", False):
+            return
+        from .components.values import Timer
+
+        component._load_attached = True  # type: ignore[attr-defined]
+        inputs = component.inputs
+        input_list = (
+            list(inputs)
+            if isinstance(inputs, list | tuple | set)
+            else ([inputs] if inputs is not None else [])
+        )
+        triggers = [Trigger(self, "load")]
+        every = component.every
+        if isinstance(every, int | float):
+            with self:
+                every = Timer(every)
+        if isinstance(every, Timer):
+            triggers.append(Trigger(every, "tick"))
+        triggers += [Trigger(c, "change") for c in input_list]
+        dependency = Dependency(
+            triggers=triggers,
+            fn=component.load_fn,
+            inputs=input_list,
+            outputs=[component],
+            api_name=f"load_{component.id}",
+            api_visibility="undocumented",
+            show_progress="hidden",
+            trigger_mode="always_last",
+            concurrency_limit=None,
+            blocks=self,
+        )
+        self.add_dependency(dependency)
+
+    # -- settings --------------------------------------------------------------------------
+
+    def queue(
+        self,
+        status_update_rate: float | Literal["auto"] = "auto",
+        api_open: bool | None = None,
+        max_size: int | None = None,
+        *,
+        default_concurrency_limit: int | None | Literal["not_set"] = "not_set",
+    ) -> Blocks:
+        """Set the queue: ``max_size`` waiting calls at most (``None`` = no limit) and the
+        concurrency limit of events left at ``concurrency_limit="default"``."""
+        if max_size is not None and (not isinstance(max_size, int) or max_size < 0):
+            raise ValueError(f"max_size must be a non-negative int or None, not {max_size!r}")
+        self.max_size = max_size
+        if default_concurrency_limit != "not_set":
+            limit = default_concurrency_limit
+            if limit is not None and (not isinstance(limit, int) or limit < 1):
+                raise ValueError(
+                    f"default_concurrency_limit must be a positive int or None, not {limit!r}"
+                )
+            self.default_concurrency_limit = limit
+        return self
+
+    def concurrency_limit_of(self, dependency: Dependency) -> int | None:
+        limit = dependency.concurrency_limit
+        return self.default_concurrency_limit if limit == "default" else limit
+
+    # -- looking up ------------------------------------------------------------------------
+
+    def component_id(self, component: Component) -> int:
+        return component.id
+
+    def dependency(self, api_name: str | int) -> Dependency:
+        """The event named ``api_name`` (a leading ``/`` is ignored) or at that index.
+
+        Raises ``KeyError`` naming the known api names.
+        """
+        if isinstance(api_name, int):
+            if 0 <= api_name < len(self.dependencies):
+                return self.dependencies[api_name]
+            raise KeyError(f"there is no event at index {api_name}")
+        name = api_name.lstrip("/")
+        for dependency in self.dependencies:
+            if dependency.api_name == name:
+                return dependency
+        known = [d.api_name for d in self.dependencies if d.api_visibility != "private"]
+        raise KeyError(f"there is no api_name {api_name!r}; the app has {known}")
+
+    def config(self) -> dict[str, Any]:
+        """The JSON description of the app that clients use to render and call it."""
+        components = []
+        for component in self.components:
+            components.append(
+                {
+                    "id": component.id,
+                    "type": type(component).__name__.lower(),
+                    "props": {**component.props(), "value": _jsonable(component.value)},
+                    "api_info": component.api_info(),
+                    "events": list(type(component).EVENTS),
+                }
+            )
+        return {
+            "title": self.title,
+            "mode": self.mode,
+            "fill_height": self.fill_height,
+            "fill_width": self.fill_width,
+            "components": components,
+            "dependencies": [d.config(self.component_id) for d in self.dependencies],
+            "default_concurrency_limit": self.default_concurrency_limit,
+            "max_size": self.max_size,
+        }
+
+    # -- running ---------------------------------------------------------------------------
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        """Serve the app (browser page, WebSocket sessions, WebRTC); see ``transports``."""
+        from transports.server import launch
+
+        return launch(self, *args, **kwargs)
+
+    def close(self) -> None:
+        """Stop the server started by :meth:`launch`, if any."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    @property
+    def local_url(self) -> str | None:
+        return None if self.server is None else str(self.server.local_url)
+
+    def __call__(self, *inputs: Any, api_name: str | int = "predict") -> Any:
+        """Run one event in process with client-side values (Gradio's ``demo(...)``).
+
+        Images are file paths or URLs in and out; a generator returns its last value; a
+        batch fn gets its single input wrapped in a batch and its result unwrapped; a
+        validator's refusal raises :class:`~streamcore.errors.Error` with its messages.
+        """
+        from .testing import TestClient
+
+        with TestClient(self) as client:
+            return client.predict(*inputs, api_name=api_name)
+
+    def set_file_access(
+        self, allowed_paths: Sequence[str | Path] = (), blocked_paths: Sequence[str | Path] = ()
+    ) -> None:
+        self.allowed_paths = tuple(Path(p).resolve() for p in allowed_paths)
+        self.blocked_paths = tuple(Path(p).resolve() for p in blocked_paths)
+
+
+def _jsonable(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value

@@ -1,0 +1,420 @@
+"""Event listeners and the dependencies they register.
+
+``image.change(fn, inputs, outputs, ...)`` (or ``@image.change(inputs=..., outputs=...)``)
+validates its parameters and registers a :class:`Dependency` on the :class:`Blocks` being
+built. A dependency is the unit the runtime executes: fn, inputs, outputs and every
+documented event parameter, resolved and validated at registration so that a bad value
+fails where it is written, with the valid choices in the message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from .functions import FnKind, fn_kind
+
+if TYPE_CHECKING:
+    from .blocks import Blocks
+    from .components.base import Component
+
+__all__ = [
+    "API_VISIBILITIES",
+    "SHOW_PROGRESS",
+    "TRIGGER_MODES",
+    "Dependency",
+    "EventListener",
+    "SelectData",
+    "Trigger",
+    "on",
+    "validate",
+]
+
+TRIGGER_MODES = ("once", "multiple", "always_last")
+SHOW_PROGRESS = ("full", "minimal", "hidden")
+API_VISIBILITIES = ("public", "private", "undocumented")
+_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What fires a dependency: an event of a component, or the end of another dependency."""
+
+    source: Any
+    """A component, or a :class:`Dependency` for ``then`` / ``success``."""
+    event: str
+
+
+@dataclass
+class SelectData:
+    """Event data of ``select``: for an Image, ``index`` is the clicked ``[x, y]`` pixel."""
+
+    index: Any = None
+    value: Any = None
+    selected: bool = True
+    target: Any = None
+
+    @classmethod
+    def from_payload(cls, payload: Any, target: Any = None) -> SelectData:
+        if not isinstance(payload, dict):
+            payload = {}
+        return cls(
+            payload.get("index"), payload.get("value"), bool(payload.get("selected", True)), target
+        )
+
+
+@dataclass(eq=False)
+class Dependency:
+    """One registered event: what runs, on what, and with which parameters."""
+
+    triggers: list[Trigger]
+    fn: Callable[..., Any] | None
+    inputs: list[Component]
+    outputs: list[Component]
+    api_name: str
+    api_description: str | Literal[False] | None = None
+    scroll_to_output: bool = False
+    show_progress: str = "full"
+    show_progress_on: list[Component] | None = None
+    queue: bool = True
+    batch: bool = False
+    max_batch_size: int = 4
+    preprocess: bool = True
+    postprocess: bool = True
+    cancels: list[Dependency] = field(default_factory=list)
+    trigger_mode: str = "once"
+    js: str | bool | None = None
+    concurrency_limit: int | Literal["default"] | None = "default"
+    concurrency_id: str | None = None
+    api_visibility: str = "public"
+    time_limit: float | None = None
+    stream_every: float = 0.5
+    key: Any = None
+    validator: Callable[..., Any] | None = None
+    connection: str | None = None
+    blocks: Blocks | None = None
+    id: int = field(default_factory=lambda: next(_ids))
+
+    @property
+    def kind(self) -> FnKind | None:
+        return None if self.fn is None else fn_kind(self.fn)
+
+    @property
+    def is_stream(self) -> bool:
+        return self.connection == "stream"
+
+    @property
+    def group_id(self) -> Any:
+        """The concurrency group: ``concurrency_id``, else the fn object itself."""
+        return self.concurrency_id if self.concurrency_id is not None else self.fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the fn directly, as a plain function (decorator use keeps it callable)."""
+        if self.fn is None:
+            raise TypeError(f"the event {self.api_name!r} has no fn to call")
+        return self.fn(*args, **kwargs)
+
+    def then(
+        self, fn: Any = "decorator", inputs: Any = None, outputs: Any = None, **kw: Any
+    ) -> Any:
+        """Register an event that runs after this one ends, whatever the outcome."""
+        return _register([Trigger(self, "then")], fn, inputs, outputs, self.blocks, **kw)
+
+    def success(
+        self, fn: Any = "decorator", inputs: Any = None, outputs: Any = None, **kw: Any
+    ) -> Any:
+        """Register an event that runs after this one ends without error."""
+        return _register([Trigger(self, "success")], fn, inputs, outputs, self.blocks, **kw)
+
+    def config(self, component_ids: Callable[[Component], int]) -> dict[str, Any]:
+        """This dependency as the app description sends it to clients."""
+
+        def target(trigger: Trigger) -> list[Any]:
+            if isinstance(trigger.source, Dependency):
+                return [f"dep:{trigger.source.id}", trigger.event]
+            return [component_ids(trigger.source), trigger.event]
+
+        return {
+            "id": self.id,
+            "targets": [target(t) for t in self.triggers],
+            "inputs": [component_ids(c) for c in self.inputs],
+            "outputs": [component_ids(c) for c in self.outputs],
+            "api_name": self.api_name,
+            "api_description": self.api_description,
+            "api_visibility": self.api_visibility,
+            "scroll_to_output": self.scroll_to_output,
+            "show_progress": self.show_progress,
+            "show_progress_on": (
+                None
+                if self.show_progress_on is None
+                else [component_ids(c) for c in self.show_progress_on]
+            ),
+            "queue": self.queue,
+            "batch": self.batch,
+            "max_batch_size": self.max_batch_size,
+            "cancels": [d.id for d in self.cancels],
+            "trigger_mode": self.trigger_mode,
+            "js": self.js,
+            "connection": self.connection,
+            "time_limit": self.time_limit,
+            "stream_every": self.stream_every,
+            "key": self.key,
+            "has_fn": self.fn is not None,
+            "is_generator": bool(self.kind and self.kind.is_generator),
+            "has_validator": self.validator is not None,
+        }
+
+
+def _default_trigger_mode(event: str) -> str:
+    if event in ("change", "key_up"):
+        return "always_last"
+    if event == "stream":
+        return "multiple"
+    return "once"
+
+
+def _default_show_progress(event: str) -> str:
+    return {"stream": "minimal", "tick": "hidden"}.get(event, "full")
+
+
+def _as_component_list(value: Any, name: str) -> list[Component]:
+    from .components.base import Component
+
+    if value is None:
+        return []
+    items = list(value) if isinstance(value, list | tuple | set) else [value]
+    for item in items:
+        if not isinstance(item, Component):
+            raise TypeError(f"{name} must be components, got {type(item).__name__}: {item!r}")
+    return items
+
+
+def _choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if value not in choices:
+        raise ValueError(
+            f"Invalid value for parameter `{name}`: {value!r}. Please choose from one of: "
+            f"{list(choices)}"
+        )
+    return str(value)
+
+
+def _check_options(kw: dict[str, Any]) -> None:
+    limit = kw.get("concurrency_limit", "default")
+    if not (limit in ("default", None) or (isinstance(limit, int) and limit >= 1)):
+        raise ValueError(
+            f"concurrency_limit must be a positive int, None (unlimited) or 'default', "
+            f"not {limit!r}"
+        )
+    size = kw.get("max_batch_size", 4)
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"max_batch_size must be a positive int, not {size!r}")
+    time_limit = kw.get("time_limit")
+    if time_limit is not None and not (isinstance(time_limit, int | float) and time_limit > 0):
+        raise ValueError(f"time_limit must be a number of seconds > 0 or None, not {time_limit!r}")
+    every = kw.get("stream_every", 0.5)
+    if not (isinstance(every, int | float) and every >= 0):
+        raise ValueError(f"stream_every must be a number of seconds >= 0, not {every!r}")
+    validator = kw.get("validator")
+    if validator is not None and not callable(validator):
+        raise TypeError(f"validator must be callable or None, not {validator!r}")
+
+
+def _resolve_cancels(cancels: Any) -> list[Dependency]:
+    if cancels is None:
+        return []
+    items = cancels if isinstance(cancels, list | tuple) else [cancels]
+    for item in items:
+        if not isinstance(item, Dependency):
+            raise TypeError(
+                f"cancels must list the values returned by event listeners, got {item!r}"
+            )
+    return list(items)
+
+
+def default_api_name(fn: Callable[..., Any] | None) -> str:
+    """The fn's name with punctuation other than ``-`` and ``_`` removed (Gradio's rule)."""
+    if fn is None:
+        return "unnamed"
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if name == "<lambda>":
+        return "lambda"
+    return re.sub(r"[^\w-]", "", name) or "fn"
+
+
+def _register(
+    triggers: list[Trigger],
+    fn: Any,
+    inputs: Any,
+    outputs: Any,
+    blocks: Blocks | None,
+    **kw: Any,
+) -> Any:
+    if fn == "decorator":
+
+        def decorator(func: Callable[..., Any]) -> Dependency:
+            return _make_dependency(triggers, func, inputs, outputs, blocks, **kw)
+
+        return decorator
+    return _make_dependency(triggers, fn, inputs, outputs, blocks, **kw)
+
+
+def _make_dependency(
+    triggers: list[Trigger],
+    fn: Callable[..., Any] | None,
+    inputs: Any,
+    outputs: Any,
+    blocks: Blocks | None,
+    *,
+    api_name: str | None = None,
+    api_description: str | Literal[False] | None = None,
+    scroll_to_output: bool = False,
+    show_progress: str | None = None,
+    show_progress_on: Any = None,
+    queue: bool = True,
+    batch: bool = False,
+    max_batch_size: int = 4,
+    preprocess: bool = True,
+    postprocess: bool = True,
+    cancels: Any = None,
+    trigger_mode: str | None = None,
+    js: str | bool | None = None,
+    concurrency_limit: int | Literal["default"] | None = "default",
+    concurrency_id: str | None = None,
+    api_visibility: str = "public",
+    time_limit: float | None = None,
+    stream_every: float = 0.5,
+    key: Any = None,
+    validator: Callable[..., Any] | None = None,
+) -> Dependency:
+    from .blocks import current_blocks
+
+    if fn is not None and not callable(fn):
+        raise TypeError(f"fn must be callable, None or 'decorator', not {fn!r}")
+    first_event = triggers[0].event if triggers else "change"
+    is_stream = any(t.event == "stream" for t in triggers)
+    _check_options(
+        {
+            "concurrency_limit": concurrency_limit,
+            "max_batch_size": max_batch_size,
+            "time_limit": time_limit,
+            "stream_every": stream_every,
+            "validator": validator,
+        }
+    )
+    trigger_mode = _choice(
+        "trigger_mode",
+        trigger_mode if trigger_mode is not None else _default_trigger_mode(first_event),
+        TRIGGER_MODES,
+    )
+    show_progress = _choice(
+        "show_progress",
+        show_progress if show_progress is not None else _default_show_progress(first_event),
+        SHOW_PROGRESS,
+    )
+    api_visibility = _choice("api_visibility", api_visibility, API_VISIBILITIES)
+    if fn is None:
+        api_visibility = "private"
+    if batch and fn is not None and fn_kind(fn).is_generator:
+        raise ValueError("Gradio does not support generators in batch mode (batch=True).")
+    blocks = current_blocks() or blocks
+    if blocks is None:
+        raise AttributeError(
+            "event listeners can only be set inside a `with Blocks():` block (or on a "
+            "dependency of one)"
+        )
+    dependency = Dependency(
+        triggers=triggers,
+        fn=fn,
+        inputs=_as_component_list(inputs, "inputs"),
+        outputs=_as_component_list(outputs, "outputs"),
+        api_name=api_name or default_api_name(fn),
+        api_description=api_description,
+        scroll_to_output=scroll_to_output,
+        show_progress=show_progress,
+        show_progress_on=(
+            None
+            if show_progress_on is None
+            else _as_component_list(show_progress_on, "show_progress_on")
+        ),
+        queue=queue,
+        batch=batch,
+        max_batch_size=max_batch_size,
+        preprocess=preprocess,
+        postprocess=postprocess,
+        cancels=_resolve_cancels(cancels),
+        trigger_mode=trigger_mode,
+        js=js,
+        concurrency_limit=concurrency_limit,
+        concurrency_id=concurrency_id,
+        api_visibility=api_visibility,
+        time_limit=time_limit,
+        stream_every=stream_every,
+        key=key,
+        validator=validator,
+        connection="stream" if is_stream else None,
+        blocks=blocks,
+    )
+    blocks.add_dependency(dependency)
+    return dependency
+
+
+class EventListener:
+    """The ``component.<event>`` attribute: call it (or use it as a decorator) to register.
+
+    Accessed without a call it names the trigger, for :func:`on`.
+    """
+
+    def __init__(self, component: Component, event: str) -> None:
+        self.block = component
+        self.event_name = event
+
+    def __call__(
+        self, fn: Any = "decorator", inputs: Any = None, outputs: Any = None, **kw: Any
+    ) -> Any:
+        if self.event_name == "stream":
+            streaming_setter = getattr(self.block, "_mark_streaming", None)
+            if streaming_setter is not None:
+                streaming_setter()
+        return _register([Trigger(self.block, self.event_name)], fn, inputs, outputs, None, **kw)
+
+    def __repr__(self) -> str:
+        return f"<EventListener {type(self.block).__name__}.{self.event_name}>"
+
+
+def on(
+    triggers: EventListener | list[EventListener] | None = None,
+    fn: Any = "decorator",
+    inputs: Any = None,
+    outputs: Any = None,
+    **kw: Any,
+) -> Any:
+    """Register one fn on several triggers (``gr.on``). ``triggers=None`` means the
+    ``change`` event of every input. A ``stream`` trigger makes it a stream event."""
+    if triggers is None:
+        listeners = [EventListener(c, "change") for c in _as_component_list(inputs, "inputs")]
+    else:
+        listeners = triggers if isinstance(triggers, list) else [triggers]
+    for listener in listeners:
+        if not isinstance(listener, EventListener):
+            raise TypeError(f"triggers must be listeners such as `button.click`, got {listener!r}")
+        if listener.event_name == "stream":
+            setter = getattr(listener.block, "_mark_streaming", None)
+            if setter is not None:
+                setter()
+    return _register(
+        [Trigger(listener.block, listener.event_name) for listener in listeners],
+        fn,
+        inputs,
+        outputs,
+        None,
+        **kw,
+    )
+
+
+def validate(is_valid: bool, message: str) -> dict[str, Any]:
+    """A validator's verdict on one input (``gr.validate``): valid or not, and why."""
+    return {"__type__": "validate", "is_valid": bool(is_valid), "message": message}

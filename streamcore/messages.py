@@ -1,0 +1,115 @@
+"""What a client session hears about its calls, transport-neutral.
+
+The WebSocket codec turns these into JSON (see ``docs/protocol.md``); the in-process test
+client reads them directly. Every message names the job (one call or one stream) it is
+about. A job's last message is always :class:`Completed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "COMPLETION_REASONS",
+    "Completed",
+    "Estimation",
+    "FrameError",
+    "Message",
+    "Output",
+    "Started",
+]
+
+COMPLETION_REASONS = (
+    "done",
+    "time_limit",
+    "closed",
+    "cancelled",
+    "idle",
+    "error",
+    "exhausted",
+    "validation",
+    "skipped",
+    "superseded",
+)
+"""``done``: the fn returned or the generator ended; ``time_limit`` / ``closed`` / ``idle`` /
+``exhausted``: a stream ended so; ``cancelled``: by ``cancels=``, the client or a
+disconnect; ``error``: the fn raised or the input was refused; ``validation``: the validator
+refused the inputs; ``skipped``: ``trigger_mode="once"`` dropped the trigger;
+``superseded``: ``trigger_mode="always_last"`` replaced it by a newer one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    job: str
+
+    @property
+    def kind(self) -> str:
+        return _KINDS[type(self)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Estimation(Message):
+    """The job waits in the queue at ``rank`` (0 = next) of ``queue_size`` waiting."""
+
+    rank: int
+    queue_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Started(Message):
+    """The job left the queue and runs; a stream now takes frames."""
+
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Output(Message):
+    """One result: a generator's yield, or a stream's output for frame ``seq``.
+
+    ``data`` has one client-side value per output component. In binary mode a stream's
+    image output is carried as ``frame`` (encoded bytes) instead of a data URL.
+    """
+
+    data: list[Any]
+    seq: int | None = None
+    latency_ms: float | None = None
+    frame: bytes | None = field(default=None, repr=False)
+    frame_mime: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Completed(Message):
+    """The job ended; ``reason`` is one of :data:`COMPLETION_REASONS`.
+
+    ``data`` is the final output (the last one sent, or the fn's result). ``error`` is
+    ``{"message", "title", "type"}`` when something went wrong; ``validation`` lists
+    ``{"parameter_name", "message", "is_valid"}`` per input when the validator refused.
+    """
+
+    reason: str
+    success: bool = True
+    data: list[Any] | None = None
+    error: dict[str, Any] | None = None
+    validation: list[dict[str, Any]] | None = None
+    stats: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameError(Message):
+    """One stream frame was refused (undecodable, too large...); the stream goes on."""
+
+    seq: int
+    error: dict[str, Any]
+
+
+_KINDS: dict[type[Message], str] = {
+    FrameError: "frame_error",
+    Estimation: "estimation",
+    Started: "started",
+    Output: "output",
+    Completed: "completed",
+}

@@ -1,0 +1,738 @@
+"""Running an app's events for its clients: jobs, the queue, streams and messages.
+
+:class:`AppRuntime` holds what is shared by every client of one app (the scheduler,
+the worker-thread limiter, the file access policy). Each client connection gets a
+:class:`ClientSession` (``async with runtime.session() as session``) through which it
+submits calls and streams, and from which it receives :mod:`~streamcore.messages`.
+Leaving the ``async with`` (a disconnect) cancels every job of the session at once and
+frees their concurrency slots.
+
+Client-side values go in and come out: a job preprocesses its inputs, runs the fn (off the
+loop when sync), postprocesses each result and sends it. The per-session message channel
+is bounded; a stream's outputs are latest-wins before it, so a slow client slows down
+nothing but itself and never grows server memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from .blocks import Blocks
+from .clock import Clock, MonotonicClock
+from .encoding import decode
+from .errors import (
+    Error,
+    InvalidInputError,
+    QueueFullError,
+    StreamcoreError,
+)
+from .events import Dependency, SelectData
+from .files import FileAccess, current_file_access, use_file_access
+from .frames import Frame
+from .functions import FnKind, iterate_fn
+from .messages import Completed, Estimation, FrameError, Message, Output, Started
+from .operators import stop_when
+from .scheduler import Scheduler, Ticket
+from .session import EndReason, StreamSession
+
+__all__ = ["AppRuntime", "ClientSession", "FrameRejected", "Job", "UnknownJobError"]
+
+log = logging.getLogger("streamcore")
+
+
+class UnknownJobError(StreamcoreError, KeyError):
+    """A message named a job this session does not have (or has finished)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRejected:
+    """A stream frame that could not be used; the stream goes on without it."""
+
+    error: InvalidInputError
+
+
+@dataclass(eq=False)
+class Job:
+    """One call (or one stream) of one client session."""
+
+    id: str
+    dependency: Dependency
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    stream: StreamSession | None = None
+    extra_inputs: list[Any] = field(default_factory=list)
+    """For a stream: the preprocessed values of the inputs other than the frame."""
+    frame_index: int = 0
+    """For a stream: which input receives the frames."""
+    started: bool = False
+    cancelled: bool = False
+
+
+class AppRuntime:
+    """What every client of one :class:`Blocks` app shares."""
+
+    def __init__(
+        self,
+        blocks: Blocks,
+        *,
+        max_threads: int = 40,
+        idle_timeout: float | None = 30.0,
+        clock: Clock | None = None,
+        file_access: FileAccess | None = None,
+        message_buffer: int = 4,
+    ) -> None:
+        self.blocks = blocks
+        self.clock = clock or MonotonicClock()
+        self.limiter = anyio.CapacityLimiter(max_threads)
+        self.idle_timeout = idle_timeout
+        self.message_buffer = message_buffer
+        base = file_access or current_file_access.get()
+        self.file_access = FileAccess(
+            cache_dir=base.cache_dir,
+            allowed_paths=(*base.allowed_paths, *blocks.allowed_paths),
+            blocked_paths=(*base.blocked_paths, *blocks.blocked_paths),
+            max_pixels=base.max_pixels,
+            url_timeout=base.url_timeout,
+            max_url_bytes=base.max_url_bytes,
+        )
+        self.scheduler = Scheduler(blocks.max_size)
+        for dependency in blocks.dependencies:
+            self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
+
+    @asynccontextmanager
+    async def session(self, *, binary_frames: bool = False) -> AsyncIterator[ClientSession]:
+        """A client session for the body of the ``async with``; leaving it cancels its jobs."""
+        send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
+        async with anyio.create_task_group() as tasks:
+            session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+            try:
+                yield session
+            finally:
+                session.closed = True
+                tasks.cancel_scope.cancel()
+        send.close()
+        receive.close()
+
+
+class ClientSession:
+    """One client's calls and streams, and the messages about them.
+
+    All methods are called from the event loop. ``submit`` and ``open_stream`` return the
+    new job's id at once; what happens next arrives as messages from :meth:`receive`.
+    Errors the client caused in a call are delivered as a ``Completed`` message with
+    ``reason="error"``; only a request that names no valid job or event raises.
+    """
+
+    def __init__(
+        self,
+        runtime: AppRuntime,
+        tasks: TaskGroup,
+        send: MemoryObjectSendStream[Message],
+        receive: MemoryObjectReceiveStream[Message],
+        *,
+        binary_frames: bool,
+    ) -> None:
+        self.runtime = runtime
+        self.id = uuid.uuid4().hex
+        self.binary_frames = binary_frames
+        self.closed = False
+        self._tasks = tasks
+        self._send = send
+        self._receive = receive
+        self._jobs: dict[str, Job] = {}
+        self._pending_rerun: dict[int, tuple[str, list[Any], Any]] = {}
+        self.state: dict[int, Any] = {}
+
+    # -- what a client can do ----------------------------------------------------------
+
+    def submit(self, api_name: str | int, data: list[Any], event_data: Any = None) -> str:
+        """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
+
+        Returns the job id. Raises ``KeyError`` for an unknown or private api name and
+        ``ValueError`` when ``data`` has the wrong number of values.
+        """
+        dependency = self._callable_dependency(api_name)
+        job = Job(uuid.uuid4().hex, dependency)
+        if dependency.is_stream:
+            raise ValueError(
+                f"{dependency.api_name!r} is a stream event: open it with open_stream()"
+            )
+        self._check_arity(dependency, data)
+        self._trigger(job, data, event_data)
+        return job.id
+
+    def open_stream(self, api_name: str | int, data: list[Any] | None = None) -> str:
+        """Start the stream event ``api_name``; frames then go to :meth:`send_frame`.
+
+        ``data`` holds the starting values of the inputs (the frame input's may be
+        ``None``). Raises like :meth:`submit`.
+        """
+        dependency = self._callable_dependency(api_name)
+        if not dependency.is_stream:
+            raise ValueError(f"{dependency.api_name!r} is not a stream event: use submit()")
+        data = data if data is not None else [None] * len(dependency.inputs)
+        self._check_arity(dependency, data)
+        job = Job(uuid.uuid4().hex, dependency, frame_index=_frame_input_index(dependency))
+        self._trigger(job, data, None)
+        return job.id
+
+    def send_frame(self, job_id: str, frame: Frame | bytes | Any) -> bool:
+        """Offer a frame (encoded image bytes, an array or a :class:`Frame`) to a stream.
+
+        Returns ``True`` if it replaced a frame the fn had not taken (a drop). Frames sent
+        while the stream still waits in the queue replace each other the same way. Raises
+        :class:`UnknownJobError` or :class:`StreamClosedError` if the stream has ended.
+        """
+        job = self._job(job_id)
+        if job.stream is None:
+            raise UnknownJobError(f"job {job_id!r} is not a stream")
+        if isinstance(frame, bytes | bytearray | memoryview):
+            frame = Frame(bytes(frame))
+        return job.stream.send_nowait(frame)
+
+    def update_inputs(self, job_id: str, data: list[Any]) -> None:
+        """Replace the values of a stream's other inputs; the next frame uses them."""
+        job = self._job(job_id)
+        self._check_arity(job.dependency, data)
+        dependency = job.dependency
+        with use_file_access(self.runtime.file_access):
+            job.extra_inputs = self._preprocess_inputs(dependency, data, skip=job.frame_index)
+
+    def close_stream(self, job_id: str) -> None:
+        """The client stops a stream: the call in flight finishes and is the final output."""
+        job = self._job(job_id)
+        if job.stream is None:
+            raise UnknownJobError(f"job {job_id!r} is not a stream")
+        job.stream.close()
+
+    def cancel(self, job_id: str) -> None:
+        """Cancel a job, queued or running (a running sync call finishes, its result is dropped)."""
+        self._cancel_job(self._job(job_id))
+
+    async def receive(self) -> Message:
+        """The next message for this client. Raises ``anyio.EndOfStream`` once closed."""
+        return await self._receive.receive()
+
+    def has_job(self, job_id: str) -> bool:
+        return job_id in self._jobs
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        return dict(self._jobs)
+
+    # -- triggering ------------------------------------------------------------------------
+
+    def _callable_dependency(self, api_name: str | int) -> Dependency:
+        dependency = self.runtime.blocks.dependency(api_name)
+        if dependency.api_visibility == "private":
+            raise KeyError(f"the event {dependency.api_name!r} is private: clients cannot call it")
+        return dependency
+
+    @staticmethod
+    def _check_arity(dependency: Dependency, data: list[Any]) -> None:
+        if not isinstance(data, list) or len(data) != len(dependency.inputs):
+            count = len(data) if isinstance(data, list) else type(data).__name__
+            raise ValueError(
+                f"{dependency.api_name!r} takes {len(dependency.inputs)} input value(s) "
+                f"as a list, got {count}"
+            )
+
+    def _active_jobs(self, dependency: Dependency) -> list[Job]:
+        return [job for job in self._jobs.values() if job.dependency is dependency]
+
+    def _trigger(self, job: Job, data: list[Any], event_data: Any) -> None:
+        dependency = job.dependency
+        for cancelled in dependency.cancels:
+            for other in self._active_jobs(cancelled):
+                self._cancel_job(other)
+        running = self._active_jobs(dependency)
+        if running and dependency.trigger_mode == "once":
+            self._post_nowait(Completed(job.id, "skipped", success=True))
+            return
+        if running and dependency.trigger_mode == "always_last":
+            previous = self._pending_rerun.get(dependency.id)
+            if previous is not None:
+                self._post_nowait(Completed(previous[0], "superseded", success=True))
+            self._pending_rerun[dependency.id] = (job.id, data, event_data)
+            return
+        self._start(job, data, event_data)
+
+    def _start(self, job: Job, data: list[Any], event_data: Any) -> None:
+        self._jobs[job.id] = job
+        if job.dependency.is_stream:
+            job.stream = self._make_stream(job)
+        self._tasks.start_soon(self._run_job, job, data, event_data, name=f"job {job.id}")
+
+    def _cancel_job(self, job: Job) -> None:
+        job.cancelled = True
+        if job.stream is not None:
+            job.stream.cancel()
+        job.scope.cancel()
+
+    def _job(self, job_id: str) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise UnknownJobError(
+                f"there is no running job {job_id!r} in this session (it may have ended)"
+            ) from None
+
+    # -- running a job ---------------------------------------------------------------------
+
+    async def _run_job(self, job: Job, data: list[Any], event_data: Any) -> None:
+        dependency = job.dependency
+        final: Completed | None = None
+        with use_file_access(self.runtime.file_access):
+            try:
+                with job.scope:
+                    final = await self._run_checked(job, data, event_data)
+                if final is None:
+                    final = Completed(job.id, "cancelled", success=True)
+            except Exception as exc:
+                final = Completed(job.id, "error", success=False, error=_error_payload(exc))
+                if not isinstance(exc, Error | InvalidInputError | QueueFullError):
+                    log.exception("event %r failed", dependency.api_name)
+            finally:
+                self._jobs.pop(job.id, None)
+                with anyio.CancelScope(shield=True):
+                    if final is None:
+                        final = Completed(job.id, "cancelled", success=True)
+                    await self._post(final)
+                    self._rerun_pending(dependency)
+
+    def _rerun_pending(self, dependency: Dependency) -> None:
+        pending = self._pending_rerun.pop(dependency.id, None)
+        if pending is not None and not self.closed:
+            job_id, data, event_data = pending
+            self._start(Job(job_id, dependency), data, event_data)
+
+    async def _run_checked(self, job: Job, data: list[Any], event_data: Any) -> Completed:
+        dependency = job.dependency
+        if dependency.fn is None:
+            return Completed(job.id, "done", data=[])
+        inputs = await self._preprocess_in_worker(job, data)
+        if dependency.validator is not None:
+            refused = await self._validate(dependency, inputs)
+            if refused is not None:
+                return Completed(job.id, "validation", success=False, validation=refused)
+        if not dependency.queue:
+            return await self._execute(job, [inputs], event_data)
+        ticket = Ticket(
+            batch_key=dependency.id if dependency.batch else None,
+            max_batch_size=dependency.max_batch_size if dependency.batch else 1,
+            on_position=lambda rank, size: self._post_nowait(Estimation(job.id, rank, size)),
+            payload=(job, inputs),
+        )
+        async with self.runtime.scheduler.slot(dependency.group_id, ticket):
+            if ticket.leader is not None:
+                return await _wait_for_batch_result(ticket)
+            if dependency.batch:
+                return await self._execute_batch(ticket, event_data)
+            return await self._execute(job, [inputs], event_data)
+
+    async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
+        dependency = job.dependency
+        skip = job.frame_index if dependency.is_stream else None
+        return await anyio.to_thread.run_sync(
+            self._preprocess_inputs, dependency, data, skip, limiter=self.runtime.limiter
+        )
+
+    def _preprocess_inputs(
+        self, dependency: Dependency, data: list[Any], skip: int | None = None
+    ) -> list[Any]:
+        from .components.values import State
+
+        values: list[Any] = []
+        for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
+            if index == skip:
+                values.append(None)
+            elif isinstance(component, State):
+                values.append(self._state_of(component))
+            elif dependency.preprocess:
+                values.append(component.preprocess(value))
+            else:
+                values.append(value)
+        return values
+
+    def _state_of(self, component: Any) -> Any:
+        if component.id not in self.state:
+            self.state[component.id] = component.initial_value()
+        return self.state[component.id]
+
+    async def _validate(
+        self, dependency: Dependency, inputs: list[Any]
+    ) -> list[dict[str, Any]] | None:
+        assert dependency.validator is not None
+        results = await _last(
+            iterate_fn(dependency.validator, tuple(inputs), limiter=self.runtime.limiter)
+        )
+        return _validation_failures(dependency, results)
+
+    async def _execute(self, job: Job, inputs: list[list[Any]], event_data: Any) -> Completed:
+        dependency = job.dependency
+        args = tuple(inputs[0]) + _event_data_args(dependency, event_data)
+        if job.stream is not None:
+            job.extra_inputs = inputs[0]
+            return await self._run_stream(job)
+        kind = dependency.kind
+        assert kind is not None
+        job.started = True
+        await self._post(Started(job.id, dependency.time_limit))
+        deadline = _Deadline(self.runtime.clock, dependency.time_limit)
+        last: list[Any] | None = None
+        async with anyio.create_task_group() as watch:
+            if kind.is_generator and dependency.time_limit is not None:
+                watch.start_soon(deadline.run)
+            results = iterate_fn(
+                dependency.fn,  # type: ignore[arg-type]
+                args,
+                limiter=self.runtime.limiter,
+                kind=kind,
+                then=lambda value: self._postprocess(dependency, value),
+            )
+            async for outputs in stop_when(results, deadline.passed):
+                if kind.is_generator:
+                    await self._post(Output(job.id, outputs))
+                last = outputs
+            watch.cancel_scope.cancel()
+        reason = "time_limit" if deadline.passed() else "done"
+        return Completed(job.id, reason, data=last)
+
+    async def _execute_batch(self, ticket: Ticket, event_data: Any) -> Completed:
+        members = ticket.batch
+        leader_job, _ = ticket.payload
+        dependency: Dependency = leader_job.dependency
+        columns = [list(col) for col in zip(*(m.payload[1] for m in members), strict=True)]
+        if not dependency.inputs:
+            columns = []
+        for member in members:
+            job, _ = member.payload
+            job.started = True
+            await self._post(Started(job.id))
+        riders = members[1:]
+        try:
+            result = await _call_once(dependency, tuple(columns), self.runtime.limiter)
+            per_member = await anyio.to_thread.run_sync(
+                self._postprocess_batch,
+                dependency,
+                result,
+                len(members),
+                limiter=self.runtime.limiter,
+            )
+        except BaseException as exc:
+            for rider in riders:
+                rider.outcome = exc
+                rider.done.set()
+            raise
+        for rider, outputs in zip(riders, per_member[1:], strict=True):
+            rider.outcome = outputs
+            rider.done.set()
+        return Completed(leader_job.id, "done", data=per_member[0])
+
+    def _postprocess_batch(self, dependency: Dependency, result: Any, size: int) -> list[list[Any]]:
+        expected = len(dependency.outputs)
+        if not isinstance(result, list | tuple) or len(result) != expected:
+            raise Error(
+                f"a batch fn must return a tuple with one list per output ({expected}), "
+                f"got {type(result).__name__}"
+                + (f" of length {len(result)}" if isinstance(result, list | tuple) else "")
+            )
+        for column in result:
+            if not isinstance(column, list | tuple) or len(column) != size:
+                raise Error(
+                    f"each list a batch fn returns must have one value per batched call "
+                    f"({size}), got {column!r:.80}"
+                )
+        rows = list(zip(*result, strict=True)) if expected else [() for _ in range(size)]
+        return [self._postprocess(dependency, row, unpacked=True) for row in rows]
+
+    def _postprocess(
+        self, dependency: Dependency, value: Any, *, unpacked: bool = False
+    ) -> list[Any]:
+        """The fn's return value as client-side values, one per output component."""
+        from .components.values import State
+
+        outputs = dependency.outputs
+        if unpacked:
+            values = list(value)
+        elif len(outputs) == 1:
+            values = [value]
+        elif not outputs:
+            values = []
+        elif isinstance(value, list | tuple) and len(value) == len(outputs):
+            values = list(value)
+        else:
+            got = f"{len(value)} values" if isinstance(value, list | tuple) else "one value"
+            raise Error(
+                f"{dependency.api_name!r} has {len(outputs)} outputs but its fn returned {got}"
+            )
+        result: list[Any] = []
+        for component, item in zip(outputs, values, strict=True):
+            if isinstance(component, State):
+                self.state[component.id] = item
+                result.append(None)
+            elif dependency.postprocess:
+                result.append(_to_wire(component.postprocess(item)))
+            else:
+                result.append(_to_wire(item))
+        return result
+
+    # -- streams -----------------------------------------------------------------------------
+
+    def _make_stream(self, job: Job) -> StreamSession:
+        dependency = job.dependency
+        return StreamSession(
+            self._frame_handler(job),
+            stream_every=dependency.stream_every,
+            time_limit=dependency.time_limit,
+            idle_timeout=self.runtime.idle_timeout,
+            clock=self.runtime.clock,
+            limiter=self.runtime.limiter,
+        )
+
+    def _frame_handler(self, job: Job) -> Callable[[Frame], Any]:
+        """The per-frame work of a stream, all in one worker-thread call."""
+        dependency = job.dependency
+        component = dependency.inputs[job.frame_index]
+        fn = dependency.fn
+        assert fn is not None
+        kind = dependency.kind
+        max_pixels = self.runtime.file_access.max_pixels
+        binary = self.binary_frames
+        image_output = _streaming_image_output(dependency) if binary else None
+
+        def handle(frame: Frame) -> Any:
+            try:
+                pixels = (
+                    decode(frame.pixels, max_pixels=max_pixels)
+                    if isinstance(frame.pixels, bytes)
+                    else frame.pixels
+                )
+                value = (
+                    component.preprocess_frame(pixels)  # type: ignore[attr-defined]
+                    if dependency.preprocess
+                    else pixels
+                )
+            except InvalidInputError as exc:
+                return FrameRejected(exc)
+            args = list(job.extra_inputs)
+            args[job.frame_index] = value
+            result = _call_in_thread(fn, kind, args)
+            if image_output is not None:
+                return self._postprocess_binary(dependency, result, image_output)
+            return self._postprocess(dependency, result), None, None
+
+        return handle
+
+    def _postprocess_binary(
+        self, dependency: Dependency, result: Any, image_index: int
+    ) -> tuple[list[Any], bytes | None, str | None]:
+        values = [result] if len(dependency.outputs) == 1 else list(result)
+        image_value = values[image_index]
+        values[image_index] = None
+        rest = self._postprocess(dependency, values, unpacked=True)
+        if image_value is None:
+            return rest, None, None
+        component = dependency.outputs[image_index]
+        frame, mime = component.postprocess_to_bytes(image_value)  # type: ignore[attr-defined]
+        return rest, frame, mime
+
+    async def _run_stream(self, job: Job) -> Completed:
+        stream = job.stream
+        assert stream is not None
+        job.started = True
+        await self._post(Started(job.id, job.dependency.time_limit))
+        last: list[Any] | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(stream.run)
+            async for output in stream:
+                value = output.value
+                if isinstance(value, FrameRejected):
+                    error = _error_payload(value.error, frame_error=True)
+                    await self._post(FrameError(job.id, output.seq, error))
+                    continue
+                data, frame, mime = value
+                last = data
+                await self._post(
+                    Output(job.id, data, output.seq, round(output.latency * 1000, 3), frame, mime)
+                )
+        end = stream.end
+        assert end is not None
+        stats = stream.statistics().as_dict()
+        if end.reason is EndReason.ERROR and end.error is not None:
+            if not isinstance(end.error, Error):
+                log.error("stream %r failed", job.dependency.api_name, exc_info=end.error)
+            return Completed(job.id, "error", False, last, _error_payload(end.error), stats=stats)
+        return Completed(job.id, end.reason.value, True, last, stats=stats)
+
+    # -- messages ------------------------------------------------------------------------
+
+    async def _post(self, message: Message) -> None:
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            await self._send.send(message)  # a closed channel: the client is gone
+
+    def _post_nowait(self, message: Message) -> None:
+        """Send a message that may be dropped when the client is behind (queue estimates)."""
+        try:
+            self._send.send_nowait(message)
+        except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            if isinstance(message, Completed):  # never drop a completion
+                self._tasks.start_soon(self._post, message)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+class _Deadline:
+    """A flag that turns true ``limit`` seconds after :meth:`run` starts (never if None)."""
+
+    def __init__(self, clock: Clock, limit: float | None) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._passed = False
+
+    async def run(self) -> None:
+        if self._limit is not None:
+            await self._clock.sleep_until(self._clock.now() + self._limit)
+            self._passed = True
+
+    def passed(self) -> bool:
+        return self._passed
+
+
+async def _wait_for_batch_result(ticket: Ticket) -> Completed:
+    """A rider's result: the outputs its leader's batch call left for it (or its error)."""
+    job, _ = ticket.payload
+    await ticket.done.wait()
+    if isinstance(ticket.outcome, BaseException):
+        if isinstance(ticket.outcome, Exception):
+            raise ticket.outcome
+        return Completed(job.id, "cancelled", success=True)
+    return Completed(job.id, "done", data=ticket.outcome)
+
+
+async def _call_once(
+    dependency: Dependency, args: tuple[Any, ...], limiter: anyio.CapacityLimiter
+) -> Any:
+    return await _last(iterate_fn(dependency.fn, args, limiter=limiter))  # type: ignore[arg-type]
+
+
+def _call_in_thread(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
+    """Call a stream fn from its worker thread; a generator's last yield is its result."""
+    if kind is FnKind.SYNC_GENERATOR:
+        result = None
+        for item in fn(*args):
+            result = item
+        return result
+    if kind in (FnKind.ASYNC, FnKind.ASYNC_GENERATOR):
+        return anyio.from_thread.run(_await_fn, fn, kind, args)
+    return fn(*args)
+
+
+async def _await_fn(fn: Callable[..., Any], kind: FnKind, args: list[Any]) -> Any:
+    if kind is FnKind.ASYNC:
+        return await fn(*args)
+    return await _last(fn(*args))
+
+
+async def _last(results: AsyncIterator[Any]) -> Any:
+    """The last item of ``results`` (``None`` if empty)."""
+    last = None
+    async for item in results:
+        last = item
+    return last
+
+
+def _frame_input_index(dependency: Dependency) -> int:
+    for index, component in enumerate(dependency.inputs):
+        if hasattr(component, "preprocess_frame"):
+            return index
+    raise ValueError(
+        f"the stream event {dependency.api_name!r} has no Image input to receive frames"
+    )
+
+
+def _streaming_image_output(dependency: Dependency) -> int | None:
+    for index, component in enumerate(dependency.outputs):
+        if hasattr(component, "postprocess_to_bytes"):
+            return index
+    return None
+
+
+def _event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:
+    """A fn parameter annotated ``SelectData`` (or ``EventData``) gets the event data."""
+    fn = dependency.fn
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ()
+    extra = parameters[len(dependency.inputs) :]
+    for parameter in extra:
+        annotation = parameter.annotation
+        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if name.split(".")[-1] in ("SelectData", "EventData"):
+            return (SelectData.from_payload(event_data),)
+    return ()
+
+
+def _validation_failures(dependency: Dependency, results: Any) -> list[dict[str, Any]] | None:
+    items = list(results) if isinstance(results, list | tuple) else [results]
+    names = _parameter_names(dependency)
+    report, refused = [], False
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("__type__") == "validate":
+            valid = bool(item.get("is_valid", True))
+            refused = refused or not valid
+            report.append(
+                {
+                    "parameter_name": names[index] if index < len(names) else f"parameter_{index}",
+                    "is_valid": valid,
+                    "message": item.get("message", ""),
+                }
+            )
+    return report if refused else None
+
+
+def _parameter_names(dependency: Dependency) -> list[str]:
+    try:
+        return list(inspect.signature(dependency.fn).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return []
+
+
+def _error_payload(exc: BaseException, *, frame_error: bool = False) -> dict[str, Any]:
+    if isinstance(exc, Error):
+        return {
+            "type": "Error",
+            "message": exc.message,
+            "title": exc.title,
+            "duration": exc.duration,
+            "visible": exc.visible,
+        }
+    if isinstance(exc, StreamcoreError):
+        return {
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "title": "Bad frame" if frame_error else "Bad input",
+            "frame": frame_error,
+        }
+    return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
+
+
+def _to_wire(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value
