@@ -128,6 +128,7 @@ class StreamSession:
         self._run_scope: anyio.CancelScope | None = None
         self._processed = 0
         self._errors = 0
+        self._pump_finished = False
         self.started_at: float | None = None
         self.end: StreamEnd | None = None
 
@@ -220,6 +221,7 @@ class StreamSession:
                         self._errors += 1
                         self._error = exc
                         self._stop(EndReason.ERROR)
+                    self._pump_finished = True
                     watchers.cancel_scope.cancel()
         except BaseException:
             self._discard_results = True
@@ -294,10 +296,13 @@ class StreamSession:
         self._stop(EndReason.IDLE)
 
     async def _close_inbox_when_cancelled(self) -> None:
+        """If :meth:`run` is cancelled from outside, stop the pump (and its thread) now."""
         try:
             await anyio.sleep_forever()
         finally:
-            self._inbox.close()
+            if not self._pump_finished:
+                self._discard_results = True
+                self._stop(EndReason.CANCELLED)
 
 
 @asynccontextmanager

@@ -252,24 +252,28 @@ async def test_sync_handler_error_on_the_fast_path() -> None:
 
 async def test_cancelling_the_runner_stops_the_worker_thread() -> None:
     started = threading.Event()
+    calls: list[int] = []
 
     def handler(frame: Frame) -> int:
+        calls.append(frame.seq)
         started.set()
         time.sleep(0.05)
         return 0
 
-    before = threading.active_count()
     session = StreamSession(handler, stream_every=0)
     async with anyio.create_task_group() as tg:
         tg.start_soon(session.run)
         session.send_nowait(PIXELS)
         await anyio.to_thread.run_sync(started.wait)
+        session.send_nowait(PIXELS)  # waiting while the first call runs
         tg.cancel_scope.cancel()
+    # run() waits for the worker thread to return before it ends: nothing runs after it.
     assert session.end is not None
     assert session.end.reason is EndReason.CANCELLED
-    await anyio.sleep(0.1)
-    # anyio keeps idle pool threads around; the stream's thread has returned to it.
-    assert threading.active_count() <= before + 1
+    assert calls == [0]
+    with pytest.raises(StreamClosedError):
+        session.send_nowait(PIXELS)
+    assert session.statistics().processed == 0  # the call in flight was discarded
 
 
 async def test_slow_consumer_gets_the_newest_output_and_drops_are_counted() -> None:

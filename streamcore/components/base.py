@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from ..events import EventListener
 
 __all__ = ["Component"]
 
@@ -39,6 +42,20 @@ class Component:
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ()
+
+    if TYPE_CHECKING:  # attached at runtime from EVENTS by __init_subclass__
+        change: EventListener
+        input: EventListener
+        stream: EventListener
+        select: EventListener
+        upload: EventListener
+        clear: EventListener
+        click: EventListener
+        tick: EventListener
+        submit: EventListener
+        release: EventListener
+        focus: EventListener
+        blur: EventListener
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
