@@ -187,13 +187,17 @@ class Blocks:
 
     def config(self) -> dict[str, Any]:
         """The JSON description of the app that clients use to render and call it."""
+        used_as_input = {c.id for d in self.dependencies if d.fn is not None for c in d.inputs}
         components = []
         for component in self.components:
+            props = {**component.props(), "value": _jsonable(component.value)}
+            if props.get("interactive") is None:  # Gradio's inference: inputs are interactive
+                props["interactive"] = component.id in used_as_input
             components.append(
                 {
                     "id": component.id,
                     "type": type(component).__name__.lower(),
-                    "props": {**component.props(), "value": _jsonable(component.value)},
+                    "props": props,
                     "api_info": component.api_info(),
                     "events": list(type(component).EVENTS),
                 }

@@ -12,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "COMPLETION_REASONS",
+    "Accepted",
     "Completed",
     "Estimation",
     "FrameError",
@@ -49,6 +50,13 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted(Message):
+    """The client's request ``ref`` became ``job``; every other message of the job follows."""
+
+    ref: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,7 @@ class FrameError(Message):
 
 
 _KINDS: dict[type[Message], str] = {
+    Accepted: "accepted",
     FrameError: "frame_error",
     Estimation: "estimation",
     Started: "started",

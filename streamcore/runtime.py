@@ -42,7 +42,7 @@ from .events import Dependency, SelectData
 from .files import FileAccess, current_file_access, use_file_access
 from .frames import Frame
 from .functions import FnKind, iterate_fn
-from .messages import Completed, Estimation, FrameError, Message, Output, Started
+from .messages import Accepted, Completed, Estimation, FrameError, Message, Output, Started
 from .operators import stop_when
 from .scheduler import Scheduler, Ticket
 from .session import EndReason, StreamSession
@@ -159,11 +159,20 @@ class ClientSession:
 
     # -- what a client can do ----------------------------------------------------------
 
-    def submit(self, api_name: str | int, data: list[Any], event_data: Any = None) -> str:
+    async def submit(
+        self,
+        api_name: str | int,
+        data: list[Any],
+        event_data: Any = None,
+        *,
+        ref: str | None = None,
+    ) -> str:
         """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
 
-        Returns the job id. Raises ``KeyError`` for an unknown or private api name and
-        ``ValueError`` when ``data`` has the wrong number of values.
+        Returns the job id. With ``ref``, an :class:`Accepted` message naming the job is
+        sent before any other message of the job. Raises ``KeyError`` for an unknown or
+        private api name and ``ValueError`` when ``data`` has the wrong number of values.
+        Waits only if the client is behind reading its messages.
         """
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
@@ -172,10 +181,12 @@ class ClientSession:
                 f"{dependency.api_name!r} is a stream event: open it with open_stream()"
             )
         self._check_arity(dependency, data)
-        self._trigger(job, data, event_data)
+        await self._trigger(job, data, event_data, ref)
         return job.id
 
-    def open_stream(self, api_name: str | int, data: list[Any] | None = None) -> str:
+    async def open_stream(
+        self, api_name: str | int, data: list[Any] | None = None, *, ref: str | None = None
+    ) -> str:
         """Start the stream event ``api_name``; frames then go to :meth:`send_frame`.
 
         ``data`` holds the starting values of the inputs (the frame input's may be
@@ -187,7 +198,7 @@ class ClientSession:
         data = data if data is not None else [None] * len(dependency.inputs)
         self._check_arity(dependency, data)
         job = Job(uuid.uuid4().hex, dependency, frame_index=_frame_input_index(dependency))
-        self._trigger(job, data, None)
+        await self._trigger(job, data, None, ref)
         return job.id
 
     def send_frame(self, job_id: str, frame: Frame | bytes | Any) -> bool:
@@ -254,19 +265,21 @@ class ClientSession:
     def _active_jobs(self, dependency: Dependency) -> list[Job]:
         return [job for job in self._jobs.values() if job.dependency is dependency]
 
-    def _trigger(self, job: Job, data: list[Any], event_data: Any) -> None:
+    async def _trigger(self, job: Job, data: list[Any], event_data: Any, ref: str | None) -> None:
         dependency = job.dependency
+        if ref is not None:
+            await self._post(Accepted(job.id, ref))
         for cancelled in dependency.cancels:
             for other in self._active_jobs(cancelled):
                 self._cancel_job(other)
         running = self._active_jobs(dependency)
         if running and dependency.trigger_mode == "once":
-            self._post_nowait(Completed(job.id, "skipped", success=True))
+            await self._post(Completed(job.id, "skipped", success=True))
             return
         if running and dependency.trigger_mode == "always_last":
             previous = self._pending_rerun.get(dependency.id)
             if previous is not None:
-                self._post_nowait(Completed(previous[0], "superseded", success=True))
+                await self._post(Completed(previous[0], "superseded", success=True))
             self._pending_rerun[dependency.id] = (job.id, data, event_data)
             return
         self._start(job, data, event_data)
@@ -580,6 +593,11 @@ class ClientSession:
         return Completed(job.id, end.reason.value, True, last, stats=stats)
 
     # -- messages ------------------------------------------------------------------------
+
+    async def post(self, message: Any) -> None:
+        """Queue a transport's own reply (e.g. a protocol error) among the job messages,
+        in order. Waits while the client is behind."""
+        await self._post(message)
 
     async def _post(self, message: Message) -> None:
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):

@@ -204,6 +204,7 @@ class AsyncTestClient:
         self.binary_frames = binary_frames
         self.download_dir = Path(download_dir or tempfile.mkdtemp(prefix="streamcore-client-"))
         self._inboxes: dict[str, _JobInbox] = {}
+        self._early: dict[str, list[Message]] = {}
         self._stack = contextlib.AsyncExitStack()
         self._session: ClientSession | None = None
         self._tasks: anyio.abc.TaskGroup
@@ -235,6 +236,8 @@ class AsyncTestClient:
                 inbox = self._inboxes.get(message.job)
                 if inbox is not None:
                     inbox.put(message)
+                else:  # sent before submit() returned (e.g. "skipped"): kept for _track
+                    self._early.setdefault(message.job, []).append(message)
 
     # -- calls --------------------------------------------------------------------------
 
@@ -243,7 +246,7 @@ class AsyncTestClient:
     ) -> AsyncJob:
         dependency = self.blocks.dependency(api_name)
         data = await self._payloads(dependency, inputs)
-        return self._track(self.session.submit(api_name, data, event_data), dependency)
+        return self._track(await self.session.submit(api_name, data, event_data), dependency)
 
     async def predict(self, *inputs: Any, api_name: str | int = "/predict") -> Any:
         """Run an event and return its final output (raises if it failed)."""
@@ -261,15 +264,19 @@ class AsyncTestClient:
         (the frame input's position takes ``None``). Iterate the result for the outputs."""
         dependency = self.blocks.dependency(api_name)
         data = await self._payloads(dependency, inputs) if inputs else None
-        job_id = self.session.open_stream(api_name, data)
-        self._inboxes[job_id] = _JobInbox(latest_only=False)
+        job_id = await self.session.open_stream(api_name, data)
+        self._register_inbox(job_id)
         return FrameStream(self, job_id, dependency, frames, max_in_flight)
 
     def _track(self, job_id: str, dependency: Dependency) -> AsyncJob:
-        inbox = _JobInbox(latest_only=False)
-        self._inboxes[job_id] = inbox
+        self._register_inbox(job_id)
         # a trigger dropped synchronously (trigger_mode) already sent its completion
         return AsyncJob(self, job_id, dependency)
+
+    def _register_inbox(self, job_id: str) -> None:
+        inbox = self._inboxes[job_id] = _JobInbox(latest_only=False)
+        for message in self._early.pop(job_id, []):
+            inbox.put(message)
 
     async def _payloads(self, dependency: Dependency, inputs: tuple[Any, ...]) -> list[Any]:
         values = list(inputs) + [None] * (len(dependency.inputs) - len(inputs))

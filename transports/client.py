@@ -1,0 +1,269 @@
+"""The Python client over the network: ``Client(url)`` (sync) and ``AsyncClient(url)``.
+
+Names follow ``gradio_client`` where they exist: ``predict(*inputs, api_name=...)``,
+``submit(...)`` returning a job to iterate (a generator's yields) with ``result()`` and
+``cancel()``; plus ``stream(frames, api_name=...)`` for stream events. Values are
+client-side: images are file paths in and out (outputs are downloaded into
+``download_dir``), and numpy arrays on a stream. See ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import anyio
+import anyio.to_thread
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from streamcore.client_base import BaseAsyncClient, Endpoint, SyncClient
+from streamcore.encoding import encode
+from streamcore.errors import StreamcoreError
+from streamcore.frames import Frame
+from streamcore.messages import Accepted, Message
+
+from .protocol import (
+    Cancel,
+    CloseStream,
+    FrameData,
+    Hello,
+    OpenStream,
+    Pong,
+    ServerError,
+    Submit,
+    UpdateInputs,
+    Upload,
+    Uploaded,
+    Welcome,
+    encode_request,
+    parse_event,
+)
+
+__all__ = ["JPEG_QUALITY", "AsyncClient", "Client", "ClientError"]
+
+JPEG_QUALITY = 90
+"""Quality of the JPEG frames a client sends (the browser default is about 0.92)."""
+
+
+class ClientError(StreamcoreError):
+    """The server refused a request; ``code`` is the protocol's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class _WebSocketChannel:
+    """The :class:`~streamcore.client_base.Channel` over one WebSocket connection."""
+
+    def __init__(self, connection: ClientConnection, base_url: str, download_dir: Path) -> None:
+        self._connection = connection
+        self._base_url = base_url
+        self._download_dir = download_dir
+        self._replies: dict[str, tuple[anyio.Event, list[Any]]] = {}
+        send, receive = anyio.create_memory_object_stream[Message](16)
+        self._send: MemoryObjectSendStream[Message] = send
+        self._receive: MemoryObjectReceiveStream[Message] = receive
+        self.welcome: Welcome | None = None
+
+    async def read(self) -> None:
+        """Route every server message: replies to their request, job messages onwards."""
+        try:
+            async for raw in self._connection:
+                event = parse_event(raw)
+                if isinstance(event, Accepted):
+                    self._reply(event.ref, event.job)
+                    await self._send.send(event)
+                elif isinstance(event, Uploaded):
+                    self._reply(event.ref, event.path)
+                elif isinstance(event, Pong):
+                    self._reply(event.ref or "", None)
+                elif isinstance(event, ServerError):
+                    self._reply(event.ref or "", ClientError(event.code, event.message))
+                elif isinstance(event, Welcome):
+                    self.welcome = event
+                else:
+                    await self._send.send(event)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._send.close()
+            for waiter, box in self._replies.values():
+                box.append(ClientError("closed", "the connection to the server closed"))
+                waiter.set()
+
+    def _reply(self, ref: str, value: Any) -> None:
+        waiter = self._replies.pop(ref, None)
+        if waiter is not None:
+            waiter[1].append(value)
+            waiter[0].set()
+
+    async def _request(self, make: Any) -> Any:
+        ref = uuid.uuid4().hex
+        event, box = anyio.Event(), list[Any]()
+        self._replies[ref] = (event, box)
+        try:
+            await self._connection.send(encode_request(make(ref)))
+        except ConnectionClosed:
+            self._replies.pop(ref, None)
+            raise ClientError("closed", "the connection to the server closed") from None
+        await event.wait()
+        if isinstance(box[0], ClientError):
+            _raise(box[0])
+        return box[0]
+
+    async def submit(self, api_name: str | int, data: list[Any], event_data: Any) -> str:
+        job: str = await self._request(lambda ref: Submit(ref, api_name, data, event_data))
+        return job
+
+    async def open_stream(self, api_name: str | int, data: list[Any] | None) -> str:
+        job: str = await self._request(lambda ref: OpenStream(ref, api_name, data))
+        return job
+
+    async def send_frame(self, job: str, frame: Frame) -> None:
+        payload = frame.pixels
+        if not isinstance(payload, bytes):
+            payload = await anyio.to_thread.run_sync(encode, payload, "jpeg", JPEG_QUALITY)
+        await self._send_quietly(FrameData(job, payload, frame.seq))
+
+    async def update_inputs(self, job: str, data: list[Any]) -> None:
+        await self._send_quietly(UpdateInputs(job, data))
+
+    async def close_stream(self, job: str) -> None:
+        await self._send_quietly(CloseStream(job))
+
+    async def cancel(self, job: str) -> None:
+        await self._send_quietly(Cancel(job))
+
+    async def _send_quietly(self, request: Any) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the job ends with the connection
+            await self._connection.send(encode_request(request))
+
+    async def receive(self) -> Message:
+        return await self._receive.receive()
+
+    async def upload(self, data: bytes, name: str) -> str:
+        path: str = await self._request(lambda ref: Upload(ref, name, data))
+        return path
+
+    async def resolve_path(self, path: str) -> str:
+        """Download a server file (``GET /file=<path>``) into the download directory."""
+        url = urljoin(self._base_url, "file=" + quote(path))
+        target = self._download_dir / Path(path).parent.name / Path(path).name
+        if not await anyio.Path(target).exists():
+            data = await anyio.to_thread.run_sync(_http_get, url)
+            await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
+            await anyio.Path(target).write_bytes(data)
+        return str(target)
+
+
+def _raise(error: ClientError) -> None:
+    if error.code == "unknown_api":
+        raise KeyError(str(error))
+    if error.code in ("bad_input", "is_a_stream", "not_a_stream", "bad_message"):
+        raise ValueError(str(error))
+    raise error
+
+
+def _http_get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        data: bytes = response.read()
+        return data
+
+
+class AsyncClient(BaseAsyncClient):
+    """A client of a streamcore server at ``src`` (``http://host:port/``), for ``async with``.
+
+    ``binary_frames`` asks for stream image outputs as binary messages (faster than the
+    base64 data URLs of the documented behaviour, which it gets otherwise).
+    """
+
+    def __init__(
+        self,
+        src: str,
+        *,
+        binary_frames: bool = True,
+        download_dir: str | Path | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(download_dir=download_dir)
+        self.src = src if src.endswith("/") else src + "/"
+        self.binary_frames = binary_frames
+        self.headers = headers or {}
+        self.config: dict[str, Any] = {}
+
+    async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
+        raw = await anyio.to_thread.run_sync(_http_get, urljoin(self.src, "config"))
+        self.config = json.loads(raw)
+        parts = urlsplit(self.src)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        ws_url = urlunsplit((scheme, parts.netloc, self.config.get("ws_path", "/ws"), "", ""))
+        connection = await stack.enter_async_context(
+            connect(
+                ws_url,
+                compression=None,
+                max_size=None,
+                additional_headers=self.headers or None,
+            )
+        )
+        self.channel = channel = _WebSocketChannel(connection, self.src, self.download_dir)
+        tasks = await stack.enter_async_context(anyio.create_task_group())
+        stack.callback(tasks.cancel_scope.cancel)
+        tasks.start_soon(channel.read)
+        await connection.send(encode_request(Hello(binary_frames=self.binary_frames)))
+
+    def endpoint(self, api_name: str | int) -> Endpoint:
+        """The event named ``api_name`` in the server's ``/config``; ``KeyError`` if none."""
+        dependencies = self.config.get("dependencies", [])
+        if isinstance(api_name, int):
+            found = dependencies[api_name] if 0 <= api_name < len(dependencies) else None
+        else:
+            name = api_name.lstrip("/")
+            found = next((d for d in dependencies if d["api_name"] == name), None)
+        if found is None or found.get("api_visibility") == "private":
+            public = [d["api_name"] for d in dependencies if d.get("api_visibility") != "private"]
+            raise KeyError(f"there is no api_name {api_name!r}; the app has {public}")
+        types = {c["id"]: c["type"] for c in self.config.get("components", [])}
+        return Endpoint(
+            found["api_name"],
+            [types.get(i, "") for i in found["inputs"]],
+            [types.get(i, "") for i in found["outputs"]],
+            found.get("connection") == "stream",
+        )
+
+    def view_api(self) -> dict[str, Any]:
+        """The callable events: api name -> input and output component types."""
+        return {
+            "/" + d["api_name"]: {
+                "inputs": self.endpoint(d["api_name"]).input_types,
+                "outputs": self.endpoint(d["api_name"]).output_types,
+                "stream": d.get("connection") == "stream",
+            }
+            for d in self.config.get("dependencies", [])
+            if d.get("api_visibility") == "public"
+        }
+
+
+class Client(SyncClient):
+    """A synchronous client of a streamcore server: ``Client("http://127.0.0.1:7860/")``."""
+
+    def __init__(self, src: str, **options: Any) -> None:
+        super().__init__(lambda: AsyncClient(src, **options))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        client = self.async_client
+        assert isinstance(client, AsyncClient)
+        return client.config
+
+    def view_api(self) -> dict[str, Any]:
+        client = self.async_client
+        assert isinstance(client, AsyncClient)
+        return client.view_api()

@@ -1,0 +1,94 @@
+"""The plain HTTP side of the server: the page, its static files, ``/config`` and cached files.
+
+These run inside ``websockets``' ``process_request`` hook, before any upgrade, so one
+port serves both. Only ``GET`` exists; everything a client sends goes over the WebSocket.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from streamcore.errors import PathNotAllowedError
+from streamcore.files import FileAccess, check_readable
+
+__all__ = ["HttpRoutes", "respond"]
+
+_STATIC_FILES = ("index.html", "app.js", "style.css")
+
+
+def respond(
+    status: int, body: bytes | str, content_type: str = "text/plain; charset=utf-8"
+) -> Response:
+    """A complete HTTP response with the usual headers."""
+    data = body.encode() if isinstance(body, str) else body
+    headers = Headers(
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-cache"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+    )
+    reasons = {200: "OK", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
+    return Response(status, reasons.get(status, "Error"), headers, data)
+
+
+class HttpRoutes:
+    """``GET /``, ``/static/<file>``, ``/config``, ``/file=<path>`` and ``/healthz``."""
+
+    def __init__(self, config: Callable[[], dict[str, Any]], files: FileAccess) -> None:
+        self._config = config
+        self._files = files
+
+    def __call__(self, request: Request) -> Response:
+        path = request.path.split("?", 1)[0]
+        if path in ("/", "/index.html"):
+            return self._static("index.html")
+        if path.startswith("/static/"):
+            return self._static(path.removeprefix("/static/"))
+        if path == "/config":
+            body = json.dumps(self._config(), default=_json_default)
+            return respond(200, body, "application/json")
+        if path.startswith("/file="):
+            return self._file(unquote(path.removeprefix("/file=")))
+        if path == "/healthz":
+            return respond(200, "ok")
+        return respond(404, f"no such page: {path}")
+
+    def _static(self, name: str) -> Response:
+        if name not in _STATIC_FILES:
+            return respond(404, f"no such static file: {name}")
+        data = resources.files("transports").joinpath("static").joinpath(name).read_bytes()
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith("javascript"):
+            kind += "; charset=utf-8"
+        return respond(200, data, kind)
+
+    def _file(self, name: str) -> Response:
+        try:
+            path = check_readable(name, self._files)
+            data = path.read_bytes()
+        except PathNotAllowedError:
+            return respond(403, "that file is not served: only the cache and allowed_paths are")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return respond(404, "no such file")
+        kind = mimetypes.guess_type(Path(name).name)[0] or "application/octet-stream"
+        return respond(200, data, kind)
+
+
+def _json_default(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
