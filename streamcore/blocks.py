@@ -166,7 +166,10 @@ class Blocks:
 
     # -- looking up ------------------------------------------------------------------------
 
-    def component_id(self, component: Component) -> int:
+    def component_id(self, component: Component | Blocks) -> int:
+        """The id clients know ``component`` by; the app itself (``load``) is ``0``."""
+        if isinstance(component, Blocks):
+            return 0
         return component.id
 
     def dependency(self, api_name: str | int) -> Dependency:

@@ -476,11 +476,13 @@ class SyncClient:
         *inputs: Any,
         api_name: str | int = "/predict",
         max_in_flight: int = 1,
+        **options: Any,
     ) -> Iterator[Any]:
-        """Feed ``frames`` to a stream event and yield its outputs (see the async client)."""
+        """Feed ``frames`` to a stream event and yield its outputs (see the async client;
+        ``options`` go to its ``stream``, e.g. ``transport="webrtc"``)."""
         stream = self._portal.call(
             lambda: self._client.stream(
-                frames, *inputs, api_name=api_name, max_in_flight=max_in_flight
+                frames, *inputs, api_name=api_name, max_in_flight=max_in_flight, **options
             )
         )
         iterator = stream.__aiter__()

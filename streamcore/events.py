@@ -9,6 +9,7 @@ fails where it is written, with the valid choices in the message.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -129,6 +130,14 @@ class Dependency:
         """Register an event that runs after this one ends without error."""
         return _register([Trigger(self, "success")], fn, inputs, outputs, self.blocks, **kw)
 
+    @property
+    def description(self) -> str | Literal[False] | None:
+        """What the API docs show: ``api_description``; when ``None``, the fn's docstring;
+        ``False`` for none at all."""
+        if self.api_description is None and self.fn is not None:
+            return inspect.getdoc(self.fn)
+        return self.api_description
+
     def config(self, component_ids: Callable[[Component], int]) -> dict[str, Any]:
         """This dependency as the app description sends it to clients."""
 
@@ -143,7 +152,7 @@ class Dependency:
             "inputs": [component_ids(c) for c in self.inputs],
             "outputs": [component_ids(c) for c in self.outputs],
             "api_name": self.api_name,
-            "api_description": self.api_description,
+            "api_description": self.description,
             "api_visibility": self.api_visibility,
             "scroll_to_output": self.scroll_to_output,
             "show_progress": self.show_progress,
@@ -204,23 +213,34 @@ def _choice(name: str, value: Any, choices: Iterable[str]) -> str:
 
 def _check_options(kw: dict[str, Any]) -> None:
     limit = kw.get("concurrency_limit", "default")
-    if not (limit in ("default", None) or (isinstance(limit, int) and limit >= 1)):
+    if not (limit in ("default", None) or (_is_int(limit) and limit >= 1)):
         raise ValueError(
             f"concurrency_limit must be a positive int, None (unlimited) or 'default', "
             f"not {limit!r}"
         )
     size = kw.get("max_batch_size", 4)
-    if not isinstance(size, int) or size < 1:
+    if not _is_int(size) or size < 1:
         raise ValueError(f"max_batch_size must be a positive int, not {size!r}")
     time_limit = kw.get("time_limit")
-    if time_limit is not None and not (isinstance(time_limit, int | float) and time_limit > 0):
+    if time_limit is not None and not (_is_number(time_limit) and time_limit > 0):
         raise ValueError(f"time_limit must be a number of seconds > 0 or None, not {time_limit!r}")
     every = kw.get("stream_every", 0.5)
-    if not (isinstance(every, int | float) and every >= 0):
+    if not (_is_number(every) and every >= 0):
         raise ValueError(f"stream_every must be a number of seconds >= 0, not {every!r}")
     validator = kw.get("validator")
     if validator is not None and not callable(validator):
         raise TypeError(f"validator must be callable or None, not {validator!r}")
+    queue = kw.get("queue", True)
+    if queue is not None and not isinstance(queue, bool):
+        raise TypeError(f"queue must be True, False or None (the app's setting), not {queue!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _resolve_cancels(cancels: Any) -> list[Dependency]:
@@ -253,7 +273,7 @@ def _register(
     blocks: Blocks | None,
     **kw: Any,
 ) -> Any:
-    if fn == "decorator":
+    if isinstance(fn, str) and fn == "decorator":
 
         def decorator(func: Callable[..., Any]) -> Dependency:
             return _make_dependency(triggers, func, inputs, outputs, blocks, **kw)
@@ -274,7 +294,7 @@ def _make_dependency(
     scroll_to_output: bool = False,
     show_progress: str | None = None,
     show_progress_on: Any = None,
-    queue: bool = True,
+    queue: bool | None = True,
     batch: bool = False,
     max_batch_size: int = 4,
     preprocess: bool = True,
@@ -294,8 +314,8 @@ def _make_dependency(
 
     if fn is not None and not callable(fn):
         raise TypeError(f"fn must be callable, None or 'decorator', not {fn!r}")
-    first_event = triggers[0].event if triggers else "change"
     is_stream = any(t.event == "stream" for t in triggers)
+    first_event = "stream" if is_stream else (triggers[0].event if triggers else "change")
     _check_options(
         {
             "concurrency_limit": concurrency_limit,
@@ -303,6 +323,7 @@ def _make_dependency(
             "time_limit": time_limit,
             "stream_every": stream_every,
             "validator": validator,
+            "queue": queue,
         }
     )
     trigger_mode = _choice(
@@ -340,7 +361,7 @@ def _make_dependency(
             if show_progress_on is None
             else _as_component_list(show_progress_on, "show_progress_on")
         ),
-        queue=queue,
+        queue=True if queue is None else queue,  # None: the app's setting (always queued)
         batch=batch,
         max_batch_size=max_batch_size,
         preprocess=preprocess,

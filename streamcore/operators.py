@@ -47,15 +47,20 @@ async def stop_when(source: AsyncIterable[T], should_stop: Callable[[], bool]) -
 
     The check runs before each item is requested, so an item already being produced when
     the condition turns true is still delivered (this is how ``time_limit`` delivers the
-    in-flight result as the final output).
+    in-flight result as the final output). The source is closed when this ends.
     """
     iterator = aiter(source)
-    while not should_stop():
-        try:
-            item = await anext(iterator)
-        except StopAsyncIteration:
-            return
-        yield item
+    try:
+        while not should_stop():
+            try:
+                item = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:  # close the source now, not when it is garbage-collected
+            await aclose()
 
 
 async def aiterate(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:

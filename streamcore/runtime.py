@@ -19,10 +19,10 @@ import contextlib
 import inspect
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.to_thread
@@ -66,6 +66,10 @@ class FrameRejected:
     error: InvalidInputError
 
 
+FrameSink = Callable[[Any, int, float], None]
+"""``sink(rgb_array, seq, pts)``: receives a stream's image outputs as uint8 RGB arrays."""
+
+
 @dataclass(eq=False)
 class Job:
     """One call (or one stream) of one client session."""
@@ -80,6 +84,10 @@ class Job:
     """For a stream: which input receives the frames."""
     started: bool = False
     cancelled: bool = False
+    frame_sink: FrameSink | None = None
+    """For a stream whose image output goes to a video track: gets each output image."""
+    on_end: Callable[[], None] | None = None
+    """Called once when the job has ended (after its completion message is queued)."""
 
 
 class AppRuntime:
@@ -123,9 +131,9 @@ class AppRuntime:
                 yield session
             finally:
                 session.closed = True
+                receive.close()  # the client is gone: wakes any send waiting for room
                 tasks.cancel_scope.cancel()
         send.close()
-        receive.close()
 
 
 class ClientSession:
@@ -185,19 +193,33 @@ class ClientSession:
         return job.id
 
     async def open_stream(
-        self, api_name: str | int, data: list[Any] | None = None, *, ref: str | None = None
+        self,
+        api_name: str | int,
+        data: list[Any] | None = None,
+        *,
+        ref: str | None = None,
+        frame_sink: FrameSink | None = None,
+        on_end: Callable[[], None] | None = None,
     ) -> str:
         """Start the stream event ``api_name``; frames then go to :meth:`send_frame`.
 
         ``data`` holds the starting values of the inputs (the frame input's may be
-        ``None``). Raises like :meth:`submit`.
+        ``None``). With ``frame_sink`` (a video track's feeder), the streaming image output
+        goes to it as an RGB array instead of into the ``Output`` message; ``on_end`` is
+        called once the job has ended. Raises like :meth:`submit`.
         """
         dependency = self._callable_dependency(api_name)
         if not dependency.is_stream:
             raise ValueError(f"{dependency.api_name!r} is not a stream event: use submit()")
         data = data if data is not None else [None] * len(dependency.inputs)
         self._check_arity(dependency, data)
-        job = Job(uuid.uuid4().hex, dependency, frame_index=_frame_input_index(dependency))
+        job = Job(
+            uuid.uuid4().hex,
+            dependency,
+            frame_index=_frame_input_index(dependency),
+            frame_sink=frame_sink,
+            on_end=on_end,
+        )
         await self._trigger(job, data, None, ref)
         return job.id
 
@@ -231,7 +253,11 @@ class ClientSession:
         job.stream.close()
 
     def cancel(self, job_id: str) -> None:
-        """Cancel a job, queued or running (a running sync call finishes, its result is dropped)."""
+        """Cancel a job, queued or running (a running sync call finishes, its result is dropped),
+        or waiting to rerun (``always_last``)."""
+        for dependency_id in list(self._pending_rerun):
+            if self._drop_pending_rerun(dependency_id, job_id):
+                return
         self._cancel_job(self._job(job_id))
 
     async def receive(self) -> Message:
@@ -270,6 +296,7 @@ class ClientSession:
         if ref is not None:
             await self._post(Accepted(job.id, ref))
         for cancelled in dependency.cancels:
+            self._drop_pending_rerun(cancelled.id)
             for other in self._active_jobs(cancelled):
                 self._cancel_job(other)
         running = self._active_jobs(dependency)
@@ -289,6 +316,15 @@ class ClientSession:
         if job.dependency.is_stream:
             job.stream = self._make_stream(job)
         self._tasks.start_soon(self._run_job, job, data, event_data, name=f"job {job.id}")
+
+    def _drop_pending_rerun(self, dependency_id: int, job_id: str | None = None) -> bool:
+        """Drop the rerun waiting for ``dependency_id`` (only if it is ``job_id``, if given)."""
+        pending = self._pending_rerun.get(dependency_id)
+        if pending is None or (job_id is not None and pending[0] != job_id):
+            return False
+        del self._pending_rerun[dependency_id]
+        self._post_nowait(Completed(pending[0], "cancelled", success=True))
+        return True
 
     def _cancel_job(self, job: Job) -> None:
         job.cancelled = True
@@ -313,7 +349,9 @@ class ClientSession:
             try:
                 with job.scope:
                     final = await self._run_checked(job, data, event_data)
-                if final is None:
+                if final is None or (job.cancelled and job.stream is None):
+                    # a sync call cancelled in its thread returns normally: its result is
+                    # discarded all the same
                     final = Completed(job.id, "cancelled", success=True)
             except Exception as exc:
                 final = Completed(job.id, "error", success=False, error=_error_payload(exc))
@@ -326,6 +364,8 @@ class ClientSession:
                         final = Completed(job.id, "cancelled", success=True)
                     await self._post(final)
                     self._rerun_pending(dependency)
+                if job.on_end is not None:
+                    job.on_end()
 
     def _rerun_pending(self, dependency: Dependency) -> None:
         pending = self._pending_rerun.pop(dependency.id, None)
@@ -417,10 +457,13 @@ class ClientSession:
                 kind=kind,
                 then=lambda value: self._postprocess(dependency, value),
             )
-            async for outputs in stop_when(results, deadline.passed):
-                if kind.is_generator:
-                    await self._post(Output(job.id, outputs))
-                last = outputs
+            # closed here, not by the garbage collector: a generator stopped by time_limit
+            # has run its ``finally`` before the completion is sent
+            async with contextlib.aclosing(cast(AsyncGenerator[Any, None], results)):
+                async for outputs in stop_when(results, deadline.passed):
+                    if kind.is_generator:
+                        await self._post(Output(job.id, outputs))
+                    last = outputs
             watch.cancel_scope.cancel()
         reason = "time_limit" if deadline.passed() else "done"
         return Completed(job.id, reason, data=last)
@@ -525,16 +568,13 @@ class ClientSession:
         assert fn is not None
         kind = dependency.kind
         max_pixels = self.runtime.file_access.max_pixels
-        binary = self.binary_frames
+        raw = job.frame_sink is not None
+        binary = self.binary_frames or raw
         image_output = _streaming_image_output(dependency) if binary else None
 
         def handle(frame: Frame) -> Any:
             try:
-                pixels = (
-                    decode(frame.pixels, max_pixels=max_pixels)
-                    if isinstance(frame.pixels, bytes)
-                    else frame.pixels
-                )
+                pixels = _pixels_of(frame.pixels, max_pixels)
                 value = (
                     component.preprocess_frame(pixels)  # type: ignore[attr-defined]
                     if dependency.preprocess
@@ -546,14 +586,16 @@ class ClientSession:
             args[job.frame_index] = value
             result = _call_in_thread(fn, kind, args)
             if image_output is not None:
-                return self._postprocess_binary(dependency, result, image_output)
+                return self._postprocess_binary(dependency, result, image_output, raw=raw)
             return self._postprocess(dependency, result), None, None
 
         return handle
 
     def _postprocess_binary(
-        self, dependency: Dependency, result: Any, image_index: int
-    ) -> tuple[list[Any], bytes | None, str | None]:
+        self, dependency: Dependency, result: Any, image_index: int, *, raw: bool = False
+    ) -> tuple[list[Any], Any, str | None]:
+        """The outputs with the image taken out: encoded bytes and their mime type, or
+        (``raw``, for a video track) a uint8 RGB array and ``"raw"``."""
         values = [result] if len(dependency.outputs) == 1 else list(result)
         image_value = values[image_index]
         values[image_index] = None
@@ -561,6 +603,8 @@ class ClientSession:
         if image_value is None:
             return rest, None, None
         component = dependency.outputs[image_index]
+        if raw:
+            return rest, component.postprocess_to_array(image_value), "raw"  # type: ignore[attr-defined]
         frame, mime = component.postprocess_to_bytes(image_value)  # type: ignore[attr-defined]
         return rest, frame, mime
 
@@ -580,6 +624,10 @@ class ClientSession:
                     continue
                 data, frame, mime = value
                 last = data
+                if mime == "raw" and job.frame_sink is not None:
+                    if frame is not None:
+                        job.frame_sink(frame, output.seq, output.pts)
+                    frame = mime = None
                 await self._post(
                     Output(job.id, data, output.seq, round(output.latency * 1000, 3), frame, mime)
                 )
@@ -673,6 +721,17 @@ async def _last(results: AsyncIterator[Any]) -> Any:
     async for item in results:
         last = item
     return last
+
+
+def _pixels_of(source: Any, max_pixels: int) -> Any:
+    """A frame's pixels: decoded if they are encoded bytes, converted if they are a decoded
+    video frame (anything with ``to_ndarray``, such as PyAV's), else as they are."""
+    if isinstance(source, bytes):
+        return decode(source, max_pixels=max_pixels)
+    to_ndarray = getattr(source, "to_ndarray", None)
+    if callable(to_ndarray):
+        return to_ndarray(format="rgb24")
+    return source
 
 
 def _frame_input_index(dependency: Dependency) -> int:

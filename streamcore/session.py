@@ -74,6 +74,8 @@ class StreamOutput:
     seq: int
     latency: float
     """Seconds from the frame's arrival to the result being ready."""
+    pts: float = 0.0
+    """The presentation time of the frame it came from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +277,7 @@ class StreamSession:
         self._processed += 1
         self._latency.record(latency)
         self._last_activity = ready
-        self._outbox.put_nowait(StreamOutput(value, frame.seq, latency))
+        self._outbox.put_nowait(StreamOutput(value, frame.seq, latency, frame.pts))
 
     def _stop(self, reason: EndReason, *, discard_waiting: bool = True) -> None:
         if self._reason is None:

@@ -30,7 +30,7 @@ from .files import current_file_access, save_bytes_to_cache
 from .frames import Frame
 from .messages import Completed, Estimation, FrameError, Message, Output, Started
 from .operators import aiterate
-from .runtime import AppRuntime, ClientSession
+from .runtime import AppRuntime, ClientSession, UnknownJobError
 
 __all__ = ["AsyncJob", "AsyncTestClient", "FrameStream", "Job", "TestClient", "ValidationError"]
 
@@ -123,8 +123,10 @@ class AsyncJob:
         return self._inbox.status
 
     def cancel(self) -> None:
-        if self._client.session.has_job(self.id):
-            self._client.session.cancel(self.id)
+        """Cancel the job if it has not ended (its completion then says ``cancelled``)."""
+        if self._inbox.completed is None:
+            with contextlib.suppress(UnknownJobError):  # it ended; the completion is on its way
+                self._client.session.cancel(self.id)
 
 
 class FrameStream:

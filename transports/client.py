@@ -13,12 +13,14 @@ import contextlib
 import json
 import urllib.request
 import uuid
+from collections.abc import AsyncIterable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import anyio
 import anyio.to_thread
+import numpy as np
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -36,6 +38,8 @@ from .protocol import (
     Hello,
     OpenStream,
     Pong,
+    RtcAnswer,
+    RtcOffer,
     ServerError,
     Submit,
     UpdateInputs,
@@ -72,6 +76,9 @@ class _WebSocketChannel:
         self._send: MemoryObjectSendStream[Message] = send
         self._receive: MemoryObjectReceiveStream[Message] = receive
         self.welcome: Welcome | None = None
+        self._answers: dict[str, str] = {}
+        self._answer_arrived = anyio.Event()
+        self.closed = False
 
     async def read(self) -> None:
         """Route every server message: replies to their request, job messages onwards."""
@@ -89,15 +96,26 @@ class _WebSocketChannel:
                     self._reply(event.ref or "", ClientError(event.code, event.message))
                 elif isinstance(event, Welcome):
                     self.welcome = event
+                elif isinstance(event, RtcAnswer):
+                    self._answers[event.job] = event.sdp
+                    self._answer_arrived.set()
+                    self._answer_arrived = anyio.Event()
                 else:
                     await self._send.send(event)
         except ConnectionClosed:
             pass
         finally:
+            self.closed = True
+            self._answer_arrived.set()
             self._send.close()
             for waiter, box in self._replies.values():
                 box.append(ClientError("closed", "the connection to the server closed"))
                 waiter.set()
+
+    def close(self) -> None:
+        """Close both ends of the message channel (after :meth:`read` has stopped)."""
+        self._send.close()
+        self._receive.close()
 
     def _reply(self, ref: str, value: Any) -> None:
         waiter = self._replies.pop(ref, None)
@@ -123,14 +141,31 @@ class _WebSocketChannel:
         job: str = await self._request(lambda ref: Submit(ref, api_name, data, event_data))
         return job
 
+    async def rtc_offer(
+        self, api_name: str | int, data: list[Any] | None, sdp: str
+    ) -> tuple[str, str]:
+        """Open a stream carried by WebRTC: returns ``(job id, the server's answer SDP)``."""
+        job: str = await self._request(lambda ref: RtcOffer(ref, api_name, sdp, data))
+        while job not in self._answers:
+            if self.closed:
+                raise ClientError("closed", "the connection closed before the WebRTC answer")
+            await self._answer_arrived.wait()
+        return job, self._answers.pop(job)
+
     async def open_stream(self, api_name: str | int, data: list[Any] | None) -> str:
         job: str = await self._request(lambda ref: OpenStream(ref, api_name, data))
         return job
 
     async def send_frame(self, job: str, frame: Frame) -> None:
-        payload = frame.pixels
-        if not isinstance(payload, bytes):
-            payload = await anyio.to_thread.run_sync(encode, payload, "jpeg", JPEG_QUALITY)
+        pixels = frame.pixels
+        if isinstance(pixels, bytes):
+            payload = pixels
+        elif isinstance(pixels, np.ndarray):
+            payload = await anyio.to_thread.run_sync(encode, pixels, "jpeg", JPEG_QUALITY)
+        else:
+            raise TypeError(
+                f"a frame to send must be a uint8 array or encoded bytes, not {pixels!r}"
+            )
         await self._send_quietly(FrameData(job, payload, frame.seq))
 
     async def update_inputs(self, job: str, data: list[Any]) -> None:
@@ -214,6 +249,7 @@ class AsyncClient(BaseAsyncClient):
             )
         )
         self.channel = channel = _WebSocketChannel(connection, self.src, self.download_dir)
+        stack.callback(channel.close)
         tasks = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tasks.cancel_scope.cancel)
         tasks.start_soon(channel.read)
@@ -237,6 +273,34 @@ class AsyncClient(BaseAsyncClient):
             [types.get(i, "") for i in found["outputs"]],
             found.get("connection") == "stream",
         )
+
+    async def stream(
+        self,
+        frames: Iterable[Any] | AsyncIterable[Any],
+        *inputs: Any,
+        api_name: str | int = "/predict",
+        max_in_flight: int = 1,
+        transport: str = "websocket",
+    ) -> Any:
+        """Feed ``frames`` to a stream event; iterate the result for the outputs.
+
+        ``transport="websocket"`` sends JPEG frames on the WebSocket;
+        ``transport="webrtc"`` sends them on a video track (VP8) and receives the results
+        on one (the fn's image output only). Otherwise as the in-process client.
+        """
+        if transport == "websocket":
+            return await super().stream(
+                frames, *inputs, api_name=api_name, max_in_flight=max_in_flight
+            )
+        if transport != "webrtc":
+            raise ValueError(f"transport must be 'websocket' or 'webrtc', not {transport!r}")
+        from .webrtc_client import RtcFrameStream  # aiortc is loaded only when used
+
+        endpoint = self.endpoint(api_name)
+        data = await self._payloads(endpoint, inputs) if inputs else None
+        stream = RtcFrameStream(self, endpoint, frames, max_in_flight)
+        await stream.start(data)
+        return stream
 
     def view_api(self) -> dict[str, Any]:
         """The callable events: api name -> input and output component types."""

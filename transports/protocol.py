@@ -37,6 +37,8 @@ __all__ = [
     "Pong",
     "ProtocolError",
     "Request",
+    "RtcAnswer",
+    "RtcOffer",
     "ServerError",
     "Submit",
     "UpdateInputs",
@@ -126,8 +128,27 @@ class Ping:
     ref: str | None = None
 
 
+@dataclass(frozen=True)
+class RtcOffer:
+    """Open a stream event carried over WebRTC: the offer's video track brings the frames."""
+
+    ref: str
+    api_name: str | int
+    sdp: str = field(repr=False)
+    data: list[Any] | None = None
+
+
 Request = (
-    Hello | Submit | OpenStream | FrameData | UpdateInputs | CloseStream | Cancel | Upload | Ping
+    Hello
+    | Submit
+    | OpenStream
+    | FrameData
+    | UpdateInputs
+    | CloseStream
+    | Cancel
+    | Upload
+    | Ping
+    | RtcOffer
 )
 
 
@@ -153,6 +174,14 @@ class Pong:
 
 
 @dataclass(frozen=True)
+class RtcAnswer:
+    """The server's answer to an ``rtc_offer``: the stream's job and the answer SDP."""
+
+    job: str
+    sdp: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class ServerError:
     code: str
     message: str
@@ -160,7 +189,7 @@ class ServerError:
     job: str | None = None
 
 
-ControlEvent = Welcome | Uploaded | Pong | ServerError
+ControlEvent = Welcome | Uploaded | Pong | RtcAnswer | ServerError
 
 
 # -- binary framing ---------------------------------------------------------------------------
@@ -184,7 +213,7 @@ def unpack_binary(message: bytes) -> tuple[dict[str, Any], bytes]:
         )
     try:
         header = json.loads(message[_HEADER_LENGTH.size : end])
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise ProtocolError("bad_binary", f"the binary header is not JSON: {exc}") from None
     if not isinstance(header, dict):
         raise ProtocolError("bad_binary", "the binary header must be a JSON object")
@@ -201,7 +230,7 @@ def parse_request(message: str | bytes) -> Request:
         return _binary_request(header, payload)
     try:
         obj = json.loads(message)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         raise ProtocolError("bad_json", f"a text message must be a JSON object: {exc}") from None
     if not isinstance(obj, dict):
         raise ProtocolError("bad_json", "a text message must be a JSON object")
@@ -222,7 +251,10 @@ def _text_request(obj: dict[str, Any]) -> Request:
     kind = obj.get("type")
     ref = obj.get("ref") if isinstance(obj.get("ref"), str) else None
     if kind == "hello":
-        return Hello(bool(obj.get("binary_frames", False)), _int(obj, "protocol", 1))
+        binary_frames = obj.get("binary_frames", False)
+        if not isinstance(binary_frames, bool):
+            raise ProtocolError("bad_message", "'binary_frames' must be true or false")
+        return Hello(binary_frames, _int(obj, "protocol", 1))
     if kind == "submit":
         return Submit(
             _str(obj, "ref"), _api_name(obj, ref), _list(obj, "data", ref), obj.get("event_data")
@@ -243,10 +275,18 @@ def _text_request(obj: dict[str, Any]) -> Request:
         return Cancel(_str(obj, "job"))
     if kind == "ping":
         return Ping(ref)
+    if kind == "rtc_offer":
+        data = obj.get("data")
+        return RtcOffer(
+            _str(obj, "ref"),
+            _api_name(obj, ref),
+            _str(obj, "sdp", ref=ref),
+            None if data is None else _list(obj, "data", ref),
+        )
     raise ProtocolError(
         "bad_message",
         f"unknown message type {kind!r}; expected one of hello, submit, open_stream, frame, "
-        "inputs, close_stream, cancel, ping",
+        "inputs, close_stream, cancel, ping, rtc_offer",
         ref=ref,
     )
 
@@ -341,7 +381,7 @@ def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
         }
     if isinstance(event, Message):
         return event.to_dict()
-    kinds = {Welcome: "welcome", Uploaded: "uploaded", Pong: "pong"}
+    kinds = {Welcome: "welcome", Uploaded: "uploaded", Pong: "pong", RtcAnswer: "rtc_answer"}
     kind = kinds.get(type(event), "error")
     return {"type": kind, **event.__dict__}
 
@@ -374,6 +414,7 @@ def encode_request(request: Request) -> str | bytes:
         CloseStream: "close_stream",
         Cancel: "cancel",
         Ping: "ping",
+        RtcOffer: "rtc_offer",
     }
     return json.dumps({"type": kinds[type(request)], **request.__dict__}, default=_json_default)
 
@@ -384,23 +425,36 @@ def parse_event(message: str | bytes) -> Message | ControlEvent:
         header, payload = unpack_binary(message)
         if header.get("type") != "output":
             raise ProtocolError("bad_binary", f"unexpected binary message {header.get('type')!r}")
-        return Output(
-            str(header.get("job")),
-            list(header.get("data") or []),
-            header.get("seq"),
-            header.get("latency_ms"),
-            payload,
-            header.get("mime"),
-        )
+        return _binary_output(header, payload)
     try:
         obj = json.loads(message)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProtocolError(
             "bad_json", f"the server sent a message that is not JSON: {exc}"
         ) from None
     if not isinstance(obj, dict):
         raise ProtocolError("bad_json", "the server sent a message that is not a JSON object")
     return _server_event(obj)
+
+
+def _binary_output(header: dict[str, Any], payload: bytes) -> Output:
+    job, data, seq = header.get("job"), header.get("data", []), header.get("seq")
+    latency, mime = header.get("latency_ms"), header.get("mime")
+    if not (
+        isinstance(job, str)
+        and isinstance(data, list)
+        and (seq is None or (isinstance(seq, int) and not isinstance(seq, bool)))
+        and (
+            latency is None or (isinstance(latency, int | float) and not isinstance(latency, bool))
+        )
+        and (mime is None or isinstance(mime, str))
+    ):
+        raise ProtocolError(
+            "bad_binary",
+            "a binary output needs 'job' (a string), 'data' (a list), 'seq' (an integer), "
+            "'latency_ms' (a number) and 'mime' (a string)",
+        )
+    return Output(job, data, seq, latency, payload, mime)
 
 
 def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
@@ -414,6 +468,8 @@ def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
             return Uploaded(obj["ref"], obj["path"])
         if kind == "pong":
             return Pong(obj.get("ref"))
+        if kind == "rtc_answer":
+            return RtcAnswer(obj["job"], obj["sdp"])
         if kind == "error":
             return ServerError(obj["code"], obj["message"], obj.get("ref"), obj.get("job"))
         if kind == "estimation":

@@ -28,7 +28,7 @@ from streamcore.files import FileAccess, current_file_access
 from streamcore.runtime import AppRuntime
 
 from .http import HttpRoutes, respond
-from .websocket import serve_connection
+from .websocket import RtcSettings, serve_connection
 
 __all__ = ["AuthCallback", "Server", "ServerOptions", "launch", "serve"]
 
@@ -57,6 +57,11 @@ class ServerOptions:
     allowed_paths: Sequence[str | Path] = ()
     blocked_paths: Sequence[str | Path] = ()
     rtc_configuration: dict[str, Any] | None = None
+    """ICE servers for WebRTC, browser-style: ``{"iceServers": [{"urls": [...]}]}``; used by
+    the server's peers and sent to browsers in ``/config``. Default: none (host candidates,
+    enough on loopback and a LAN; see docs/deployment.md)."""
+    rtc_connect_timeout: float = 15.0
+    """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -152,7 +157,8 @@ class Server:
         return "*" in allowed or origin in allowed
 
     async def _handle(self, connection: ServerConnection) -> None:
-        await serve_connection(connection, self.runtime, self.limits())
+        rtc = RtcSettings(self.options.rtc_configuration, self.options.rtc_connect_timeout)
+        await serve_connection(connection, self.runtime, self.limits(), rtc)
 
     # -- running ---------------------------------------------------------------------------
 

@@ -337,6 +337,27 @@ class Image(Component):
             path=str(path), orig_name=path.name, size=len(data), mime_type=_mime_type(fmt)
         )
 
+    def postprocess_to_array(self, value: Any) -> Pixels:
+        """The fn's return value as a ``(H, W, 3)`` uint8 RGB array, for a video track.
+
+        Arrays go through :func:`to_uint8` (grey is repeated on 3 channels, alpha is
+        dropped), PIL images are converted to RGB, paths and URLs are read and decoded,
+        after the watermark. Raises ``ValueError`` as :meth:`postprocess_to_bytes`.
+        """
+        if not isinstance(value, (np.ndarray, PIL.Image.Image, str, Path)):
+            raise ValueError(f"Cannot process this value as an Image, it is of type: {type(value)}")
+        if self._has_watermark or not isinstance(value, np.ndarray):
+            value = np.asarray(
+                _to_pil(
+                    self._watermarked(value) if self._has_watermark else value,
+                    current_file_access.get(),
+                ).convert("RGB")
+            )
+        pixels = _as_pixels(value)
+        if pixels.ndim == 2:
+            return np.repeat(pixels[:, :, np.newaxis], 3, axis=2)
+        return pixels if pixels.shape[2] == 3 else np.ascontiguousarray(pixels[:, :, :3])
+
     def postprocess_to_bytes(self, value: Any) -> tuple[bytes, str]:
         """Encode the fn's return value for a binary transport: ``(bytes, mime type)``.
 

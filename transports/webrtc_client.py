@@ -1,0 +1,195 @@
+"""The Python client's WebRTC streams: frames out on a video track, results back on one.
+
+``AsyncClient.stream(frames, api_name=..., transport="webrtc")`` builds an
+:class:`RtcFrameStream`: an aiortc peer whose outgoing track plays ``frames`` (at most
+``max_in_flight`` awaiting their result, as over the WebSocket) and whose incoming track
+brings the processed frames, yielded as numpy arrays. Signalling and the job's messages
+ride the client's WebSocket; the per-frame messages come on the data channel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fractions
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import numpy as np
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from av import VideoFrame
+
+from streamcore.client_base import Endpoint, raise_for_completion
+from streamcore.frames import Frame
+from streamcore.messages import Completed, FrameError, Output
+from streamcore.operators import aiterate
+
+from .protocol import parse_event
+from .webrtc import VIDEO_CLOCK_RATE, rtc_configuration
+
+if TYPE_CHECKING:
+    from .client import AsyncClient
+
+__all__ = ["LOST_AFTER", "RtcFrameStream"]
+
+_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+_TICKS_PER_FRAME = VIDEO_CLOCK_RATE // 30
+
+LOST_AFTER = 0.5
+"""Seconds after which a frame still unanswered is taken as lost on the media path."""
+
+
+class _FrameSource(MediaStreamTrack):
+    """Plays the client's frames, each once, when there is room for one more in flight."""
+
+    kind = "video"
+
+    def __init__(self, frames: AsyncIterator[Any], room: anyio.Semaphore) -> None:
+        super().__init__()
+        self._frames = frames
+        self._room = room
+        self.sent = 0
+        self.lost = 0
+        self.exhausted = anyio.Event()
+
+    async def recv(self) -> VideoFrame:
+        # Media can be lost (the first frames before the path is up, a lost packet that
+        # leaves the decoder waiting for a key frame): a frame unanswered after
+        # LOST_AFTER seconds is counted lost and the next one goes out anyway.
+        with anyio.move_on_after(LOST_AFTER) as waited:
+            await self._room.acquire()
+        if waited.cancelled_caught:
+            self.lost += 1
+        try:
+            item = await anext(self._frames)
+        except StopAsyncIteration:
+            self._room.release()
+            self.exhausted.set()
+            raise MediaStreamError from None
+        pixels = item.pixels if isinstance(item, Frame) else item
+        frame = VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
+        frame.pts = self.sent * _TICKS_PER_FRAME
+        frame.time_base = _TIME_BASE
+        self.sent += 1
+        return frame
+
+
+class RtcFrameStream:
+    """The outputs of one WebRTC stream as an async iterator; ``completion`` once it ended."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        endpoint: Endpoint,
+        frames: Iterable[Any] | AsyncIterable[Any],
+        max_in_flight: int,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self._client = client
+        self.endpoint = endpoint
+        self._max_in_flight = max_in_flight
+        self._room = anyio.Semaphore(max_in_flight)
+        self._source = _FrameSource(aiter(aiterate(frames)), self._room)
+        rtc = client.config.get("rtc_configuration")
+        self.pc = RTCPeerConnection(rtc_configuration(rtc))
+        self._send: MemoryObjectSendStream[np.ndarray]
+        self._received: MemoryObjectReceiveStream[np.ndarray]
+        self._send, self._received = anyio.create_memory_object_stream[np.ndarray](
+            max_in_flight + 1
+        )
+        self.id = ""
+        self.received = 0
+        self.frame_errors: list[dict[str, Any]] = []
+        self.completion: Completed | None = None
+        self._incoming: MediaStreamTrack | None = None
+        self._track_arrived = anyio.Event()
+
+    @property
+    def sent(self) -> int:
+        return self._source.sent
+
+    async def start(self, data: list[Any] | None) -> None:
+        """Offer, get the answer, and start the tasks that read the results."""
+        self.pc.addTrack(self._source)
+        channel = self.pc.createDataChannel("streamcore")
+        channel.on("message", self._on_channel_message)
+        self.pc.on("track", self._on_track)
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        channel_to_server = self._client.channel
+        self.id, answer = await channel_to_server.rtc_offer(  # type: ignore[attr-defined]
+            self.endpoint.api_name, data, self.pc.localDescription.sdp
+        )
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        tasks = self._client._tasks
+        tasks.start_soon(self._read_video)
+        tasks.start_soon(self._watch_job)
+        tasks.start_soon(self._close_when_exhausted)
+
+    async def __aiter__(self) -> AsyncGenerator[np.ndarray, None]:
+        try:
+            async for rgb in self._received:
+                self.received += 1
+                yield rgb
+            if self.completion is not None:
+                raise_for_completion(self.completion)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.pc.close()
+
+    async def close(self) -> None:
+        """Stop the stream: the frame in flight is answered, then it completes as ``closed``."""
+        if self.completion is None and self.id:
+            await self._client.channel.close_stream(self.id)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind == "video":
+            self._incoming = track
+            self._track_arrived.set()
+
+    def _on_channel_message(self, raw: str | bytes) -> None:
+        with contextlib.suppress(Exception):  # a malformed message is not ours to fail on
+            self._on_frame_result(parse_event(raw))
+
+    def _on_frame_result(self, message: Any) -> None:
+        if isinstance(message, FrameError):
+            self.frame_errors.append(message.error)
+            self._room.release()
+        elif isinstance(message, Output):
+            self._room.release()
+
+    async def _read_video(self) -> None:
+        await self._track_arrived.wait()
+        track = self._incoming
+        assert track is not None
+        with contextlib.suppress(MediaStreamError, anyio.ClosedResourceError):
+            while True:
+                frame = await track.recv()
+                if isinstance(frame, VideoFrame):
+                    rgb = await anyio.to_thread.run_sync(_to_rgb, frame)
+                    await self._send.send(rgb)
+
+    async def _watch_job(self) -> None:
+        inbox = self._client._inbox(self.id)
+        while True:
+            message = await inbox.next()
+            if isinstance(message, Completed):
+                self.completion = message
+                break
+            self._on_frame_result(message)
+        await anyio.sleep(0.2)  # the last frame may still be on its way on the video path
+        self._send.close()
+
+    async def _close_when_exhausted(self) -> None:
+        await self._source.exhausted.wait()
+        for _ in range(self._max_in_flight):  # every frame in flight has been answered
+            await self._room.acquire()
+        if self.completion is None:
+            await self._client.channel.close_stream(self.id)
+
+
+def _to_rgb(frame: VideoFrame) -> np.ndarray:
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
+    return rgb
