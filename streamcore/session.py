@@ -35,7 +35,7 @@ import anyio
 import anyio.to_thread
 
 from .clock import Clock, MonotonicClock
-from .errors import StreamClosedError
+from .errors import StreamClosedError, WouldBlockError
 from .frames import Frame, Pixels
 from .functions import FnKind, fn_kind
 from .operators import aiterate, throttle
@@ -187,6 +187,7 @@ class StreamSession:
 
     def statistics(self) -> StreamStatistics:
         inbox, outbox = self._inbox.statistics(), self._outbox.statistics()
+        p50, p95, p99 = self._latency.percentiles_ms((50, 95, 99))
         return StreamStatistics(
             received=inbox.put,
             processed=self._processed,
@@ -194,9 +195,9 @@ class StreamSession:
             outputs_dropped=outbox.dropped,
             sent=outbox.taken,
             errors=self._errors,
-            latency_ms_p50=self._latency.percentile_ms(50),
-            latency_ms_p95=self._latency.percentile_ms(95),
-            latency_ms_p99=self._latency.percentile_ms(99),
+            latency_ms_p50=p50,
+            latency_ms_p95=p95,
+            latency_ms_p99=p99,
         )
 
     # -- running -----------------------------------------------------------------------
@@ -260,15 +261,27 @@ class StreamSession:
             await frames.aclose()
 
     def _pump_in_thread(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The dedicated worker thread: take, handle, hand the result to the loop."""
-        handler, clock, deliver = self._handler, self.clock, self._deliver
-        while True:
-            try:
-                frame = self._inbox.take_blocking()
-            except StreamClosedError:
-                return
-            value = handler(frame)
-            loop.call_soon_threadsafe(deliver, value, frame, clock.now())
+        """The dedicated worker thread: take, handle, hand the result to the loop.
+
+        The next frame is taken *before* the result is handed over: handing over wakes
+        the loop thread, which may then hold the GIL for its whole turn, and a frame
+        arriving meanwhile would replace the waiting one although the fn kept up.
+        """
+        handler, clock, deliver, inbox = self._handler, self.clock, self._deliver, self._inbox
+        try:
+            frame = inbox.take_blocking()
+            while True:
+                value = handler(frame)
+                ready = clock.now()
+                try:
+                    following: Frame | None = inbox.get_nowait()
+                except WouldBlockError:
+                    following = None
+                finally:  # also when the inbox is closed: the result is still delivered
+                    loop.call_soon_threadsafe(deliver, value, frame, ready)
+                frame = following if following is not None else inbox.take_blocking()
+        except StreamClosedError:
+            return
 
     def _deliver(self, value: Any, frame: Frame, ready: float) -> None:
         if self._discard_results:

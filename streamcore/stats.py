@@ -27,9 +27,14 @@ class LatencyWindow:
 
     def percentile_ms(self, q: float) -> float | None:
         """The ``q``-th percentile (0-100) in milliseconds, or ``None`` with no samples."""
+        return self.percentiles_ms((q,))[0]
+
+    def percentiles_ms(self, qs: tuple[float, ...]) -> list[float | None]:
+        """Several percentiles (0-100) in milliseconds at once (one sort of the window)."""
         if not self._samples:
-            return None
-        return float(np.percentile(np.fromiter(self._samples, float), q)) * 1000.0
+            return [None] * len(qs)
+        values = np.percentile(np.fromiter(self._samples, float, len(self._samples)), qs)
+        return [float(v) * 1000.0 for v in values]
 
 
 @dataclass(frozen=True, slots=True)
