@@ -191,11 +191,19 @@ class Blocks:
     def config(self) -> dict[str, Any]:
         """The JSON description of the app that clients use to render and call it."""
         used_as_input = {c.id for d in self.dependencies if d.fn is not None for c in d.inputs}
+        selectable = {
+            t.source.id
+            for d in self.dependencies
+            for t in d.triggers
+            if t.event == "select" and hasattr(t.source, "id")
+        }
         components = []
         for component in self.components:
             props = {**component.props(), "value": _jsonable(component.value)}
             if props.get("interactive") is None:  # Gradio's inference: inputs are interactive
                 props["interactive"] = component.id in used_as_input
+            if "_selectable" in props:  # a select listener makes it clickable (Gradio)
+                props["_selectable"] = component.id in selectable
             components.append(
                 {
                     "id": component.id,

@@ -306,6 +306,19 @@ class BaseAsyncClient:
                     inbox.put(message)
                 else:  # it came before submit() returned (e.g. "skipped")
                     self._early.setdefault(message.job, []).append(message)
+        self._end_unfinished_jobs()
+
+    def _end_unfinished_jobs(self) -> None:
+        """The channel closed (the server stopped or the connection dropped): every job
+        still waiting ends with an error instead of waiting forever."""
+        error = {
+            "type": "ConnectionClosed",
+            "message": "the connection to the server closed before the job ended",
+            "title": "Error",
+        }
+        for job_id, inbox in self._inboxes.items():
+            if inbox.completed is None:
+                inbox.put(Completed(job_id, "error", success=False, error=error))
 
     def _inbox(self, job_id: str) -> _JobInbox:
         inbox = self._inboxes.get(job_id)

@@ -87,6 +87,8 @@ class Output(Message):
     latency_ms: float | None = None
     frame: bytes | None = field(default=None, repr=False)
     frame_mime: str | None = None
+    frame_index: int | None = None
+    """Which output ``frame`` belongs to (``data`` holds ``None`` there)."""
 
 
 @dataclass(frozen=True, slots=True)

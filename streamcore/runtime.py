@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import itertools
 import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -50,6 +51,7 @@ from .session import EndReason, StreamSession
 __all__ = ["AppRuntime", "ClientSession", "FrameRejected", "Job", "UnknownJobError"]
 
 log = logging.getLogger("streamcore")
+_job_order = itertools.count()
 
 
 class UnknownJobError(StreamcoreError, KeyError):
@@ -84,6 +86,8 @@ class Job:
     """For a stream: which input receives the frames."""
     started: bool = False
     cancelled: bool = False
+    order: int = field(default_factory=lambda: next(_job_order))
+    """When it was triggered, app-wide: its place in the queue (FIFO by trigger time)."""
     frame_sink: FrameSink | None = None
     """For a stream whose image output goes to a video track: gets each output image."""
     on_end: Callable[[], None] | None = None
@@ -125,15 +129,15 @@ class AppRuntime:
     async def session(self, *, binary_frames: bool = False) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
-        async with anyio.create_task_group() as tasks:
-            session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
-            try:
-                yield session
-            finally:
-                session.closed = True
-                receive.close()  # the client is gone: wakes any send waiting for room
-                tasks.cancel_scope.cancel()
-        send.close()
+        with send:  # closed even when the body fails (a connection handler that raised)
+            async with anyio.create_task_group() as tasks:
+                session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+                try:
+                    yield session
+                finally:
+                    session.closed = True
+                    receive.close()  # the client is gone: wakes any send waiting for room
+                    tasks.cancel_scope.cancel()
 
 
 class ClientSession:
@@ -275,7 +279,9 @@ class ClientSession:
 
     def _callable_dependency(self, api_name: str | int) -> Dependency:
         dependency = self.runtime.blocks.dependency(api_name)
-        if dependency.api_visibility == "private":
+        # An event with no fn (Gradio's ``stop.click(None, cancels=[...])`` idiom) is private
+        # for API listings but must stay triggerable, or its ``cancels`` could never run.
+        if dependency.api_visibility == "private" and dependency.fn is not None:
             raise KeyError(f"the event {dependency.api_name!r} is private: clients cannot call it")
         return dependency
 
@@ -383,12 +389,17 @@ class ClientSession:
             if refused is not None:
                 return Completed(job.id, "validation", success=False, validation=refused)
         if not dependency.queue:
+            if dependency.batch:  # a batch of one, outside the queue
+                alone = Ticket(payload=(job, inputs))
+                alone.batch = [alone]
+                return await self._execute_batch(alone, event_data)
             return await self._execute(job, [inputs], event_data)
         ticket = Ticket(
             batch_key=dependency.id if dependency.batch else None,
             max_batch_size=dependency.max_batch_size if dependency.batch else 1,
             on_position=lambda rank, size: self._post_nowait(Estimation(job.id, rank, size)),
             payload=(job, inputs),
+            order=job.order,
         )
         async with self.runtime.scheduler.slot(dependency.group_id, ticket):
             if ticket.leader is not None:
@@ -439,32 +450,33 @@ class ClientSession:
         dependency = job.dependency
         args = tuple(inputs[0]) + _event_data_args(dependency, event_data)
         if job.stream is not None:
-            job.extra_inputs = inputs[0]
+            if not job.extra_inputs:  # else update_inputs() came while it waited: keep those
+                job.extra_inputs = inputs[0]
             return await self._run_stream(job)
         kind = dependency.kind
         assert kind is not None
         job.started = True
         await self._post(Started(job.id, dependency.time_limit))
-        deadline = _Deadline(self.runtime.clock, dependency.time_limit)
+        # no task group here: it would wrap the fn's exception in an ExceptionGroup
+        time_limit = dependency.time_limit if kind.is_generator else None
+        deadline = _Deadline(self.runtime.clock, time_limit)
         last: list[Any] | None = None
-        async with anyio.create_task_group() as watch:
-            if kind.is_generator and dependency.time_limit is not None:
-                watch.start_soon(deadline.run)
-            results = iterate_fn(
-                dependency.fn,  # type: ignore[arg-type]
-                args,
-                limiter=self.runtime.limiter,
-                kind=kind,
-                then=lambda value: self._postprocess(dependency, value),
-            )
-            # closed here, not by the garbage collector: a generator stopped by time_limit
-            # has run its ``finally`` before the completion is sent
-            async with contextlib.aclosing(cast(AsyncGenerator[Any, None], results)):
-                async for outputs in stop_when(results, deadline.passed):
-                    if kind.is_generator:
-                        await self._post(Output(job.id, outputs))
-                    last = outputs
-            watch.cancel_scope.cancel()
+        results = iterate_fn(
+            dependency.fn,  # type: ignore[arg-type]
+            args,
+            limiter=self.runtime.limiter,
+            kind=kind,
+            then=lambda value: self._postprocess(dependency, value),
+        )
+        # closed here (stop_when then closes ``results``), not by the garbage collector: a
+        # generator stopped by time_limit or a cancel has run its ``finally`` before the
+        # completion is sent, and the fn's generator is never closed twice at once
+        limited = cast(AsyncGenerator[list[Any], None], stop_when(results, deadline.passed))
+        async with contextlib.aclosing(limited):
+            async for outputs in limited:
+                if kind.is_generator:
+                    await self._post(Output(job.id, outputs))
+                last = outputs
         reason = "time_limit" if deadline.passed() else "done"
         return Completed(job.id, reason, data=last)
 
@@ -614,11 +626,14 @@ class ClientSession:
         job.started = True
         await self._post(Started(job.id, job.dependency.time_limit))
         last: list[Any] | None = None
+        image_index = _streaming_image_output(job.dependency)
+        rejected = 0
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(stream.run)
             async for output in stream:
                 value = output.value
                 if isinstance(value, FrameRejected):
+                    rejected += 1
                     error = _error_payload(value.error, frame_error=True)
                     await self._post(FrameError(job.id, output.seq, error))
                     continue
@@ -629,11 +644,21 @@ class ClientSession:
                         job.frame_sink(frame, output.seq, output.pts)
                     frame = mime = None
                 await self._post(
-                    Output(job.id, data, output.seq, round(output.latency * 1000, 3), frame, mime)
+                    Output(
+                        job.id,
+                        data,
+                        output.seq,
+                        round(output.latency * 1000, 3),
+                        frame,
+                        mime,
+                        None if frame is None else image_index,
+                    )
                 )
         end = stream.end
         assert end is not None
         stats = stream.statistics().as_dict()
+        stats["rejected"] = rejected  # refused frames went through the handler, not the fn
+        stats["processed"] = int(stats["processed"] or 0) - rejected
         if end.reason is EndReason.ERROR and end.error is not None:
             if not isinstance(end.error, Error):
                 log.error("stream %r failed", job.dependency.api_name, exc_info=end.error)
@@ -664,20 +689,14 @@ class ClientSession:
 
 
 class _Deadline:
-    """A flag that turns true ``limit`` seconds after :meth:`run` starts (never if None)."""
+    """True once ``limit`` seconds have passed on ``clock`` since it was made (never if None)."""
 
     def __init__(self, clock: Clock, limit: float | None) -> None:
         self._clock = clock
-        self._limit = limit
-        self._passed = False
-
-    async def run(self) -> None:
-        if self._limit is not None:
-            await self._clock.sleep_until(self._clock.now() + self._limit)
-            self._passed = True
+        self._end = None if limit is None else clock.now() + limit
 
     def passed(self) -> bool:
-        return self._passed
+        return self._end is not None and self._clock.now() >= self._end
 
 
 async def _wait_for_batch_result(ticket: Ticket) -> Completed:

@@ -42,6 +42,10 @@ class Ticket:
     leader: Ticket | None = None
     payload: Any = None
     """Whatever the caller needs back when the ticket is granted (e.g. its inputs)."""
+    order: int | None = None
+    """Its place in the queue: a lower number waits ahead of a higher one; ``None`` joins at
+    the back. The runtime numbers calls as they are triggered, so the work it does before
+    queueing (preprocessing, the validator, in worker threads) cannot reorder them."""
     outcome: Any = None
     """For a rider: what its batch leader left for it, set before :attr:`done` is set."""
     done: anyio.Event = field(default_factory=anyio.Event)
@@ -113,7 +117,7 @@ class Scheduler:
                     f"Queue is full. Max size is {self.max_size} and size is "
                     f"{self.queue_size}; try again later."
                 )
-            group.waiting.append(ticket)
+            _enqueue(group, ticket)
             self._announce_positions(group)
             try:
                 await ticket._granted.wait()
@@ -155,3 +159,13 @@ class Scheduler:
         for rank, ticket in enumerate(group.waiting):
             if ticket.on_position is not None:
                 ticket.on_position(rank, size)
+
+
+def _enqueue(group: ConcurrencyGroup, ticket: Ticket) -> None:
+    """Put ``ticket`` behind every waiting ticket of a lower (or no) ``order``."""
+    if ticket.order is not None:
+        for index, other in enumerate(group.waiting):
+            if other.order is not None and other.order > ticket.order:
+                group.waiting.insert(index, ticket)
+                return
+    group.waiting.append(ticket)

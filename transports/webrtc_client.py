@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from av import VideoFrame
 
 from streamcore.client_base import Endpoint, raise_for_completion
 from streamcore.frames import Frame
-from streamcore.messages import Completed, FrameError, Output
+from streamcore.messages import Completed, FrameError, Message, Output
 from streamcore.operators import aiterate
 
 from .protocol import parse_event
@@ -48,7 +49,7 @@ class _FrameSource(MediaStreamTrack):
 
     def __init__(self, frames: AsyncIterator[Any], room: anyio.Semaphore) -> None:
         super().__init__()
-        self._frames = frames
+        self.frames = frames
         self._room = room
         self.sent = 0
         self.lost = 0
@@ -63,7 +64,7 @@ class _FrameSource(MediaStreamTrack):
         if waited.cancelled_caught:
             self.lost += 1
         try:
-            item = await anext(self._frames)
+            item = await anext(self.frames)
         except StopAsyncIteration:
             self._room.release()
             self.exhausted.set()
@@ -74,6 +75,39 @@ class _FrameSource(MediaStreamTrack):
         frame.time_base = _TIME_BASE
         self.sent += 1
         return frame
+
+
+class _MarkerJitterBuffer(JitterBuffer):  # type: ignore[misc]
+    """aiortc's video jitter buffer, but a frame is complete at its marker bit.
+
+    aiortc's own buffer only knows a frame is complete when the first packet of the next
+    one arrives. The server sends each result once and nothing in between, so with it
+    every result would come out one result late, and the last one never.
+    """
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        packets: list[Any] = []
+        for count in range(self._capacity):
+            packet = self._packets[(self._origin + count) % self._capacity]
+            if packet is None or (packets and packet.timestamp != packets[0].timestamp):
+                break
+            packets.append(packet)
+            if packet.marker:
+                self.remove(count + 1)
+                return JitterFrame(b"".join(p._data for p in packets), packets[0].timestamp)
+        frame: JitterFrame | None = super()._remove_frame(sequence_number)
+        return frame
+
+
+def _complete_frames_at_marker(pc: RTCPeerConnection) -> None:
+    """Give the video receivers of ``pc`` a :class:`_MarkerJitterBuffer` (a private
+    attribute of aiortc's: if it is not there, its own buffer stays)."""
+    for transceiver in pc.getTransceivers():
+        receiver = transceiver.receiver
+        if transceiver.kind == "video" and hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"):
+            receiver._RTCRtpReceiver__jitter_buffer = _MarkerJitterBuffer(
+                capacity=512, is_video=True
+            )
 
 
 class RtcFrameStream:
@@ -102,6 +136,11 @@ class RtcFrameStream:
         )
         self.id = ""
         self.received = 0
+        """Processed frames that came back on the video track (and were yielded)."""
+        self.channel_outputs = 0
+        """``output`` messages that came on the data channel (one per processed frame)."""
+        self.websocket_outputs = 0
+        """``output`` messages that came on the WebSocket (the data channel was not open)."""
         self.frame_errors: list[dict[str, Any]] = []
         self.completion: Completed | None = None
         self._incoming: MediaStreamTrack | None = None
@@ -114,35 +153,88 @@ class RtcFrameStream:
     async def start(self, data: list[Any] | None) -> None:
         """Offer, get the answer, and start the tasks that read the results."""
         self.pc.addTrack(self._source)
+        _complete_frames_at_marker(self.pc)
         channel = self.pc.createDataChannel("streamcore")
         channel.on("message", self._on_channel_message)
         self.pc.on("track", self._on_track)
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        channel_to_server = self._client.channel
-        self.id, answer = await channel_to_server.rtc_offer(  # type: ignore[attr-defined]
-            self.endpoint.api_name, data, self.pc.localDescription.sdp
-        )
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-        tasks = self._client._tasks
-        tasks.start_soon(self._read_video)
-        tasks.start_soon(self._watch_job)
-        tasks.start_soon(self._close_when_exhausted)
+        try:
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+            channel_to_server = self._client.channel
+            self.id, answer = await channel_to_server.rtc_offer(  # type: ignore[attr-defined]
+                self.endpoint.api_name, data, self.pc.localDescription.sdp
+            )
+            await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        except BaseException:  # a refused offer, a bad answer, the client closing
+            with anyio.CancelScope(shield=True):
+                if self.id:
+                    await self._cancel_quietly()
+                await self._shut_down(outputs_too=True)
+            raise
+        self._client._tasks.start_soon(self._run)
 
     async def __aiter__(self) -> AsyncGenerator[np.ndarray, None]:
         try:
-            async for rgb in self._received:
+            while True:
+                try:
+                    rgb = await self._received.receive()
+                except (anyio.EndOfStream, anyio.ClosedResourceError):  # closed: the client
+                    break
                 self.received += 1
                 yield rgb
             if self.completion is not None:
                 raise_for_completion(self.completion)
         finally:
+            # also when the loop breaks out or fails: the job is cancelled (its completion
+            # still comes, see _run) and the peer is closed now
             with anyio.CancelScope(shield=True):
-                await self.pc.close()
+                if self.completion is None:
+                    await self._cancel_quietly()
+                await self._shut_down(outputs_too=True)
 
     async def close(self) -> None:
         """Stop the stream: the frame in flight is answered, then it completes as ``closed``."""
         if self.completion is None and self.id:
             await self._client.channel.close_stream(self.id)
+
+    async def cancel(self) -> None:
+        """Cancel the stream now: it completes as ``cancelled``, the frame in flight dropped."""
+        if self.completion is None and self.id:
+            await self._client.channel.cancel(self.id)
+
+    def status(self) -> Message | None:
+        """The job's last status message: queue estimation, start or completion."""
+        return self._client._inbox(self.id).status if self.id else None
+
+    async def _run(self) -> None:
+        """The stream's tasks, until it completed or the client closes; then the peer closes
+        (the outputs already in stay to be iterated, unless the client closes)."""
+        completed = False
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._read_video)
+                tasks.start_soon(self._close_when_exhausted)
+                await self._watch_job()
+                completed = True
+                tasks.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._shut_down(outputs_too=not completed)
+
+    async def _cancel_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the connection may be gone: the job ends with it
+            await self._client.channel.cancel(self.id)
+
+    async def _shut_down(self, *, outputs_too: bool = False) -> None:
+        """Close the peer (which stops the frame source) and the output buffer's sending
+        end (``outputs_too``: its receiving end too). Idempotent."""
+        await self.pc.close()
+        self._send.close()
+        if outputs_too:
+            self._received.close()
+        frames = self._source.frames
+        if isinstance(frames, AsyncGenerator):
+            with contextlib.suppress(RuntimeError):  # still running: it ends with its task
+                await frames.aclose()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video":
@@ -151,13 +243,17 @@ class RtcFrameStream:
 
     def _on_channel_message(self, raw: str | bytes) -> None:
         with contextlib.suppress(Exception):  # a malformed message is not ours to fail on
-            self._on_frame_result(parse_event(raw))
+            self._on_frame_result(parse_event(raw), on_channel=True)
 
-    def _on_frame_result(self, message: Any) -> None:
+    def _on_frame_result(self, message: Any, *, on_channel: bool = False) -> None:
         if isinstance(message, FrameError):
             self.frame_errors.append(message.error)
             self._room.release()
         elif isinstance(message, Output):
+            if on_channel:
+                self.channel_outputs += 1
+            else:
+                self.websocket_outputs += 1
             self._room.release()
 
     async def _read_video(self) -> None:

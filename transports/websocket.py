@@ -22,7 +22,7 @@ from anyio.abc import TaskGroup
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from streamcore.errors import InvalidInputError, StreamClosedError
+from streamcore.errors import InvalidInputError, StreamClosedError, StreamcoreError
 from streamcore.files import save_bytes_to_cache
 from streamcore.frames import Frame
 from streamcore.messages import Completed, FrameError, Message, Output
@@ -133,7 +133,10 @@ class _Link:
         try:
             await self._dispatch(request)
         except UnknownJobError as exc:
-            await self.session.post(ServerError("unknown_job", str(exc), ref, job))
+            code, text = "unknown_job", str(exc)
+            if isinstance(job, str) and self.session.has_job(job):  # it runs, but is a call
+                code, text = "not_a_stream", _not_a_stream(job)
+            await self.session.post(ServerError(code, text, ref, job))
         except StreamClosedError:
             message = "that stream has stopped taking frames"
             await self.session.post(ServerError("stream_ended", message, ref, job))
@@ -141,6 +144,10 @@ class _Link:
             await self.session.post(ServerError("unknown_api", str(exc.args[0]), ref, job))
         except (InvalidInputError, ValueError, TypeError) as exc:
             await self.session.post(ServerError(_error_code(str(exc)), str(exc), ref, job))
+        except ProtocolError:
+            raise
+        except (StreamcoreError, OSError) as exc:  # a path refused or missing, a failed fetch
+            await self.session.post(ServerError("bad_input", str(exc), ref, job))
 
     async def _dispatch(self, request: Request) -> None:
         session = self.session
@@ -153,6 +160,9 @@ class _Link:
         elif isinstance(request, OpenStream):
             await session.open_stream(request.api_name, request.data, ref=request.ref)
         elif isinstance(request, UpdateInputs):
+            running = session.jobs.get(request.job)
+            if running is not None and running.stream is None:
+                raise ValueError(_not_a_stream(request.job))
             session.update_inputs(request.job, request.data)
         elif isinstance(request, CloseStream):
             session.close_stream(request.job)
@@ -160,9 +170,14 @@ class _Link:
             session.cancel(request.job)
         elif isinstance(request, Upload):
             policy = session.runtime.file_access
-            path = await anyio.to_thread.run_sync(
-                save_bytes_to_cache, request.data, request.name, policy
-            )
+            try:
+                path = await anyio.to_thread.run_sync(
+                    save_bytes_to_cache, request.data, request.name, policy
+                )
+            except OSError as exc:  # e.g. a name too long for the file system
+                reason = exc.strerror or type(exc).__name__
+                text = f"the upload {request.name!r:.80} could not be stored: {reason}"
+                raise ValueError(text) from None
             await session.post(Uploaded(request.ref, str(path)))
         elif isinstance(request, RtcOffer):
             await self._open_rtc_stream(request)
@@ -198,6 +213,10 @@ class _Link:
             await peer.run()
         finally:
             self.peers.pop(job, None)
+
+
+def _not_a_stream(job: str) -> str:
+    return f"job {job!r} is a call, not a stream: frames, inputs and close_stream are for streams"
 
 
 def _error_code(text: str) -> str:
