@@ -242,15 +242,21 @@ class Blocks:
     def local_url(self) -> str | None:
         return None if self.server is None else str(self.server.local_url)
 
-    def __call__(self, *inputs: Any, api_name: str | int = "predict") -> Any:
+    def __call__(self, *inputs: Any, api_name: str | int | None = None) -> Any:
         """Run one event in process with client-side values (Gradio's ``demo(...)``).
 
-        Images are file paths or URLs in and out; a generator returns its last value; a
-        batch fn gets its single input wrapped in a batch and its result unwrapped; a
-        validator's refusal raises :class:`~streamcore.errors.Error` with its messages.
+        ``api_name`` names the event (or gives its index); by default the ``predict``
+        event, else the first one (Gradio's ``fn_index=0``). Images are file paths or URLs
+        in and out; a generator returns its last value; a batch fn gets its single input
+        wrapped in a batch and its result unwrapped; a validator's refusal raises
+        :class:`~streamcore.testing.ValidationError` (an :class:`~streamcore.errors.Error`)
+        with its messages.
         """
         from .testing import TestClient
 
+        if api_name is None:
+            names = {d.api_name for d in self.dependencies}
+            api_name = "predict" if "predict" in names or not self.dependencies else 0
         with TestClient(self) as client:
             return client.predict(*inputs, api_name=api_name)
 

@@ -1,0 +1,408 @@
+"""The queue on its own: concurrency groups, FIFO, positions, max_size and greedy batches."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import anyio
+import pytest
+
+from streamcore.errors import QueueFullError
+from streamcore.scheduler import Scheduler, Ticket
+
+pytestmark = pytest.mark.anyio
+
+GROUP = "group"
+
+
+class Holder:
+    """A task that takes a slot and keeps it until :meth:`release` (a queued call)."""
+
+    def __init__(self, scheduler: Scheduler, name: str, ticket: Ticket | None = None) -> None:
+        self.scheduler = scheduler
+        self.name = name
+        self.ticket = ticket or Ticket()
+        self.granted = anyio.Event()
+        self.finished = anyio.Event()
+        self._release = anyio.Event()
+        self.scope = anyio.CancelScope()
+
+    async def run(self, group: Hashable = GROUP, log: list[str] | None = None) -> None:
+        with self.scope:
+            async with self.scheduler.slot(group, self.ticket):
+                if log is not None:
+                    log.append(self.name)
+                self.granted.set()
+                await self._release.wait()
+        self.finished.set()
+
+    def release(self) -> None:
+        self._release.set()
+
+
+def scheduler_with(limit: int | None, max_size: int | None = None) -> Scheduler:
+    scheduler = Scheduler(max_size)
+    scheduler.register(GROUP, limit)
+    return scheduler
+
+
+async def test_a_free_group_grants_at_once_and_a_full_one_makes_callers_wait() -> None:
+    scheduler = scheduler_with(1)
+    first, second = Holder(scheduler, "a"), Holder(scheduler, "b")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(first.run)
+        await first.granted.wait()
+        tg.start_soon(second.run)
+        await anyio.wait_all_tasks_blocked()
+        assert not second.granted.is_set()
+        assert scheduler.statistics()[GROUP] == {"limit": 1, "running": 1, "waiting": 1}
+        first.release()
+        await second.granted.wait()
+        second.release()
+    assert scheduler.statistics()[GROUP] == {"limit": 1, "running": 0, "waiting": 0}
+
+
+async def test_waiting_calls_are_granted_first_in_first_out() -> None:
+    scheduler = scheduler_with(1)
+    log: list[str] = []
+    holders = [Holder(scheduler, name) for name in "abcde"]
+    async with anyio.create_task_group() as tg:
+        for holder in holders:
+            tg.start_soon(holder.run, GROUP, log)
+            await anyio.wait_all_tasks_blocked()  # they join the queue in this order
+        for holder in holders:
+            await holder.granted.wait()
+            holder.release()
+    assert log == list("abcde")
+
+
+async def test_a_newcomer_never_jumps_the_queue_even_when_a_slot_is_free_for_a_moment() -> None:
+    scheduler = scheduler_with(1)
+    log: list[str] = []
+    first, second, third = (Holder(scheduler, n) for n in "abc")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(first.run, GROUP, log)
+        await first.granted.wait()
+        tg.start_soon(second.run, GROUP, log)
+        await anyio.wait_all_tasks_blocked()
+        first.release()
+        tg.start_soon(third.run, GROUP, log)  # before b has resumed
+        await second.granted.wait()
+        second.release()
+        await third.granted.wait()
+        third.release()
+    assert log == ["a", "b", "c"]
+
+
+async def test_waiting_tickets_hear_their_rank_and_the_queue_size_as_it_changes() -> None:
+    scheduler = scheduler_with(1)
+    heard: dict[str, list[tuple[int, int]]] = {name: [] for name in "bcd"}
+
+    def on_position(name: str) -> Ticket:
+        return Ticket(on_position=lambda rank, size: heard[name].append((rank, size)))
+
+    running = Holder(scheduler, "a")
+    waiting = [Holder(scheduler, name, on_position(name)) for name in "bcd"]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        for holder in waiting:
+            tg.start_soon(holder.run)
+            await anyio.wait_all_tasks_blocked()
+        running.release()
+        await waiting[0].granted.wait()
+        for holder in waiting:
+            await holder.granted.wait()
+            holder.release()
+    assert heard["b"] == [(0, 1), (0, 2), (0, 3)]
+    assert heard["c"] == [(1, 2), (1, 3), (0, 2)]
+    assert heard["d"] == [(2, 3), (1, 2), (0, 1)]
+
+
+async def test_the_lowest_limit_of_a_group_wins_and_none_yields_to_any_number() -> None:
+    scheduler = Scheduler()
+    assert scheduler.register("g", 3).limit == 3
+    assert scheduler.register("g", None).limit == 3
+    assert scheduler.register("g", 5).limit == 3
+    assert scheduler.register("g", 2).limit == 2
+    assert scheduler.register("h", None).limit is None
+    assert scheduler.register("h", 4).limit == 4
+    assert scheduler.group("g").limit == 2
+
+
+async def test_the_lowest_limit_is_what_is_enforced() -> None:
+    scheduler = Scheduler()
+    scheduler.register(GROUP, 3)
+    scheduler.register(GROUP, 2)
+    holders = [Holder(scheduler, name) for name in "abc"]
+    async with anyio.create_task_group() as tg:
+        for holder in holders:
+            tg.start_soon(holder.run)
+        await anyio.wait_all_tasks_blocked()
+        assert [h.granted.is_set() for h in holders] == [True, True, False]
+        holders[0].release()
+        await holders[2].granted.wait()
+        for holder in holders[1:]:
+            holder.release()
+
+
+async def test_no_limit_grants_every_caller_at_once() -> None:
+    scheduler = scheduler_with(None)
+    holders = [Holder(scheduler, str(i)) for i in range(50)]
+    async with anyio.create_task_group() as tg:
+        for holder in holders:
+            tg.start_soon(holder.run)
+        await anyio.wait_all_tasks_blocked()
+        assert all(h.granted.is_set() for h in holders)
+        assert scheduler.queue_size == 0
+        assert scheduler.group(GROUP).running == 50
+        for holder in holders:
+            holder.release()
+    assert scheduler.group(GROUP).running == 0
+
+
+async def test_groups_are_independent() -> None:
+    scheduler = Scheduler()
+    scheduler.register("x", 1)
+    scheduler.register("y", 1)
+    in_x, in_y = Holder(scheduler, "x"), Holder(scheduler, "y")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(in_x.run, "x")
+        tg.start_soon(in_y.run, "y")
+        await in_x.granted.wait()
+        await in_y.granted.wait()
+        in_x.release()
+        in_y.release()
+
+
+async def test_a_full_queue_refuses_with_its_size_in_the_message() -> None:
+    scheduler = scheduler_with(1, max_size=1)
+    running, waiting = Holder(scheduler, "a"), Holder(scheduler, "b")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        tg.start_soon(waiting.run)
+        await anyio.wait_all_tasks_blocked()
+        with pytest.raises(QueueFullError, match=r"Queue is full\. Max size is 1 and size is 1"):
+            async with scheduler.slot(GROUP, Ticket()):
+                pytest.fail("a refused call must not run")
+        assert scheduler.queue_size == 1
+        assert scheduler.group(GROUP).running == 1
+        running.release()
+        waiting.release()
+
+
+async def test_max_size_counts_only_waiting_calls() -> None:
+    scheduler = scheduler_with(2, max_size=0)
+    holders = [Holder(scheduler, n) for n in "ab"]
+    async with anyio.create_task_group() as tg:
+        for holder in holders:
+            tg.start_soon(holder.run)
+        await anyio.wait_all_tasks_blocked()
+        assert all(h.granted.is_set() for h in holders)  # no wait, so no refusal
+        with pytest.raises(QueueFullError, match="Max size is 0 and size is 0"):
+            async with scheduler.slot(GROUP, Ticket()):
+                pass
+        for holder in holders:
+            holder.release()
+
+
+async def test_the_max_size_is_app_wide_across_groups() -> None:
+    scheduler = Scheduler(max_size=1)
+    scheduler.register("x", 1)
+    scheduler.register("y", 1)
+    holders = [Holder(scheduler, n) for n in "abc"]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(holders[0].run, "x")
+        tg.start_soon(holders[1].run, "y")
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(holders[2].run, "x")
+        await anyio.wait_all_tasks_blocked()
+        with pytest.raises(QueueFullError):
+            async with scheduler.slot("y", Ticket()):
+                pass
+        for holder in holders:
+            holder.release()
+
+
+def batch_ticket(key: Hashable | None = "fn", size: int = 4) -> Ticket:
+    return Ticket(batch_key=key, max_batch_size=size)
+
+
+async def test_a_batchable_call_with_a_free_slot_runs_at_once_alone() -> None:
+    scheduler = scheduler_with(1)
+    holder = Holder(scheduler, "a", batch_ticket())
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(holder.run)
+        await holder.granted.wait()  # no waiting for more calls to fill the batch
+        assert holder.ticket.batch == [holder.ticket]
+        assert holder.ticket.leader is None
+        holder.release()
+
+
+async def test_a_batch_takes_the_waiting_calls_of_its_key_up_to_max_batch_size() -> None:
+    scheduler = scheduler_with(1)
+    running = Holder(scheduler, "run")
+    waiting = [Holder(scheduler, f"w{i}", batch_ticket(size=4)) for i in range(5)]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        for holder in waiting:
+            tg.start_soon(holder.run)
+            await anyio.wait_all_tasks_blocked()
+        running.release()
+        await anyio.wait_all_tasks_blocked()
+        leader = waiting[0].ticket
+        assert leader.batch == [h.ticket for h in waiting[:4]]
+        assert all(h.ticket.leader is leader for h in waiting[1:4])
+        assert [h.granted.is_set() for h in waiting] == [True] * 4 + [False]
+        assert scheduler.group(GROUP).running == 1  # riders take no slot of their own
+        for holder in waiting[1:4]:  # riders leave: still one slot in use
+            holder.release()
+        await anyio.wait_all_tasks_blocked()
+        assert scheduler.group(GROUP).running == 1
+        assert not waiting[4].granted.is_set()
+        waiting[0].release()
+        await waiting[4].granted.wait()
+        assert waiting[4].ticket.batch == [waiting[4].ticket]
+        waiting[4].release()
+    assert scheduler.group(GROUP).running == 0
+
+
+async def test_a_batch_skips_calls_of_other_keys_and_unbatchable_ones() -> None:
+    scheduler = scheduler_with(1)
+    running = Holder(scheduler, "run")
+    keys: list[Hashable | None] = ["fn", None, "other", "fn"]
+    waiting = [Holder(scheduler, str(i), batch_ticket(key)) for i, key in enumerate(keys)]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        for holder in waiting:
+            tg.start_soon(holder.run)
+            await anyio.wait_all_tasks_blocked()
+        running.release()
+        await anyio.wait_all_tasks_blocked()
+        assert waiting[0].ticket.batch == [waiting[0].ticket, waiting[3].ticket]
+        assert not waiting[1].granted.is_set()
+        assert not waiting[2].granted.is_set()
+        for holder in waiting:
+            holder.release()
+
+
+async def test_max_batch_size_one_never_batches() -> None:
+    scheduler = scheduler_with(1)
+    running = Holder(scheduler, "run")
+    waiting = [Holder(scheduler, str(i), batch_ticket(size=1)) for i in range(2)]
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        for holder in waiting:
+            tg.start_soon(holder.run)
+            await anyio.wait_all_tasks_blocked()
+        running.release()
+        await waiting[0].granted.wait()
+        await anyio.wait_all_tasks_blocked()
+        assert waiting[0].ticket.batch == [waiting[0].ticket]
+        assert not waiting[1].granted.is_set()
+        for holder in waiting:
+            holder.release()
+
+
+async def test_cancelling_a_waiting_call_removes_its_ticket_and_frees_no_slot() -> None:
+    scheduler = scheduler_with(1)
+    heard: list[tuple[int, int]] = []
+    running = Holder(scheduler, "a")
+    cancelled = Holder(scheduler, "b")
+    behind = Holder(scheduler, "c", Ticket(on_position=lambda r, s: heard.append((r, s))))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        tg.start_soon(cancelled.run)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(behind.run)
+        await anyio.wait_all_tasks_blocked()
+        cancelled.scope.cancel()
+        await cancelled.finished.wait()
+        assert scheduler.statistics()[GROUP] == {"limit": 1, "running": 1, "waiting": 1}
+        assert heard[-1] == (0, 1)  # c moved up
+        assert not behind.granted.is_set()  # the cancel gave c no slot
+        running.release()
+        await behind.granted.wait()
+        behind.release()
+    assert not cancelled.granted.is_set()
+    assert scheduler.statistics()[GROUP] == {"limit": 1, "running": 0, "waiting": 0}
+
+
+async def test_a_call_cancelled_as_it_is_granted_gives_its_slot_back() -> None:
+    scheduler = scheduler_with(1)
+    log: list[str] = []
+    running, unlucky, behind = (Holder(scheduler, n) for n in "abc")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run, GROUP, log)
+        await running.granted.wait()
+        tg.start_soon(unlucky.run, GROUP, log)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(behind.run, GROUP, log)
+        await anyio.wait_all_tasks_blocked()
+        running.release()  # a leaves and grants b ...
+        unlucky.scope.cancel()  # ... which is cancelled before it resumes
+        await behind.granted.wait()
+        behind.release()
+    assert log == ["a", "c"]
+    assert scheduler.group(GROUP).running == 0
+
+
+async def test_a_cancelled_batch_rider_frees_nothing_its_leader_holds() -> None:
+    scheduler = scheduler_with(1)
+    running = Holder(scheduler, "run")
+    leader, rider = (Holder(scheduler, n, batch_ticket()) for n in "lr")
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run)
+        await running.granted.wait()
+        tg.start_soon(leader.run)
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(rider.run)
+        await anyio.wait_all_tasks_blocked()
+        running.release()
+        await rider.granted.wait()
+        rider.scope.cancel()
+        await rider.finished.wait()
+        assert scheduler.group(GROUP).running == 1
+        leader.release()
+    assert scheduler.group(GROUP).running == 0
+
+
+async def test_an_exception_in_the_body_frees_the_slot() -> None:
+    scheduler = scheduler_with(1)
+    with pytest.raises(RuntimeError):
+        async with scheduler.slot(GROUP, Ticket()):
+            raise RuntimeError("fn failed")
+    assert scheduler.group(GROUP).running == 0
+    async with scheduler.slot(GROUP, Ticket()):
+        assert scheduler.group(GROUP).running == 1
+
+
+async def test_a_ticket_numbered_earlier_waits_ahead_of_later_ones_whenever_it_arrives() -> None:
+    scheduler = scheduler_with(1)
+    log: list[str] = []
+    running = Holder(scheduler, "run")
+    late, early, unnumbered = (
+        Holder(scheduler, "late", Ticket(order=5)),
+        Holder(scheduler, "early", Ticket(order=2)),
+        Holder(scheduler, "none", Ticket()),
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(running.run, GROUP, log)
+        await running.granted.wait()
+        for holder in (late, unnumbered, early):  # early was slower to get here
+            tg.start_soon(holder.run, GROUP, log)
+            await anyio.wait_all_tasks_blocked()
+        assert list(scheduler.group(GROUP).waiting) == [
+            early.ticket,
+            late.ticket,
+            unnumbered.ticket,
+        ]
+        for holder in (running, early, late, unnumbered):
+            await holder.granted.wait()
+            holder.release()
+    assert log == ["run", "early", "late", "none"]
