@@ -25,7 +25,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.abc
@@ -244,9 +244,9 @@ class FrameStream:
                 await self._room.acquire()
                 if self._inbox.completed is not None:
                     return
-                await channel.send_frame(
-                    self.id, frame if isinstance(frame, Frame) else Frame(frame)
-                )
+                if not isinstance(frame, Frame):
+                    frame = Frame(frame, seq=self.sent)
+                await channel.send_frame(self.id, frame)
                 self.sent += 1
             async with self._room:  # the last frame's output is in: nothing is left in flight
                 pass
@@ -441,6 +441,9 @@ class Job:
         return self._job.outputs
 
 
+_Client = TypeVar("_Client", bound="SyncClient")
+
+
 class SyncClient:
     """Runs an async client's loop in a background thread for synchronous code.
 
@@ -448,40 +451,57 @@ class SyncClient:
     inside that loop.
     """
 
-    def __init__(self, make_client: Callable[[], BaseAsyncClient]) -> None:
+    def __init__(self, make_client: Callable[[], BaseAsyncClient], *, connect: bool = True) -> None:
+        self._make_client = make_client
         self._stack = contextlib.ExitStack()
-        self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._client: BaseAsyncClient | None = None
+        if connect:
+            self._open()
+
+    def _open(self) -> None:
         try:
+            self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
             self._client = self._stack.enter_context(
-                self._portal.wrap_async_context_manager(_entered(make_client))
+                self._portal.wrap_async_context_manager(_entered(self._make_client))
             )
         except BaseException:
-            self._stack.close()
+            self.close()
             raise
 
-    def __enter__(self) -> SyncClient:
+    def __enter__(self: _Client) -> _Client:
+        if self._client is None:
+            self._open()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
+        """Disconnect and stop the background loop. Idempotent."""
         self._stack.close()
+        self._portal = self._client = None
+
+    @property
+    def _parts(self) -> tuple[anyio.from_thread.BlockingPortal, BaseAsyncClient]:
+        if self._portal is None or self._client is None:
+            raise RuntimeError("use the client inside `with` (or before close())")
+        return self._portal, self._client
 
     @property
     def async_client(self) -> BaseAsyncClient:
-        return self._client
+        return self._parts[1]
 
     def predict(self, *inputs: Any, api_name: str | int = "/predict") -> Any:
         """Run an event and return its final output; raises :class:`Error` if it failed."""
-        return self._portal.call(lambda: self._client.predict(*inputs, api_name=api_name))
+        portal, client = self._parts
+        return portal.call(lambda: client.predict(*inputs, api_name=api_name))
 
     def submit(self, *inputs: Any, api_name: str | int = "/predict", event_data: Any = None) -> Job:
         """Trigger an event; iterate the returned job for its outputs, or call ``result()``."""
-        job = self._portal.call(
-            lambda: self._client.submit(*inputs, api_name=api_name, event_data=event_data)
-        )
-        return Job(self._portal, job)
+        portal, client = self._parts
+        job = portal.call(lambda: client.submit(*inputs, api_name=api_name, event_data=event_data))
+        return Job(portal, job)
 
     def stream(
         self,
@@ -493,8 +513,9 @@ class SyncClient:
     ) -> Iterator[Any]:
         """Feed ``frames`` to a stream event and yield its outputs (see the async client;
         ``options`` go to its ``stream``, e.g. ``transport="webrtc"``)."""
-        stream = self._portal.call(
-            lambda: self._client.stream(
+        portal, client = self._parts
+        stream = portal.call(
+            lambda: client.stream(
                 frames, *inputs, api_name=api_name, max_in_flight=max_in_flight, **options
             )
         )
@@ -502,11 +523,11 @@ class SyncClient:
         try:
             while True:
                 try:
-                    yield self._portal.call(anext, iterator)
+                    yield portal.call(anext, iterator)
                 except StopAsyncIteration:
                     return
         finally:
-            self._portal.call(iterator.aclose)
+            portal.call(iterator.aclose)
 
 
 @contextlib.asynccontextmanager
