@@ -1,16 +1,18 @@
 """End-to-end tests of the browser page (``transports/static``) in headless Chromium.
 
 Each test serves a small app on a free port, opens the page in a fresh browser context
-and drives it like a user; the fake camera of Chromium feeds the webcam. Every test also
-checks that the page logged no console error and raised no uncaught exception.
-Synchronisation is by ``wait_for_function`` / locator waits, never by sleeping.
+and drives it like a user; the fake camera of Chromium feeds the webcam. Streams use the
+page's default transport (WebRTC, since Chromium has it) unless the test asks for
+``?transport=websocket``; ``test_browser_webrtc.py`` tests the WebRTC mode itself. Every test
+also checks that the page logged no console error and raised no uncaught exception
+(``browser_support.app_page``). Synchronisation is by ``wait_for_function`` / locator
+waits, never by sleeping.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,56 +20,16 @@ import numpy as np
 import numpy.typing as npt
 import PIL.Image
 import pytest
+from browser_support import app_page, launch_chromium, mean_colour, needs_chromium, sync_api
 
 import streamcore as gr
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page
+    from playwright.sync_api import Browser, Page
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-WAIT_MS = 20_000
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
-
-MEAN_COLOUR_JS = """
-async (selector) => {
-  const element = document.querySelector(selector);
-  if (element.tagName === "IMG") await element.decode();
-  const width = element.naturalWidth || element.videoWidth;
-  const height = element.naturalHeight || element.videoHeight;
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext("2d");
-  context.drawImage(element, 0, 0);
-  const pixels = context.getImageData(0, 0, width, height).data;
-  const sum = [0, 0, 0];
-  for (let i = 0; i < pixels.length; i += 4) {
-    sum[0] += pixels[i];
-    sum[1] += pixels[i + 1];
-    sum[2] += pixels[i + 2];
-  }
-  return sum.map((total) => total / (pixels.length / 4));
-}
-"""
 
 
 def sepia(img: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -80,40 +42,9 @@ def sepia(img: npt.NDArray[Any]) -> npt.NDArray[Any]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
-
-
-@contextmanager
-def app_page(browser: Browser, demo: gr.Blocks, query: str = "") -> Iterator[Page]:
-    """Serve ``demo``, open its page and wait until it is ready; on a normal exit, assert
-    that no console error or page error happened."""
-    errors: list[str] = []
-    demo.launch(server_port=0, prevent_thread_lock=True, quiet=True)
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        page.on("console", lambda message: _console_error(message, errors))
-        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.goto(f"{demo.local_url}{query}")
-        page.wait_for_function("window.streamcore && window.streamcore.ready === true")
-        yield page
-    finally:
-        context.close()
-        demo.close()
-    assert errors == []
-
-
-def _console_error(message: ConsoleMessage, errors: list[str]) -> None:
-    if message.type == "error":
-        errors.append(f"console error: {message.text}")
-
-
-def mean_colour(page: Page, selector: str) -> list[float]:
-    """The average RGB of the image (or video) element ``selector`` as the page has it."""
-    return list(page.evaluate(MEAN_COLOUR_JS, selector))
 
 
 def sepia_stream_demo(time_limit: float = 30) -> gr.Blocks:

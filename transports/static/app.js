@@ -3,8 +3,11 @@
  *
  * It fetches the app description (GET /config), renders its components in order, wires the
  * events of its dependencies and runs them over one WebSocket speaking the protocol of
- * docs/protocol.md. Webcam streams go through a stream transport (WebSocket for now; the
- * `STREAM_TRANSPORTS` table is where another one goes).
+ * docs/protocol.md. Webcam streams go through a stream transport (`STREAM_TRANSPORTS`):
+ * WebRTC when the browser has it (the camera track goes out on a peer connection, the
+ * processed track comes back on it), else frames over the WebSocket; `?transport=webrtc` or
+ * `?transport=websocket` forces one. A WebRTC stream that cannot connect falls back to the
+ * WebSocket, and says so.
  *
  * Sections: page state and statistics; notices; the connection; the webcam; components;
  * stream transports; the app (event wiring, calls and streams); start-up.
@@ -21,6 +24,19 @@ const IN_FLIGHT_TIMEOUT_MS = 10000;
 /** Bytes kept free for the binary header when checking an upload against the size limit. */
 const HEADER_ALLOWANCE = 1024;
 const INFO_TOAST_SECONDS = 6;
+/** WebRTC: the server's `rtc_answer` must come this soon after the offer, else fall back. */
+const RTC_ANSWER_TIMEOUT_MS = 5000;
+/** WebRTC: the peer connection must be connected this soon after the answer, else fall back. */
+const RTC_CONNECT_TIMEOUT_MS = 10000;
+/** WebRTC: the offer goes out with the candidates gathered by then (ICE is not trickled). */
+const ICE_GATHERING_TIMEOUT_MS = 3000;
+/** WebRTC: after Stop, the peer is closed when `completed` comes, or after this long. */
+const RTC_CLOSE_GRACE_MS = 3000;
+/** WebRTC: the label of the data channel that carries the stream's messages. */
+const RTC_DATA_CHANNEL = "streamcore";
+/** Completion reasons that, before the peer connected, mean the server gave up on it. */
+const RTC_GAVE_UP_REASONS = new Set(["cancelled", "idle"]);
+const FALLBACK_NOTE = "WebRTC could not connect; streaming over WebSocket instead";
 /** Completion reasons after which nothing ran, so chained events do not fire. */
 const NOT_RUN_REASONS = new Set(["skipped", "superseded"]);
 /** Errors about a job that already ended (a frame sent as it ended): nothing to show. */
@@ -32,14 +48,23 @@ const FAILED_REASONS = new Set(["error", "validation"]);
 
 /**
  * What tests and tools read from the page: `ready` (config rendered and socket open),
- * `stats` (see {@link Stats}) and `lastError` (the last error message shown, or null).
+ * `stats` (see {@link Stats}), `transport` (the stream transport in use: "webrtc" or
+ * "websocket", which it becomes after a fallback) and `lastError` (the last error message
+ * shown, or null).
  */
-const page = { ready: false, lastError: null, stats: null };
+const page = { ready: false, lastError: null, stats: null, transport: null };
 window.streamcore = page;
 
 /**
  * Frame counters of every stream on the page, shown live and mirrored into
  * `window.streamcore.stats` = {sent, received, dropped, latency_ms_p50}.
+ *
+ * Over the WebSocket: `sent` counts the JPEG frames sent, `received` the outputs and
+ * `latency_ms_p50` is from sending a frame to receiving its output. Over WebRTC: `sent`
+ * counts the camera frames the peer connection sent (`getStats()` outbound-rtp
+ * `framesSent`), `received` the stream's `output` messages and `latency_ms_p50` is the
+ * server's own per-frame latency (`output.latency_ms`). In both, `dropped` adds the
+ * server's count (`completed.stats.dropped`) to the capture opportunities the page skipped.
  */
 class Stats {
   /** @param {HTMLElement} view the statistics panel (its `[data-stat]` fields are filled) */
@@ -55,8 +80,14 @@ class Stats {
 
   /** Count one frame sent to the server. */
   frameSent() {
-    this.values.sent += 1;
-    this.sendTimes.push(performance.now());
+    this.addSent(1);
+  }
+
+  /** @param {number} count frames sent since the last count (a WebRTC sender's progress) */
+  addSent(count) {
+    this.values.sent += count;
+    const now = performance.now();
+    for (let i = 0; i < count; i += 1) this.sendTimes.push(now);
   }
 
   /**
@@ -491,7 +522,8 @@ class Connection {
 
 /**
  * A camera shown in a `<video>` preview, whose current picture can be captured. With
- * `mirror` the preview is flipped and so are the captured pictures (as Gradio does).
+ * `mirror` the preview is flipped and so are the captured pictures (as Gradio does); a
+ * WebRTC stream sends the camera's track itself, not mirrored (see {@link WebRtcStream}).
  */
 class Webcam {
   /**
@@ -1075,9 +1107,10 @@ class UnknownBlock extends Block {
 }
 
 /**
- * `gr.Image`: shows an image (from a file, a data URL or binary stream bytes) and, when
- * interactive, takes one from its `sources`: upload (file picker, drag and drop), webcam
- * (a snapshot, or a stream when an event streams from it) and clipboard (paste).
+ * `gr.Image`: shows an image (from a file, a data URL, binary stream bytes or, as the
+ * output of a WebRTC stream, a live video track) and, when interactive, takes one from its
+ * `sources`: upload (file picker, drag and drop), webcam (a snapshot, or a stream when an
+ * event streams from it) and clipboard (paste).
  * Fires upload, change, input, clear and select (`{index: [x, y]}` in image pixels); its
  * `stream` events are run by the app from the start/stop buttons.
  */
@@ -1091,6 +1124,12 @@ class ImageBlock extends Block {
     this.pendingUpload = null;
     this.streaming = false;
     this.mode = null;
+    /** @type {MediaStream|null} the live track shown (a WebRTC stream's output), if any */
+    this.live = null;
+    /** @type {HTMLVideoElement|null} where the live track plays (made on first use) */
+    this.liveVideo = null;
+    /** @type {Promise<void>|null} the last picture of a live track becoming the value */
+    this.pendingSnapshot = null;
   }
 
   /** @returns {string[]} the sources the user may take an image from */
@@ -1445,7 +1484,11 @@ class ImageBlock extends Block {
    * @param {string} mime its type
    */
   showBytes(bytes, mime) {
-    const blob = new Blob([bytes], { type: mime || "image/jpeg" });
+    this.showBlob(new Blob([bytes], { type: mime || "image/jpeg" }));
+  }
+
+  /** @param {Blob} blob an encoded image to show as the value; fires change */
+  showBlob(blob) {
     const previous = this.binary;
     this.binary = { blob, url: URL.createObjectURL(blob) };
     this.value = null;
@@ -1487,7 +1530,6 @@ class ImageBlock extends Block {
   display(source, name) {
     if (source) this.img.src = source;
     else this.img.removeAttribute("src");
-    this.img.hidden = !source;
     if (this.download) {
       this.download.hidden = !source;
       this.download.href = source ?? "";
@@ -1496,9 +1538,76 @@ class ImageBlock extends Block {
     this.refresh();
   }
 
+  /**
+   * Play a live track (the processed video of a WebRTC stream) in place of the image. The
+   * `<video>` is shown, and takes the `output-<key>` test id, once its first frame is in;
+   * until then the image stays.
+   * @param {MediaStream} media
+   */
+  showTrack(media) {
+    if (!this.liveVideo) {
+      this.liveVideo = h("video", {
+        class: "image-view image-live",
+        autoplay: true,
+        muted: true,
+        playsinline: true,
+        hidden: true,
+        "aria-label": this.props.label ?? "image",
+        on: { loadeddata: () => this.refresh(), emptied: () => this.refresh() },
+      });
+      this.liveVideo.muted = true;
+      this.img.after(this.liveVideo);
+    }
+    this.live = media;
+    this.liveVideo.srcObject = media;
+    this.refresh();
+  }
+
+  /**
+   * A live track ended: its last picture becomes the value (as the last output of a
+   * WebSocket stream does) and is shown in place of the video.
+   * @param {MediaStream|null} media the track's stream (nothing happens unless it is shown)
+   */
+  endTrack(media) {
+    if (!this.live || this.live !== media) return;
+    const video = this.liveVideo;
+    const { videoWidth: width, videoHeight: height } = video;
+    if (width && height && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) {
+      const canvas = document.createElement("canvas");
+      canvas.width = width;
+      canvas.height = height;
+      canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+      const snapshot = new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY)).then(
+        (blob) => {
+          if (blob) this.showBlob(blob);
+          if (this.pendingSnapshot === snapshot) this.pendingSnapshot = null;
+        },
+      );
+      this.pendingSnapshot = snapshot;
+    }
+    this.live = null;
+    video.srcObject = null;
+    this.refresh();
+  }
+
+  /** @returns {boolean} whether a live track is shown (it has a picture) */
+  get liveShown() {
+    const video = this.liveVideo;
+    return this.live !== null && video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && video.videoWidth > 0;
+  }
+
   /** Update what depends on the state: placeholder, preview, clear button, select cursor. */
   refresh() {
-    const hasImage = !this.img.hidden;
+    const liveShown = this.liveShown;
+    this.img.hidden = !this.img.getAttribute("src") || liveShown;
+    if (this.liveVideo) {
+      this.liveVideo.hidden = !liveShown;
+      // the test id names what shows the output: the live video while it plays, else the image
+      const [shown, other] = liveShown ? [this.liveVideo, this.img] : [this.img, this.liveVideo];
+      shown.dataset.testid = `output-${this.key}`;
+      delete other.dataset.testid;
+    }
+    const hasImage = !this.img.hidden || liveShown;
     const live = this.webcamActive;
     if (this.video) {
       this.video.hidden = !live;
@@ -1551,6 +1660,7 @@ class ImageBlock extends Block {
   /** @returns {Promise<object|null>} the value as an input, waiting for an upload in progress */
   async payload() {
     if (this.pendingUpload) await this.pendingUpload;
+    if (this.pendingSnapshot) await this.pendingSnapshot;
     if (this.binary) return { url: await blobToDataUrl(this.binary.blob) };
     return this.value;
   }
@@ -1596,14 +1706,31 @@ function createBlock(config, index, services) {
 // -- stream transports ------------------------------------------------------------------------
 
 /**
- * What a stream transport reports to the app about one stream event.
+ * What a stream transport gets from, and reports to, the app about one stream event.
  * @typedef {object} StreamHooks
  * @property {() => Promise<Blob|null>} capture a JPEG of the webcam's current picture
+ * @property {() => MediaStream|null} camera the webcam's media stream (WebRTC sends its track)
  * @property {(message: object) => void} estimation the stream waits in the queue
  * @property {(message: object) => void} started the stream runs
- * @property {(data: any[], image: {index: number, bytes: Uint8Array, mime: string}|null) => void} output
+ * @property {(data: any[], image: StreamImage|null) => void} output
  * @property {(message: object) => void} frameError one frame was refused
  * @property {(message: object) => void} completed the stream ended (always last)
+ * @property {(media: MediaStream) => void} remoteStream WebRTC: the processed video arrived
+ * @property {(media: MediaStream) => void} remoteEnded WebRTC: the processed video ended
+ * @property {(reason: string) => void} fallback WebRTC could not connect: the stream now
+ *   runs over the WebSocket
+ */
+
+/**
+ * Where an output's image is: `bytes` of a binary WebSocket output, or (`track: true`) on
+ * the video track of a WebRTC stream, shown by {@link ImageBlock.showTrack}.
+ * @typedef {{index: number, bytes?: Uint8Array, mime?: string, track?: boolean}} StreamImage
+ */
+
+/**
+ * What the app tells a transport beyond the hooks: the ICE configuration from /config and
+ * the output whose image comes on the video track (the first Image output, -1 if none).
+ * @typedef {{rtcConfiguration: object|null, trackIndex: number}} StreamOptions
  */
 
 /**
@@ -1768,18 +1895,384 @@ class WebSocketStream {
   }
 }
 
-/** Stream transports by `?transport=` name; each has `open`, `updateInputs` and `close`. */
-const STREAM_TRANSPORTS = { websocket: WebSocketStream };
+/** The peer connections open on this page (closed when the page goes away). */
+const PEERS = new Set();
 
 /**
- * @returns {{name: string, Transport: Function}} the transport `?transport=` asks for
- *   (WebSocket when absent or unknown; an unknown one is reported)
+ * A webcam stream over WebRTC (docs/protocol.md, "WebRTC streams"). The camera's track is
+ * sent (`sendrecv`) on a peer connection with a data channel; once every ICE candidate is
+ * gathered (ICE is not trickled) the offer goes out as `rtc_offer` on the page's WebSocket,
+ * which answers `accepted` then `rtc_answer`. The server decodes every frame into the
+ * stream's latest-wins slot and sends each result once on its video track, which the
+ * output image plays; the stream's `output`, `frame_error` and `completed` messages come on
+ * the data channel (or the WebSocket before the channel opens; `started`, `estimation` and
+ * `completed` always come on the WebSocket too). Stop sends `close_stream`; the peer
+ * connection closes when the stream completes.
+ *
+ * Mirroring: the preview is mirrored with CSS as in WebSocket mode, but the frames sent are
+ * the camera's own, NOT mirrored (Gradio and the WebSocket mode send mirrored pictures).
+ * Mirroring them would need a canvas redrawn for every frame and its capture track: a copy
+ * per frame, and frame timing left to the page. So over WebRTC the fn sees the scene as
+ * the camera does, and the processed video is not mirrored.
+ *
+ * If WebRTC cannot connect — no `RTCPeerConnection`, the offer refused with an `error`, no
+ * `rtc_answer` within {@link RTC_ANSWER_TIMEOUT_MS}, a connection that fails or is not
+ * connected {@link RTC_CONNECT_TIMEOUT_MS} after the answer, a stream the server gave up
+ * before it connected — the job is cancelled, the peer closed, and the same stream runs as
+ * a {@link WebSocketStream} with the same hooks (`hooks.fallback` tells the app why).
+ */
+class WebRtcStream {
+  /**
+   * @param {Connection} connection
+   * @param {object} dep the stream event (a config dependency)
+   * @param {Stats} stats
+   * @param {StreamHooks} hooks
+   * @param {StreamOptions} options
+   */
+  constructor(connection, dep, stats, hooks, options) {
+    this.connection = connection;
+    this.dep = dep;
+    this.stats = stats;
+    this.hooks = hooks;
+    this.options = options;
+    /** @type {RTCPeerConnection|null} */
+    this.pc = null;
+    /** @type {MediaStream|null} the processed video, once its track arrived */
+    this.remote = null;
+    this.job = null;
+    this.data = null;
+    this.running = false;
+    this.connected = false;
+    this.stopped = false;
+    this.ended = false;
+    /** @type {WebSocketStream|null} the stream that took over after a fallback */
+    this.fallback = null;
+    this.framesSent = 0;
+    this.timers = { answer: null, connect: null, close: null, stats: null };
+  }
+
+  /**
+   * Offer the stream; it runs once the server has answered and the peer has connected.
+   * @param {any[]} data the starting input values (null for the frame input)
+   * @returns {Promise<void>} rejects with a {@link RequestError} if the stream is refused
+   *   (after a fallback: if the WebSocket stream is refused)
+   */
+  async open(data) {
+    this.data = data;
+    let sdp;
+    try {
+      sdp = await this.prepareOffer();
+    } catch (error) {
+      if (!this.stopped) return this.fallBack(`WebRTC is not available: ${error.message}`);
+    }
+    if (this.stopped) {
+      this.endUnsent();
+      return undefined;
+    }
+    const waited = RTC_ANSWER_TIMEOUT_MS / 1000;
+    this.timers.answer = setTimeout(() => this.fail(`no answer from the server within ${waited} s`), RTC_ANSWER_TIMEOUT_MS);
+    let job;
+    try {
+      job = await this.connection.request(
+        { type: "rtc_offer", api_name: this.dep.api_name, sdp, data },
+        {
+          estimation: (message) => this.current && this.hooks.estimation(message),
+          started: (message) => this.onStarted(message),
+          rtc_answer: (message) => this.onAnswer(message),
+          output: (message) => this.onOutput(message),
+          frame_error: (message) => this.onFrameError(message),
+          completed: (message) => this.onCompleted(message),
+          error: (message) => this.onError(message),
+        },
+      );
+    } catch (error) {
+      if (this.fallback) return undefined; // the answer timed out first: fallen back already
+      if (error.code === "closed" || this.stopped) {
+        this.release();
+        throw error;
+      }
+      clearTimeout(this.timers.answer);
+      return this.fallBack(`the server refused the offer: ${error.message}`);
+    }
+    this.job = job;
+    // stopped while the offer was on its way, or fallen back meanwhile: drop the job
+    if (this.stopped || this.fallback) this.connection.send({ type: "cancel", job });
+    return undefined;
+  }
+
+  /** Stopped before the offer went out: no job to end, so the stream ends here. */
+  endUnsent() {
+    this.ended = true;
+    this.release();
+    this.hooks.completed({ type: "completed", reason: "cancelled", success: false, data: null });
+  }
+
+  /** @returns {boolean} whether this WebRTC stream still runs (not ended, not replaced) */
+  get current() {
+    return !this.ended && !this.fallback;
+  }
+
+  /**
+   * Make the peer connection (camera track out, processed track and data channel in),
+   * set its offer and gather its ICE candidates.
+   * @returns {Promise<string>} the offer's SDP, with the candidates
+   */
+  async prepareOffer() {
+    if (typeof window.RTCPeerConnection !== "function") throw new Error("this browser has no RTCPeerConnection");
+    const camera = this.hooks.camera();
+    const track = camera?.getVideoTracks()[0];
+    if (!track) throw new Error("the camera gives no video track");
+    const pc = new RTCPeerConnection(this.options.rtcConfiguration ?? undefined);
+    this.pc = pc;
+    PEERS.add(pc);
+    pc.addTransceiver(track, { direction: "sendrecv", streams: [camera] });
+    const channel = pc.createDataChannel(RTC_DATA_CHANNEL);
+    channel.addEventListener("message", (event) => this.onChannelMessage(event.data));
+    pc.addEventListener("track", (event) => this.onTrack(event));
+    pc.addEventListener("connectionstatechange", () => this.onConnectionState(pc));
+    await pc.setLocalDescription(await pc.createOffer());
+    await iceGatheringComplete(pc, ICE_GATHERING_TIMEOUT_MS);
+    return pc.localDescription.sdp;
+  }
+
+  /** @param {any[]} data new values of the stream's other inputs */
+  updateInputs(data) {
+    if (this.fallback) {
+      this.fallback.updateInputs(data);
+      return;
+    }
+    this.data = data;
+    if (this.job && !this.ended) this.connection.send({ type: "inputs", job: this.job, data });
+  }
+
+  /**
+   * Stop (the user's Stop): `close_stream` once running (its last result still comes),
+   * `cancel` while queued; the peer closes when `completed` comes (or after a grace period).
+   */
+  close() {
+    if (this.fallback) {
+      this.fallback.close();
+      return;
+    }
+    if (this.stopped || this.ended) return;
+    this.stopped = true;
+    clearTimeout(this.timers.answer);
+    clearTimeout(this.timers.connect);
+    if (this.job) this.connection.send({ type: this.running ? "close_stream" : "cancel", job: this.job });
+    this.timers.close = setTimeout(() => this.release(), RTC_CLOSE_GRACE_MS);
+  }
+
+  /** @param {object} message `started` */
+  onStarted(message) {
+    if (!this.current || this.stopped) return;
+    this.running = true;
+    this.hooks.started(message);
+  }
+
+  /** @param {{sdp: string}} message `rtc_answer`: apply it, then wait for the connection */
+  async onAnswer(message) {
+    clearTimeout(this.timers.answer);
+    const pc = this.pc;
+    if (!this.current || !pc) return;
+    try {
+      await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+    } catch (error) {
+      this.fail(`the server's answer cannot be used: ${error.message}`);
+      return;
+    }
+    this.timers.stats = setInterval(() => this.pollStats(), STATS_REFRESH_MS);
+    if (this.connected || this.stopped) return;
+    const waited = RTC_CONNECT_TIMEOUT_MS / 1000;
+    this.timers.connect = setTimeout(() => this.fail(`not connected ${waited} s after the answer`), RTC_CONNECT_TIMEOUT_MS);
+  }
+
+  /** @param {RTCPeerConnection} pc */
+  onConnectionState(pc) {
+    if (pc !== this.pc) return;
+    if (pc.connectionState === "connected") {
+      this.connected = true;
+      clearTimeout(this.timers.connect);
+    } else if (pc.connectionState === "failed") {
+      this.fail("the connection failed");
+    }
+  }
+
+  /** @param {RTCTrackEvent} event the processed video arrived: the output image plays it */
+  onTrack(event) {
+    if (event.track.kind !== "video" || !this.current) return;
+    this.remote = event.streams[0] ?? new MediaStream([event.track]);
+    this.hooks.remoteStream(this.remote);
+  }
+
+  /** @param {string|ArrayBuffer} data a message of the data channel (JSON text) */
+  onChannelMessage(data) {
+    if (typeof data !== "string") return;
+    const message = JSON.parse(data);
+    if (message.type === "output") this.onOutput(message);
+    else if (message.type === "frame_error") this.onFrameError(message);
+    else if (message.type === "completed") this.onCompleted(message);
+  }
+
+  /** @param {object} message `output` (its image, at `trackIndex`, is on the video track) */
+  onOutput(message) {
+    if (!this.current) return;
+    this.stats.outputReceived(message.latency_ms ?? null);
+    const index = this.options.trackIndex;
+    this.hooks.output(message.data ?? [], index >= 0 ? { index, track: true } : null);
+  }
+
+  /** @param {object} message `frame_error`: the frame was refused, the stream goes on */
+  onFrameError(message) {
+    if (this.current) this.hooks.frameError(message);
+  }
+
+  /** @param {object} message an `error` about this job */
+  onError(message) {
+    if (this.current && message.code !== "stream_ended") {
+      this.hooks.frameError({ error: { message: message.message } });
+    }
+  }
+
+  /**
+   * The stream ended (`completed` comes on the data channel and on the WebSocket: the
+   * first one counts). Ended by the server before the peer connected (it gave up waiting
+   * for it), it runs over the WebSocket instead.
+   * @param {object} message `completed`
+   */
+  onCompleted(message) {
+    if (!this.current) return;
+    if (!this.connected && !this.stopped && RTC_GAVE_UP_REASONS.has(message.reason)) {
+      this.ended = true; // the job is over: nothing to cancel
+      this.fail(`the server ended the stream before the connection was up (${message.reason})`, true);
+      return;
+    }
+    this.ended = true;
+    this.stats.streamEnded(message.stats ?? null);
+    this.release();
+    this.hooks.completed(message);
+  }
+
+  /**
+   * WebRTC could not connect: cancel the job, close the peer and run the stream over the
+   * WebSocket; a refusal of that stream ends it.
+   * @param {string} reason
+   * @param {boolean} [jobEnded] the job already ended (no cancel to send)
+   * @returns {Promise<void>}
+   */
+  fail(reason, jobEnded = false) {
+    if (this.fallback || this.stopped || (this.ended && !jobEnded)) return Promise.resolve();
+    if (this.job && !jobEnded) this.connection.send({ type: "cancel", job: this.job });
+    return this.fallBack(reason).catch((error) => this.hooks.completed(refusal(error)));
+  }
+
+  /**
+   * Close the peer and hand the stream to a {@link WebSocketStream} (same hooks), opened
+   * with the latest input values.
+   * @param {string} reason why WebRTC is not used
+   * @returns {Promise<void>} rejects if the WebSocket stream is refused
+   */
+  fallBack(reason) {
+    this.release();
+    this.fallback = new WebSocketStream(this.connection, this.dep, this.stats, this.hooks);
+    this.hooks.fallback(reason);
+    return this.fallback.open(this.data);
+  }
+
+  /** Count the camera frames the peer sent since the last poll. */
+  async pollStats() {
+    const pc = this.pc;
+    if (!pc) return;
+    let sent = 0;
+    try {
+      const report = await pc.getStats();
+      report.forEach((entry) => {
+        if (entry.type === "outbound-rtp" && entry.kind === "video") sent += entry.framesSent ?? entry.framesEncoded ?? 0;
+      });
+    } catch {
+      return; // closed meanwhile
+    }
+    if (sent > this.framesSent) {
+      this.stats.addSent(sent - this.framesSent);
+      this.framesSent = sent;
+    }
+  }
+
+  /** Stop the timers, take the last picture of the processed video and close the peer. */
+  release() {
+    for (const timer of Object.values(this.timers)) clearTimeout(timer);
+    clearInterval(this.timers.stats);
+    const pc = this.pc;
+    if (!pc) return;
+    if (this.remote) this.hooks.remoteEnded(this.remote);
+    this.remote = null;
+    // count what was sent since the last poll (pollStats takes this.pc at once), then close
+    this.pollStats().finally(() => {
+      PEERS.delete(pc);
+      pc.close();
+    });
+    this.pc = null;
+  }
+}
+
+/**
+ * Wait until the peer has gathered its ICE candidates (at most `timeoutMs`: a STUN or TURN
+ * server that does not answer must not hold the stream back; the offer then carries the
+ * candidates found so far).
+ * @param {RTCPeerConnection} pc
+ * @param {number} timeoutMs
+ * @returns {Promise<void>}
+ */
+function iceGatheringComplete(pc, timeoutMs) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.iceGatheringState === "complete") finish();
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+/** Stream transports by `?transport=` name; each has `open`, `updateInputs` and `close`. */
+const STREAM_TRANSPORTS = { webrtc: WebRtcStream, websocket: WebSocketStream };
+
+/**
+ * @returns {string} the stream transport to use: `?transport=` when it names one, else
+ *   WebRTC when the browser has it, else WebSocket (an unknown name is reported)
  */
 function chooseTransport() {
-  const wanted = QUERY.get("transport") ?? "websocket";
-  if (Object.hasOwn(STREAM_TRANSPORTS, wanted)) return { name: wanted, Transport: STREAM_TRANSPORTS[wanted] };
-  notify("info", `The transport "${wanted}" is not available in this page; streaming over websocket.`);
-  return { name: "websocket", Transport: WebSocketStream };
+  const fallback = typeof window.RTCPeerConnection === "function" ? "webrtc" : "websocket";
+  const wanted = QUERY.get("transport");
+  if (wanted === null) return fallback;
+  if (Object.hasOwn(STREAM_TRANSPORTS, wanted)) return wanted;
+  notify("info", `The transport "${wanted}" is not available in this page; streaming over ${fallback}.`);
+  return fallback;
+}
+
+/**
+ * Use `name` for the streams that start from now on (shown in the statistics panel and
+ * as `window.streamcore.transport`).
+ * @param {string} name a key of {@link STREAM_TRANSPORTS}
+ */
+function setTransport(name) {
+  page.transport = name;
+  const field = document.querySelector('#stats [data-stat="transport"]');
+  if (field) field.textContent = name;
+}
+
+/**
+ * Show a lasting note under the header (e.g. the WebRTC fallback).
+ * @param {string} text
+ */
+function showNotice(text) {
+  const notice = document.getElementById("notice");
+  notice.textContent = text;
+  notice.hidden = false;
 }
 
 // -- the app -----------------------------------------------------------------------------------
@@ -1791,7 +2284,7 @@ class App {
   /**
    * @param {object} config the app description (GET /config)
    * @param {Stats} stats
-   * @param {{name: string, Transport: Function}} transport the stream transport
+   * @param {string} transport the stream transport (a key of {@link STREAM_TRANSPORTS})
    */
   constructor(config, stats, transport) {
     this.config = config;
@@ -1955,18 +2448,22 @@ class App {
   }
 
   /**
-   * Show outputs: `data` has one value per output; a binary image goes to its index.
+   * Show outputs: `data` has one value per output; a binary image goes to its index, and
+   * an image on a WebRTC video track is already playing there.
    * @param {{dep: object, outputsApplied: boolean}} run
    * @param {any[]} data
-   * @param {{index: number, bytes: Uint8Array, mime: string}|null} [image]
+   * @param {StreamImage|null} [image]
    */
   applyOutputs(run, data, image = null) {
     run.outputsApplied = true;
     run.dep.outputs.forEach((id, index) => {
       const block = this.blocks.get(id);
       if (!block) return;
-      if (image && index === image.index && block instanceof ImageBlock) block.showBytes(image.bytes, image.mime);
-      else block.setValue(data[index] ?? null);
+      if (image && index === image.index && block instanceof ImageBlock) {
+        if (image.bytes) block.showBytes(image.bytes, image.mime);
+      } else {
+        block.setValue(data[index] ?? null);
+      }
     });
   }
 
@@ -2047,13 +2544,25 @@ class App {
   async openStream(image, dep) {
     const run = this.beginRun(dep);
     const frameIndex = streamFrameIndex(dep, image, this.componentConfigs);
-    const stream = new this.transport.Transport(this.connection, dep, this.stats, {
+    // the server sends the first Image output on the WebRTC video track
+    const trackIndex = dep.outputs.findIndex((id) => this.componentConfigs.get(id)?.type === "image");
+    const trackBlock = trackIndex >= 0 ? this.blocks.get(dep.outputs[trackIndex]) : null;
+    const Transport = STREAM_TRANSPORTS[this.transport];
+    const hooks = {
       capture: () => image.captureFrame(),
+      camera: () => image.webcam.stream,
       estimation: (message) => this.showStreamStatus(image, run, queueText(message)),
       started: (message) => this.showStreamStatus(image, run, streamingText(message)),
-      output: (data, bytes) => this.applyOutputs(run, data, bytes),
+      output: (data, streamImage) => this.applyOutputs(run, data, streamImage),
       frameError: (message) => image.showMessage(`A frame was refused: ${message.error?.message ?? "unknown error"}`),
       completed: (message) => end(message),
+      remoteStream: (media) => trackBlock?.showTrack(media),
+      remoteEnded: (media) => trackBlock?.endTrack(media),
+      fallback: (reason) => this.fellBack(reason),
+    };
+    const stream = new Transport(this.connection, dep, this.stats, hooks, {
+      rtcConfiguration: this.config.rtc_configuration ?? null,
+      trackIndex,
     });
     this.addStream(image, stream);
     const stopFollowing = this.followInputs(dep, frameIndex, stream);
@@ -2066,6 +2575,25 @@ class App {
     } catch (error) {
       end(refusal(error));
     }
+  }
+
+  /**
+   * A WebRTC stream could not connect and now runs over the WebSocket: so do the streams
+   * started from now on, and the page says so.
+   * @param {string} reason
+   */
+  fellBack(reason) {
+    console.info(`streamcore: WebRTC could not connect (${reason}); streaming over WebSocket.`);
+    if (this.transport === "websocket") return;
+    this.transport = "websocket";
+    setTransport("websocket");
+    showNotice(`${FALLBACK_NOTE} (${reason}).`);
+  }
+
+  /** Close every peer connection at once (the page is going away). */
+  closePeers() {
+    for (const pc of PEERS) pc.close();
+    PEERS.clear();
   }
 
   /**
@@ -2178,8 +2706,9 @@ async function main() {
   document.title = config.title ?? "streamcore";
   document.getElementById("app-title").textContent = config.title ?? "streamcore";
   const transport = chooseTransport();
-  statsView.querySelector('[data-stat="transport"]').textContent = transport.name;
+  setTransport(transport);
   const app = new App(config, stats, transport);
+  window.addEventListener("pagehide", () => app.closePeers());
   const root = document.getElementById("app");
   app.render(root);
   statsView.hidden = app.streamDeps.size === 0;
