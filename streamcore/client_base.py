@@ -304,6 +304,8 @@ class BaseAsyncClient:
                 inbox = self._inboxes.get(message.job)
                 if inbox is not None:
                     inbox.put(message)
+                    if isinstance(message, Completed):  # its job holds the inbox from here on
+                        del self._inboxes[message.job]
                 else:  # it came before submit() returned (e.g. "skipped")
                     self._early.setdefault(message.job, []).append(message)
         self._end_unfinished_jobs()
@@ -323,9 +325,11 @@ class BaseAsyncClient:
     def _inbox(self, job_id: str) -> _JobInbox:
         inbox = self._inboxes.get(job_id)
         if inbox is None:
-            inbox = self._inboxes[job_id] = _JobInbox()
+            inbox = _JobInbox()
             for message in self._early.pop(job_id, []):
                 inbox.put(message)
+            if inbox.completed is None:  # a completed job's inbox is not routed to any more
+                self._inboxes[job_id] = inbox
         return inbox
 
     # -- calls --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
@@ -37,13 +38,22 @@ from streamcore.frames import Frame
 from streamcore.runtime import ClientSession, UnknownJobError
 from streamcore.slots import LatestSlot
 
-__all__ = ["VIDEO_CLOCK_RATE", "OutputTrack", "StreamPeer", "rtc_configuration"]
+__all__ = [
+    "VIDEO_CLOCK_RATE",
+    "OutputTrack",
+    "StreamPeer",
+    "complete_frames_at_marker",
+    "rtc_configuration",
+]
 
 log = logging.getLogger("streamcore.webrtc")
 
 VIDEO_CLOCK_RATE = 90_000
 """RTP's video clock: frame timestamps are in 1/90000 s."""
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+
+FLUSH_TIMEOUT = 0.5
+"""Seconds a closing peer waits for its last result to be encoded and sent."""
 
 
 def rtc_configuration(config: Mapping[str, Any] | None) -> RTCConfiguration:
@@ -60,6 +70,42 @@ def rtc_configuration(config: Mapping[str, Any] | None) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers)
 
 
+class _MarkerJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer, but a frame is complete at its marker bit.
+
+    aiortc's own buffer only knows a frame is complete when the first packet of the next
+    one arrives: each frame would come out one frame late, and the last one never. The
+    server's output track sends each result once and nothing in between, and the Python
+    client sends one frame when the previous one is answered: both would stall on it.
+    """
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        packets: list[Any] = []
+        origin = self._origin
+        assert origin is not None  # add() sets it before calling this
+        for count in range(self._capacity):
+            packet = self._packets[(origin + count) % self._capacity]
+            if packet is None or (packets and packet.timestamp != packets[0].timestamp):
+                break
+            packets.append(packet)
+            if packet.marker:
+                self.remove(count + 1)
+                return JitterFrame(b"".join(p._data for p in packets), packets[0].timestamp)
+        frame: JitterFrame | None = super()._remove_frame(sequence_number)
+        return frame
+
+
+def complete_frames_at_marker(pc: RTCPeerConnection) -> None:
+    """Give the video receivers of ``pc`` a :class:`_MarkerJitterBuffer` (a private
+    attribute of aiortc's: if it is not there, its own buffer stays)."""
+    for transceiver in pc.getTransceivers():
+        receiver = transceiver.receiver
+        if transceiver.kind == "video" and hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"):
+            receiver._RTCRtpReceiver__jitter_buffer = _MarkerJitterBuffer(
+                capacity=512, is_video=True
+            )
+
+
 class OutputTrack(MediaStreamTrack):
     """The processed video: each result once, the newest first (latest wins)."""
 
@@ -69,6 +115,8 @@ class OutputTrack(MediaStreamTrack):
         super().__init__()
         self._slot: LatestSlot[tuple[np.ndarray, float]] = LatestSlot()
         self.sent = 0
+        self._sending = False  # a frame went to the sender, which has not asked for more
+        self._asked = anyio.Event()
 
     def push(self, rgb: np.ndarray, seq: int, pts: float) -> None:
         """Queue a result (``pts`` in seconds, the input frame's); replaces an unsent one."""
@@ -76,6 +124,10 @@ class OutputTrack(MediaStreamTrack):
             self._slot.put_nowait((rgb, pts))
 
     async def recv(self) -> VideoFrame:
+        # the sender asks for a frame once the previous one is encoded and sent
+        self._sending = False
+        self._asked.set()
+        self._asked = anyio.Event()
         try:
             rgb, pts = await self._slot.get()
         except StreamClosedError:
@@ -84,7 +136,20 @@ class OutputTrack(MediaStreamTrack):
         frame.pts = round(pts * VIDEO_CLOCK_RATE)
         frame.time_base = _TIME_BASE
         self.sent += 1
+        self._sending = True
         return frame
+
+    async def flush(self, within: float) -> None:
+        """Wait (at most ``within`` seconds) until the sender has sent every result pushed: the
+        last result of a stream must not be cut off by closing the peer."""
+        with anyio.move_on_after(within):
+            while self._sending or self._result_waits():
+                await self._asked.wait()
+
+    def _result_waits(self) -> bool:
+        """Whether a result waits in the slot for the sender."""
+        counts = self._slot.statistics()
+        return counts.put > counts.taken + counts.dropped
 
     def stop(self) -> None:
         self._slot.close()
@@ -118,6 +183,7 @@ class StreamPeer:
         self._connect_timeout = connect_timeout
         self._ended = anyio.Event()
         self._incoming: MediaStreamTrack | None = None
+        self._ignored: list[MediaStreamTrack] = []  # other tracks: drained and dropped
         self._connected = anyio.Event()
         self.pc.on("track", self._on_track)
         self.pc.on("datachannel", self._on_datachannel)
@@ -137,6 +203,7 @@ class StreamPeer:
             raise ValueError(f"the WebRTC offer cannot be used: {exc}") from None
         if self._incoming is None:
             raise ValueError("the WebRTC offer has no video track to stream")
+        complete_frames_at_marker(self.pc)
         self.pc.addTrack(self.output)
         self.job = await self._session.open_stream(
             api_name, data, ref=ref, frame_sink=self.output.push, on_end=self._ended.set
@@ -149,6 +216,8 @@ class StreamPeer:
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._drain)
+                for track in self._ignored:
+                    tasks.start_soon(self._discard, track)
                 tasks.start_soon(self._watch_connect)
                 await self._ended.wait()
                 tasks.cancel_scope.cancel()
@@ -157,7 +226,12 @@ class StreamPeer:
                 await self.close()
 
     async def close(self) -> None:
+        """Close the peer: once its job has ended, the output track's last result is sent
+        first (if connected); then the track ends and the connection closes. Idempotent."""
+        job_ended = self._ended.is_set()  # rather than the client going away
         self._ended.set()
+        if job_ended and self.pc.connectionState == "connected":
+            await self.output.flush(FLUSH_TIMEOUT)
         self.output.stop()
         await self.pc.close()
 
@@ -187,6 +261,14 @@ class StreamPeer:
                 return
             seq += 1
 
+    @staticmethod
+    async def _discard(track: MediaStreamTrack) -> None:
+        """Drop what a track we do not use brings (an offer's audio, a second video):
+        aiortc would otherwise queue its decoded frames without bound."""
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                await track.recv()
+
     async def _watch_connect(self) -> None:
         with anyio.move_on_after(self._connect_timeout):
             await self._connected.wait()
@@ -197,6 +279,8 @@ class StreamPeer:
     def _on_track(self, track: MediaStreamTrack) -> None:
         if track.kind == "video" and self._incoming is None:
             self._incoming = track
+        else:
+            self._ignored.append(track)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         self.channel = channel

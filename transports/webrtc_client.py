@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from av import VideoFrame
@@ -28,7 +27,7 @@ from streamcore.messages import Completed, FrameError, Message, Output
 from streamcore.operators import aiterate
 
 from .protocol import parse_event
-from .webrtc import VIDEO_CLOCK_RATE, rtc_configuration
+from .webrtc import VIDEO_CLOCK_RATE, complete_frames_at_marker, rtc_configuration
 
 if TYPE_CHECKING:
     from .client import AsyncClient
@@ -77,41 +76,13 @@ class _FrameSource(MediaStreamTrack):
         return frame
 
 
-class _MarkerJitterBuffer(JitterBuffer):  # type: ignore[misc]
-    """aiortc's video jitter buffer, but a frame is complete at its marker bit.
-
-    aiortc's own buffer only knows a frame is complete when the first packet of the next
-    one arrives. The server sends each result once and nothing in between, so with it
-    every result would come out one result late, and the last one never.
-    """
-
-    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
-        packets: list[Any] = []
-        for count in range(self._capacity):
-            packet = self._packets[(self._origin + count) % self._capacity]
-            if packet is None or (packets and packet.timestamp != packets[0].timestamp):
-                break
-            packets.append(packet)
-            if packet.marker:
-                self.remove(count + 1)
-                return JitterFrame(b"".join(p._data for p in packets), packets[0].timestamp)
-        frame: JitterFrame | None = super()._remove_frame(sequence_number)
-        return frame
-
-
-def _complete_frames_at_marker(pc: RTCPeerConnection) -> None:
-    """Give the video receivers of ``pc`` a :class:`_MarkerJitterBuffer` (a private
-    attribute of aiortc's: if it is not there, its own buffer stays)."""
-    for transceiver in pc.getTransceivers():
-        receiver = transceiver.receiver
-        if transceiver.kind == "video" and hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"):
-            receiver._RTCRtpReceiver__jitter_buffer = _MarkerJitterBuffer(
-                capacity=512, is_video=True
-            )
-
-
 class RtcFrameStream:
-    """The outputs of one WebRTC stream as an async iterator; ``completion`` once it ended."""
+    """The outputs of one WebRTC stream as an async iterator; ``completion`` once it ended.
+
+    The peer is closed when the stream completes, when the iteration ends in any way and
+    when the client closes. Leaving the loop early (``break``, an exception) cancels the
+    stream; ``close()`` ends it gracefully (as ``closed``) instead.
+    """
 
     def __init__(
         self,
@@ -145,6 +116,9 @@ class RtcFrameStream:
         self.completion: Completed | None = None
         self._incoming: MediaStreamTrack | None = None
         self._track_arrived = anyio.Event()
+        self._video_frames = 0
+        self._video_arrived = anyio.Event()
+        self._iterated = anyio.Event()
 
     @property
     def sent(self) -> int:
@@ -153,7 +127,7 @@ class RtcFrameStream:
     async def start(self, data: list[Any] | None) -> None:
         """Offer, get the answer, and start the tasks that read the results."""
         self.pc.addTrack(self._source)
-        _complete_frames_at_marker(self.pc)
+        complete_frames_at_marker(self.pc)
         channel = self.pc.createDataChannel("streamcore")
         channel.on("message", self._on_channel_message)
         self.pc.on("track", self._on_track)
@@ -190,6 +164,7 @@ class RtcFrameStream:
                 if self.completion is None:
                     await self._cancel_quietly()
                 await self._shut_down(outputs_too=True)
+            self._iterated.set()
 
     async def close(self) -> None:
         """Stop the stream: the frame in flight is answered, then it completes as ``closed``."""
@@ -206,19 +181,20 @@ class RtcFrameStream:
         return self._client._inbox(self.id).status if self.id else None
 
     async def _run(self) -> None:
-        """The stream's tasks, until it completed or the client closes; then the peer closes
-        (the outputs already in stay to be iterated, unless the client closes)."""
-        completed = False
+        """The stream's tasks until it completed, then the peer closes; the outputs already
+        in wait to be iterated until the iteration ends or the client closes."""
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._read_video)
                 tasks.start_soon(self._close_when_exhausted)
                 await self._watch_job()
-                completed = True
                 tasks.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await self._shut_down()
+            await self._iterated.wait()
         finally:
             with anyio.CancelScope(shield=True):
-                await self._shut_down(outputs_too=not completed)
+                await self._shut_down(outputs_too=True)
 
     async def _cancel_quietly(self) -> None:
         with contextlib.suppress(Exception):  # the connection may be gone: the job ends with it
@@ -266,6 +242,9 @@ class RtcFrameStream:
                 if isinstance(frame, VideoFrame):
                     rgb = await anyio.to_thread.run_sync(_to_rgb, frame)
                     await self._send.send(rgb)
+                    self._video_frames += 1
+                    self._video_arrived.set()
+                    self._video_arrived = anyio.Event()
 
     async def _watch_job(self) -> None:
         inbox = self._client._inbox(self.id)
@@ -275,7 +254,10 @@ class RtcFrameStream:
                 self.completion = message
                 break
             self._on_frame_result(message)
-        await anyio.sleep(0.2)  # the last frame may still be on its way on the video path
+        # the video path may lag behind the messages: wait for the frames still on it
+        with anyio.move_on_after(LOST_AFTER):
+            while self._video_frames < self.channel_outputs + self.websocket_outputs:
+                await self._video_arrived.wait()
         self._send.close()
 
     async def _close_when_exhausted(self) -> None:

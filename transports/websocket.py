@@ -200,12 +200,16 @@ class _Link:
         )
         try:
             job, answer = await peer.accept(offer.sdp, offer.api_name, offer.data, offer.ref)
+            self.peers[job] = peer
+            await self.session.post(RtcAnswer(job, answer))
         except BaseException:
+            # the job may be open already (the answer failed, the client left): it ends too
+            peer.cancel_job()
+            if peer.job is not None:
+                self.peers.pop(peer.job, None)
             with anyio.CancelScope(shield=True):
                 await peer.close()
             raise
-        self.peers[job] = peer
-        await self.session.post(RtcAnswer(job, answer))
         self.tasks.start_soon(self._run_peer, job, peer)
 
     async def _run_peer(self, job: str, peer: Any) -> None:
