@@ -94,6 +94,12 @@ class Job:
     """Called once when the job has ended (after its completion message is queued)."""
 
 
+def _ended(job: Job) -> None:
+    """Tell whoever waits for ``job`` (a WebRTC peer) that it has ended."""
+    if job.on_end is not None:
+        job.on_end()
+
+
 class AppRuntime:
     """What every client of one :class:`Blocks` app shares."""
 
@@ -166,7 +172,7 @@ class ClientSession:
         self._send = send
         self._receive = receive
         self._jobs: dict[str, Job] = {}
-        self._pending_rerun: dict[int, tuple[str, list[Any], Any]] = {}
+        self._pending_rerun: dict[int, tuple[Job, list[Any], Any]] = {}
         self.state: dict[int, Any] = {}
 
     # -- what a client can do ----------------------------------------------------------
@@ -308,12 +314,14 @@ class ClientSession:
         running = self._active_jobs(dependency)
         if running and dependency.trigger_mode == "once":
             await self._post(Completed(job.id, "skipped", success=True))
+            _ended(job)
             return
         if running and dependency.trigger_mode == "always_last":
             previous = self._pending_rerun.get(dependency.id)
             if previous is not None:
-                await self._post(Completed(previous[0], "superseded", success=True))
-            self._pending_rerun[dependency.id] = (job.id, data, event_data)
+                await self._post(Completed(previous[0].id, "superseded", success=True))
+                _ended(previous[0])
+            self._pending_rerun[dependency.id] = (job, data, event_data)
             return
         self._start(job, data, event_data)
 
@@ -326,10 +334,11 @@ class ClientSession:
     def _drop_pending_rerun(self, dependency_id: int, job_id: str | None = None) -> bool:
         """Drop the rerun waiting for ``dependency_id`` (only if it is ``job_id``, if given)."""
         pending = self._pending_rerun.get(dependency_id)
-        if pending is None or (job_id is not None and pending[0] != job_id):
+        if pending is None or (job_id is not None and pending[0].id != job_id):
             return False
         del self._pending_rerun[dependency_id]
-        self._post_nowait(Completed(pending[0], "cancelled", success=True))
+        self._post_nowait(Completed(pending[0].id, "cancelled", success=True))
+        _ended(pending[0])
         return True
 
     def _cancel_job(self, job: Job) -> None:
@@ -370,14 +379,13 @@ class ClientSession:
                         final = Completed(job.id, "cancelled", success=True)
                     await self._post(final)
                     self._rerun_pending(dependency)
-                if job.on_end is not None:
-                    job.on_end()
+                _ended(job)
 
     def _rerun_pending(self, dependency: Dependency) -> None:
         pending = self._pending_rerun.pop(dependency.id, None)
         if pending is not None and not self.closed:
-            job_id, data, event_data = pending
-            self._start(Job(job_id, dependency), data, event_data)
+            job, data, event_data = pending
+            self._start(job, data, event_data)
 
     async def _run_checked(self, job: Job, data: list[Any], event_data: Any) -> Completed:
         dependency = job.dependency
