@@ -20,6 +20,11 @@ __all__ = ["SCENARIOS"]
 SCENARIOS: Final[dict[str, str]] = {
     # name: module that implements it (imported lazily), in the order "all" runs them.
     "core": "benchmarks.core",
+    "websocket": "benchmarks.websocket",
+    "webrtc": "benchmarks.webrtc",
+    "generator": "benchmarks.generator",
+    "slow_handler": "benchmarks.slow_handler",
+    "concurrency": "benchmarks.concurrency",
+    "loop_stall": "benchmarks.loop_stall",
 }
-"""The registered scenarios. Planned, not yet implemented: websocket, webrtc, generator,
-slow_handler, concurrency, loop_stall (see README.md)."""
+"""The registered scenarios (see README.md)."""

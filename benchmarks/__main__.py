@@ -1,4 +1,5 @@
-"""``python -m benchmarks [SCENARIO ...] [--quick] [--out FILE.json] [--plot DIR]``.
+"""``python -m benchmarks [SCENARIO ...] [--quick] [--out FILE.json] [--plot DIR]``, or
+``python -m benchmarks --setup-peers`` (virtualenvs for the peers: Gradio, FastRTC).
 
 Runs the named scenarios (all registered ones when none is named), prints a progress line
 per step and a table at the end, and optionally writes the records as JSON and charts as
@@ -37,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, metavar="FILE.json", help="write the records here")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write PNG charts here")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument(
+        "--setup-peers",
+        action="store_true",
+        help="create the peers' virtualenvs (pip install gradio / fastrtc) and exit",
+    )
     return parser
 
 
@@ -68,6 +74,14 @@ def _run_one(name: str, quick: bool, failures: list[str]) -> list[Record]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.setup_peers:
+        from .peers import setup_peers
+
+        problems = setup_peers()
+        if problems:
+            print("\nsome peers could not be set up:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        return 0
     if args.list:
         for name in SCENARIOS:
             print(f"{name}: {_load(name)[1]}")

@@ -1,0 +1,392 @@
+"""Driving stream events over the network with ``transports.client.AsyncClient``, and
+reading what came back: per-frame latency, throughput in a steady window, and checks.
+
+Each frame sent carries its number in its pixels (:mod:`benchmarks.marks`), so every output
+is matched to its input whatever the codec and whichever frames were dropped on the way. A
+:class:`FrameSet` holds ``count`` numbered variants of one camera-like frame (raw and as the
+JPEG the client would send) and what the fn should make of each.
+
+Two ways of feeding a stream (:class:`Feed`):
+
+* **windowed** (``window=N``): as fast as possible with at most ``N`` frames in flight. A
+  frame is in flight until an output for it *or for a later frame* came back: outputs come
+  in order, so a later one means the earlier frame was dropped (replaced in a latest-wins
+  slot) and will never be answered. ``AsyncClient``'s own ``max_in_flight`` counts only
+  answers, so each drop would shrink its window for good (see README); the benchmark
+  therefore gives the client an unlimited ``max_in_flight`` and keeps the window itself.
+* **camera** (``pace_fps=30``, no window): one frame every 1/30 s whatever happens to the
+  outputs, as a webcam does.
+
+Latency is from the frame being handed to the client (it sends a WebSocket frame at once;
+a WebRTC track hands it to its encoder) to its output decoded by the client. The first
+``warmup`` outputs of a stream are left out of every figure.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import anyio
+import numpy as np
+
+from streamcore.encoding import encode
+from streamcore.frames import Frame, Pixels
+
+from .harness import BenchmarkError
+from .marks import Unwrapper, mean_abs_diff, read_index, stamp_index
+
+__all__ = [
+    "CAMERA_IN_FLIGHT",
+    "Feed",
+    "FrameSet",
+    "StreamRun",
+    "common_window",
+    "make_frame_set",
+    "percentile",
+    "prefer_codec",
+    "rtc_stream",
+    "ws_stream",
+]
+
+CAMERA_IN_FLIGHT: Final = 10_000
+"""``max_in_flight`` given to the client: it never waits for an output by itself.
+(``RtcFrameStream`` acquires every permit once at the end, so not much more than this.)"""
+CLIENT_JPEG_QUALITY: Final = 90
+"""What ``AsyncClient`` encodes frames with (``transports.client.JPEG_QUALITY``)."""
+FRAME_COUNT: Final = 64
+"""Numbered variants in a frame set; outputs must come fewer than this many frames apart."""
+LOST_AFTER: Final = 0.5
+"""Seconds after which a windowed feed takes its oldest unanswered frame as lost."""
+RTC_LINGER_S: Final = 0.3
+"""Seconds a WebRTC stream may take to answer its last frames before it is closed. aiortc's
+receiver holds each frame until the next one starts arriving, so the last frame or two of a
+stream never come back; waiting longer would not help."""
+
+
+@dataclass
+class FrameSet:
+    """``count`` numbered variants of one frame: raw, as JPEG, and the fn's expected output."""
+
+    width: int
+    height: int
+    raw: list[Pixels]
+    jpeg: list[bytes]
+    fn: Callable[[Pixels], Pixels]
+    _expected: dict[int, Pixels] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.raw)
+
+    def expected(self, index: int) -> Pixels:
+        """What the fn makes of frame ``index`` (computed once, locally)."""
+        key = index % self.count
+        if key not in self._expected:
+            self._expected[key] = self.fn(self.raw[key])
+        return self._expected[key]
+
+
+def make_frame_set(
+    base: Pixels,
+    fn: Callable[[Pixels], Pixels],
+    count: int = FRAME_COUNT,
+    *,
+    jpeg: bool = True,
+) -> FrameSet:
+    """Number ``count`` copies of ``base`` and encode each as the client would."""
+    raw = [stamp_index(base, index) for index in range(count)]
+    encoded = [encode(pixels, "jpeg", CLIENT_JPEG_QUALITY) for pixels in raw] if jpeg else []
+    height, width = base.shape[:2]
+    return FrameSet(width, height, raw, encoded, fn)
+
+
+@dataclass
+class StreamRun:
+    """What one stream did: every output's arrival and latency, and the checks."""
+
+    sent: int = 0
+    outputs: int = 0
+    unreadable: int = 0
+    skipped: int = 0
+    """Frames that got no output (replaced in a latest-wins slot, or lost)."""
+    lost: int = 0
+    """Frames a windowed feed gave up waiting for (:data:`LOST_AFTER`)."""
+    started: float = math.nan
+    receive_times: list[float] = field(default_factory=list)
+    """Arrival time of each output after the warm-up (``perf_counter``)."""
+    latencies_ms: list[float] = field(default_factory=list)
+    """Latency of each output after the warm-up."""
+    latency_at: list[float] = field(default_factory=list)
+    """Seconds from the first frame sent to each output of ``latencies_ms``."""
+    diffs: list[float] = field(default_factory=list)
+    """Mean absolute difference of the checked outputs from the fn applied locally."""
+    server_stats: dict[str, Any] = field(default_factory=dict)
+    """The stream's statistics from its completion message (WebSocket only)."""
+
+    @property
+    def fps(self) -> float:
+        """Outputs per second between the first and the last output after the warm-up."""
+        times = self.receive_times
+        if len(times) < 2 or times[-1] <= times[0]:
+            return math.nan
+        return (len(times) - 1) / (times[-1] - times[0])
+
+    def check(self, what: str, max_diff: float) -> None:
+        """Raise :class:`BenchmarkError` if an output was wrong or none came."""
+        if self.outputs == 0:
+            raise BenchmarkError(f"{what}: no output came back ({self.sent} frames sent)")
+        if self.unreadable:
+            raise BenchmarkError(
+                f"{what}: {self.unreadable} of {self.outputs} outputs had no readable frame "
+                "number: they are not the fn's output of a frame that was sent"
+            )
+        worst = max(self.diffs, default=math.nan)
+        if not self.diffs or not worst < max_diff:
+            raise BenchmarkError(
+                f"{what}: an output differs from the fn applied locally by {worst:.2f} on "
+                f"average (the codecs' tolerance here is {max_diff:g})"
+            )
+
+
+class Feed:
+    """The frame numbers to send (paced, windowed, or both) and what came back of them.
+
+    Iterate :meth:`indices` in the sending task; call :meth:`output` for each output. Stops
+    after ``count`` frames or ``seconds``. ``first_alone``: the second frame waits for the
+    first one's output (a stream's start-up on the server is then not part of the figures).
+    """
+
+    def __init__(
+        self,
+        frames: FrameSet,
+        *,
+        count: int | None = None,
+        seconds: float | None = None,
+        pace_fps: float | None = None,
+        window: int | None = None,
+        first_alone: bool = False,
+        warmup: int = 10,
+        check_every: int = 50,
+    ) -> None:
+        if count is None and seconds is None:
+            raise ValueError("give a frame count or a duration")
+        self.frames = frames
+        self.run = StreamRun()
+        self._count = count
+        self._seconds = seconds
+        self._pace_fps = pace_fps
+        self._window = window
+        self._first_alone = first_alone
+        self._warmup = warmup
+        self._check_every = check_every
+        self._sent_at: dict[int, float] = {}
+        self._unwrap = Unwrapper(frames.count)
+        self._done_up_to = -1  # every frame up to this one was answered or dropped
+        self._progress = anyio.Event()
+        self._last_pixels: Pixels | None = None
+        self.exhausted = anyio.Event()
+        self.settled = anyio.Event()
+        """Set once the frames ran out and every one was answered or dropped."""
+
+    async def indices(self) -> AsyncIterator[int]:
+        """Each frame number when it is due; its send time is recorded as it is yielded."""
+        run = self.run
+        started = time.perf_counter()
+        index = 0
+        while True:
+            due = started + index / self._pace_fps if self._pace_fps else 0.0
+            if (self._count is not None and index >= self._count) or (
+                self._seconds is not None
+                and max(due, time.perf_counter()) - started >= self._seconds
+            ):
+                break
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await anyio.sleep(delay)
+            if index == 1 and self._first_alone:
+                await self._wait_for(0)
+            if self._window is not None:
+                await self._wait_for(index - self._window)
+            now = time.perf_counter()
+            if index == 0:
+                run.started = now
+            self._sent_at[index] = now
+            run.sent += 1
+            yield index
+            index += 1
+        self.exhausted.set()
+        self._settle()
+
+    async def _wait_for(self, index: int) -> None:
+        """Until frame ``index`` was answered or dropped; gives up on it after LOST_AFTER."""
+        while self._done_up_to < index:
+            with anyio.move_on_after(LOST_AFTER) as waited:
+                await self._progress.wait()
+            if waited.cancelled_caught:
+                self.run.lost += index - self._done_up_to
+                self._done_up_to = index
+
+    def output(self, pixels: Any, arrived: float) -> None:
+        """Record one output (an RGB array): match it, time it, check some pixels."""
+        run = self.run
+        run.outputs += 1
+        counter = read_index(pixels) if isinstance(pixels, np.ndarray) else None
+        if counter is None:
+            run.unreadable += 1
+            return
+        previous = self._unwrap.last
+        index = self._unwrap(counter)
+        run.skipped += index - previous - 1
+        sent = self._sent_at.pop(index, None)
+        for stale in [key for key in self._sent_at if key < index]:  # dropped frames
+            del self._sent_at[stale]
+        if run.outputs > self._warmup and sent is not None:
+            run.receive_times.append(arrived)
+            run.latencies_ms.append((arrived - sent) * 1000.0)
+            run.latency_at.append(arrived - run.started)
+        if run.outputs % self._check_every == 1:
+            run.diffs.append(mean_abs_diff(pixels, self.frames.expected(index)))
+        self._last_pixels = pixels
+        if index > self._done_up_to:
+            self._done_up_to = index
+            self._progress.set()
+            self._progress = anyio.Event()
+            self._settle()
+
+    def _settle(self) -> None:
+        if self.exhausted.is_set() and self._done_up_to >= self.run.sent - 1:
+            self.settled.set()
+
+    def finish(self) -> None:
+        """Check the last output's pixels too."""
+        if self._last_pixels is not None:
+            index = self._unwrap.last
+            self.run.diffs.append(mean_abs_diff(self._last_pixels, self.frames.expected(index)))
+
+
+async def ws_stream(
+    url: str,
+    feed: Feed,
+    *,
+    api_name: str,
+    binary: bool,
+    max_in_flight: int = CAMERA_IN_FLIGHT,
+) -> StreamRun:
+    """Stream ``feed``'s frames (JPEG) to ``api_name`` through an ``AsyncClient`` of its own.
+
+    ``max_in_flight`` is the client's own window (by default unlimited: the feed keeps the
+    window, see the module docstring).
+    """
+    from transports.client import AsyncClient
+
+    jpeg = feed.frames.jpeg
+
+    async def source() -> AsyncIterator[Frame]:
+        async for index in feed.indices():
+            yield Frame(jpeg[index % len(jpeg)], seq=index)
+        # the client closes the stream when its frames run out, and a close discards a frame
+        # still waiting on the server: let the last ones be answered first
+        with anyio.move_on_after(LOST_AFTER):
+            await feed.settled.wait()
+
+    async with AsyncClient(url, binary_frames=binary) as client:
+        stream = await client.stream(source(), api_name=api_name, max_in_flight=max_in_flight)
+        async for pixels in stream:
+            feed.output(pixels, time.perf_counter())
+        completion = getattr(stream, "completion", None)
+        if completion is not None and completion.stats:
+            feed.run.server_stats = dict(completion.stats)
+    feed.finish()
+    return feed.run
+
+
+async def rtc_stream(
+    client: Any, feed: Feed, *, api_name: str, codec: str | None = None
+) -> StreamRun:
+    """Stream ``feed``'s frames (raw) over WebRTC with ``client`` (an open ``AsyncClient``).
+
+    ``codec`` (``"vp8"`` or ``"h264"``) is set as the client's only codec preference on
+    its transceiver before the offer. ``AsyncClient.stream(transport="webrtc")`` has no
+    option for it, so this builds the client's :class:`~transports.webrtc_client.RtcFrameStream`
+    itself (as ``AsyncClient.stream`` does) and sets the preference on its peer connection.
+    """
+    from transports.webrtc_client import RtcFrameStream
+
+    raw = feed.frames.raw
+
+    async def source() -> AsyncIterator[Pixels]:
+        async for index in feed.indices():
+            yield raw[index % len(raw)]
+
+    stream = RtcFrameStream(client, client.endpoint(api_name), source(), CAMERA_IN_FLIGHT)
+    if codec is not None:
+        prefer_codec(stream.pc, codec)
+    await stream.start(None)
+
+    async def close_when_done() -> None:
+        # RtcFrameStream closes the stream once every frame is answered; a frame dropped on
+        # the way never is, so close it once every frame is accounted for (or a bit later).
+        await feed.exhausted.wait()
+        with anyio.move_on_after(RTC_LINGER_S):
+            await feed.settled.wait()
+        await stream.close()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(close_when_done)
+        async for pixels in stream:
+            feed.output(pixels, time.perf_counter())
+        tasks.cancel_scope.cancel()
+    feed.finish()
+    return feed.run
+
+
+def prefer_codec(pc: Any, codec: str) -> None:
+    """Make ``pc``'s next offer list only ``codec`` (``"vp8"``/``"h264"``) for video, by
+    setting the preference on its video transceivers just before the offer is made."""
+    from aiortc import RTCRtpSender
+
+    wanted = f"video/{codec}".lower()
+    capabilities = RTCRtpSender.getCapabilities("video").codecs
+    preferred = [c for c in capabilities if c.mimeType.lower() == wanted]
+    if not preferred:
+        raise BenchmarkError(f"aiortc has no {codec} encoder here")
+    create_offer = pc.createOffer
+
+    async def create_offer_preferring() -> Any:
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "video":
+                transceiver.setCodecPreferences(preferred)
+        return await create_offer()
+
+    pc.createOffer = create_offer_preferring
+
+
+# -- summaries ---------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` (0-100) percentile, nearest rank; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, math.ceil(q / 100.0 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def common_window(runs: Sequence[StreamRun]) -> tuple[float, list[float]]:
+    """Total outputs per second of concurrent streams while all of them were running, and
+    each stream's own rate in that window (for fairness)."""
+    usable = [run for run in runs if len(run.receive_times) >= 2]
+    if len(usable) != len(runs):
+        return math.nan, [math.nan] * len(runs)
+    start = max(run.receive_times[0] for run in runs)
+    end = min(run.receive_times[-1] for run in runs)
+    if end <= start:
+        return math.nan, [math.nan] * len(runs)
+    span = end - start
+    rates = [sum(1 for t in run.receive_times if start <= t <= end) / span for run in runs]
+    return sum(rates), rates

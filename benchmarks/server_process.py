@@ -1,0 +1,268 @@
+"""streamcore's server in a process of its own, as it is deployed, for the network scenarios.
+
+``python -m benchmarks.server_process [--busy-passes N] [--ticker]`` serves the app of
+:func:`build_app` on ``127.0.0.1`` (a free port), prints ``{"port": P, "pid": N}`` on one
+line, then answers commands read from stdin, one JSON line each:
+
+* ``stats``: the process's CPU time (all threads), current and peak resident memory, thread
+  count, and the event-loop ticker's figures since the last ``reset``;
+* ``reset``: clears the ticker's samples and the peak-RSS mark (Linux ``clear_refs``);
+* ``quit`` (or end of input): stops the server.
+
+With ``--ticker`` a task on the server's event loop sleeps 1 ms at a time and records how
+late each wake-up was: a stall of the loop (a blocking call, a long callback, the loop
+thread waiting for the GIL or a CPU) shows as lateness.
+
+:class:`ServerProcess` is the parent's side: ``with ServerProcess(...) as server:`` starts it,
+``server.url``, ``server.stats()``, ``server.reset()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Final
+
+__all__ = ["API", "ServerProcess", "build_app", "main"]
+
+API: Final = {
+    "identity": "identity",
+    "slow": "slow",
+    "busy": "busy",
+    "diffusion": "fake_diffusion",
+    "diffusion_stream": "fake_diffusion_stream",
+}
+"""What each event of :func:`build_app` is called (its ``api_name``)."""
+
+_REPO: Final = Path(__file__).resolve().parent.parent
+
+
+def build_app(busy_passes: int) -> Any:
+    """The benchmark app: three stream events (identity, slow, busy: streaming ``Image`` in
+    and out, ``stream_every=0``, ``concurrency_limit=None``) and the fake_diffusion generator
+    twice (inputs: steps, seed): to a default ``Image`` (WebP files in the cache) and to
+    ``Image(streaming=True)`` (JPEG data URLs)."""
+    import streamcore as gr
+
+    from .workloads import busy, fake_diffusion, identity, slow
+
+    def busy_fn(image: Any) -> Any:
+        return busy(image, busy_passes)
+
+    with gr.Blocks(title="streamcore benchmarks") as demo:
+        stream_fns = ((API["identity"], identity), (API["slow"], slow), (API["busy"], busy_fn))
+        for api_name, fn in stream_fns:
+            camera = gr.Image(sources="webcam", streaming=True)
+            result = gr.Image(streaming=True)
+            camera.stream(
+                fn, camera, result, stream_every=0, concurrency_limit=None, api_name=api_name
+            )
+        steps = gr.Slider(1, 100_000, 3, step=1)
+        seed = gr.Number(0, precision=0)
+        for api_name, output in (
+            (API["diffusion"], gr.Image()),
+            (API["diffusion_stream"], gr.Image(streaming=True)),
+        ):
+            gr.Button().click(
+                fake_diffusion, [steps, seed], output, api_name=api_name, concurrency_limit=None
+            )
+    return demo
+
+
+# -- the child ------------------------------------------------------------------------------
+
+
+class _Ticker:
+    """Sleeps 1 ms at a time on the loop and records how late each wake-up was."""
+
+    PERIOD: Final = 0.001
+
+    def __init__(self) -> None:
+        self.lateness: list[float] = []
+
+    async def run(self) -> None:
+        clock = time.perf_counter
+        while True:
+            before = clock()
+            await asyncio.sleep(self.PERIOD)
+            self.lateness.append(clock() - before - self.PERIOD)
+
+    def figures(self) -> dict[str, Any]:
+        samples = sorted(self.lateness)
+        if not samples:
+            return {"ticks": 0}
+
+        def at(q: float) -> float:
+            return samples[min(len(samples) - 1, int(q * len(samples)))] * 1000.0
+
+        return {
+            "ticks": len(samples),
+            "stall_ms_max": samples[-1] * 1000.0,
+            "stall_ms_p99": at(0.99),
+            "stall_ms_p999": at(0.999),
+            "stall_ms_p50": at(0.5),
+            "stalls_over_10ms": sum(1 for s in samples if s > 0.010),
+        }
+
+
+def _rss_mb() -> tuple[float, float]:
+    """(VmRSS, VmHWM) in MiB from /proc/self/status; ru_maxrss as the peak elsewhere."""
+    rss = hwm = float("nan")
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    except OSError:
+        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return rss, hwm
+
+
+def _reset_peak() -> None:
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+async def _serve(busy_passes: int, with_ticker: bool) -> None:
+    from transports.server import serve
+
+    ticker = _Ticker()
+    demo = build_app(busy_passes)
+    async with serve(demo, port=0, idle_timeout=120.0, max_threads=64) as server:
+        ticking = asyncio.get_running_loop().create_task(ticker.run()) if with_ticker else None
+        print(json.dumps({"port": server.port, "pid": os.getpid()}), flush=True)
+        try:
+            while True:
+                line = await asyncio.to_thread(sys.stdin.readline)
+                command = line.strip()
+                if not line or command == "quit":
+                    break
+                if command == "reset":
+                    ticker.lateness = []
+                    _reset_peak()
+                    reply: dict[str, Any] = {"ok": True}
+                elif command == "stats":
+                    rss, hwm = _rss_mb()
+                    reply = {
+                        "cpu_s": time.process_time(),
+                        "wall_s": time.perf_counter(),
+                        "rss_mb": rss,
+                        "peak_rss_mb": hwm,
+                        "threads": threading.active_count(),
+                        **ticker.figures(),
+                    }
+                else:
+                    reply = {"error": f"unknown command {command!r}"}
+                print(json.dumps(reply), flush=True)
+        finally:
+            if ticking is not None:
+                ticking.cancel()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.server_process")
+    parser.add_argument("--busy-passes", type=int, default=25)
+    parser.add_argument("--ticker", action="store_true")
+    args = parser.parse_args(argv)
+    asyncio.run(_serve(args.busy_passes, args.ticker))
+
+
+# -- the parent ----------------------------------------------------------------------------
+
+
+class ServerProcess:
+    """A :mod:`benchmarks.server_process` child for the body of a ``with``."""
+
+    def __init__(self, *, busy_passes: int = 25, ticker: bool = False, timeout: float = 60.0):
+        self._args = [
+            sys.executable,
+            "-m",
+            "benchmarks.server_process",
+            "--busy-passes",
+            str(busy_passes),
+            *(["--ticker"] if ticker else []),
+        ]
+        self._timeout = timeout
+        self._process: subprocess.Popen[str] | None = None
+        self.port = 0
+        self.pid = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> ServerProcess:
+        self._process = subprocess.Popen(
+            self._args,
+            cwd=_REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        hello = self._read_line()
+        self.port, self.pid = int(hello["port"]), int(hello["pid"])
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        process = self._process
+        if process is None:
+            return
+        try:
+            self._stdin().write("quit\n")
+            self._stdin().flush()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            process.wait(timeout=10)
+        self._process = None
+
+    def stats(self) -> dict[str, Any]:
+        """The child's ``stats`` reply (see the module docstring)."""
+        return self._command("stats")
+
+    def reset(self) -> None:
+        self._command("reset")
+
+    def _command(self, command: str) -> dict[str, Any]:
+        self._stdin().write(command + "\n")
+        self._stdin().flush()
+        return self._read_line()
+
+    def _stdin(self) -> IO[str]:
+        assert self._process is not None
+        assert self._process.stdin is not None
+        return self._process.stdin
+
+    def _read_line(self) -> dict[str, Any]:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            code = self._process.poll()
+            raise RuntimeError(f"the benchmark server exited (status {code}) without replying")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+
+if __name__ == "__main__":
+    main()
