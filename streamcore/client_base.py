@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 import anyio
 import anyio.abc
 import anyio.from_thread
+import anyio.to_thread
 
 from .client_values import from_payload, to_payload
 from .encoding import decode, parse_data_url
@@ -206,6 +207,8 @@ class FrameStream:
         self.received = 0
         self.frame_errors: list[dict[str, Any]] = []
         self.completion: Completed | None = None
+        self._unanswered: collections.deque[int] = collections.deque()
+        self._all_answered = anyio.Event()
         self._sender = anyio.CancelScope()
         client._tasks.start_soon(self._send_frames)
 
@@ -217,14 +220,28 @@ class FrameStream:
                     self.completion = message
                     raise_for_completion(message)
                     return
-                self._room.release()
                 if isinstance(message, FrameError):
+                    self._settle(message.seq)
                     self.frame_errors.append(message.error)
                 elif isinstance(message, Output):
+                    self._settle(message.seq)
                     self.received += 1
-                    yield self._client._convert_frame_outputs(self.endpoint, message)
+                    yield await anyio.to_thread.run_sync(
+                        self._client._convert_frame_outputs, self.endpoint, message
+                    )
         finally:
             self._sender.cancel()
+
+    def _settle(self, seq: int | None) -> None:
+        """Frame ``seq`` was answered, and so were the older ones still unanswered: the
+        server answers in order and replaced those by newer ones (latest wins)."""
+        while self._unanswered and (seq is None or self._unanswered[0] <= seq):
+            self._unanswered.popleft()
+            self._room.release()
+            if seq is None:
+                break
+        if not self._unanswered:
+            self._all_answered.set()
 
     async def update_inputs(self, *inputs: Any) -> None:
         """New values for the stream's other inputs (the frame input's position is ignored)."""
@@ -246,10 +263,12 @@ class FrameStream:
                     return
                 if not isinstance(frame, Frame):
                     frame = Frame(frame, seq=self.sent)
+                self._unanswered.append(frame.seq)
+                self._all_answered = anyio.Event()
                 await channel.send_frame(self.id, frame)
                 self.sent += 1
-            async with self._room:  # the last frame's output is in: nothing is left in flight
-                pass
+            while self._unanswered:  # every frame sent has been answered before closing
+                await self._all_answered.wait()
             if self._inbox.completed is None:
                 await channel.close_stream(self.id)
 
