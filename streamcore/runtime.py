@@ -48,10 +48,26 @@ from .operators import stop_when
 from .scheduler import Scheduler, Ticket
 from .session import EndReason, StreamSession
 
-__all__ = ["AppRuntime", "ClientSession", "FrameRejected", "Job", "UnknownJobError"]
+__all__ = [
+    "AppRuntime",
+    "ClientSession",
+    "EventKindError",
+    "FrameRejected",
+    "Job",
+    "UnknownJobError",
+]
 
 log = logging.getLogger("streamcore")
 _job_order = itertools.count()
+
+
+class EventKindError(InvalidInputError):
+    """A stream request for a call, or a call request for a stream; ``code`` says which:
+    ``"is_a_stream"`` or ``"not_a_stream"``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class UnknownJobError(StreamcoreError, KeyError):
@@ -195,8 +211,9 @@ class ClientSession:
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
         if dependency.is_stream:
-            raise ValueError(
-                f"{dependency.api_name!r} is a stream event: open it with open_stream()"
+            raise EventKindError(
+                "is_a_stream",
+                f"{dependency.api_name!r} is a stream event: open it with open_stream()",
             )
         self._check_arity(dependency, data)
         await self._trigger(job, data, event_data, ref)
@@ -220,7 +237,9 @@ class ClientSession:
         """
         dependency = self._callable_dependency(api_name)
         if not dependency.is_stream:
-            raise ValueError(f"{dependency.api_name!r} is not a stream event: use submit()")
+            raise EventKindError(
+                "not_a_stream", f"{dependency.api_name!r} is not a stream event: use submit()"
+            )
         data = data if data is not None else [None] * len(dependency.inputs)
         self._check_arity(dependency, data)
         job = Job(
@@ -242,7 +261,7 @@ class ClientSession:
         """
         job = self._job(job_id)
         if job.stream is None:
-            raise UnknownJobError(f"job {job_id!r} is not a stream")
+            raise EventKindError("not_a_stream", _not_a_stream(job_id))
         if isinstance(frame, bytes | bytearray | memoryview):
             frame = Frame(bytes(frame))
         return job.stream.send_nowait(frame)
@@ -250,6 +269,8 @@ class ClientSession:
     def update_inputs(self, job_id: str, data: list[Any]) -> None:
         """Replace the values of a stream's other inputs; the next frame uses them."""
         job = self._job(job_id)
+        if job.stream is None:
+            raise EventKindError("not_a_stream", _not_a_stream(job_id))
         self._check_arity(job.dependency, data)
         dependency = job.dependency
         with use_file_access(self.runtime.file_access):
@@ -259,7 +280,7 @@ class ClientSession:
         """The client stops a stream: the call in flight finishes and is the final output."""
         job = self._job(job_id)
         if job.stream is None:
-            raise UnknownJobError(f"job {job_id!r} is not a stream")
+            raise EventKindError("not_a_stream", _not_a_stream(job_id))
         job.stream.close()
 
     def cancel(self, job_id: str) -> None:
@@ -748,6 +769,12 @@ async def _last(results: AsyncIterator[Any]) -> Any:
     async for item in results:
         last = item
     return last
+
+
+def _not_a_stream(job_id: str) -> str:
+    return (
+        f"job {job_id!r} is a call, not a stream: frames, inputs and close_stream are for streams"
+    )
 
 
 def _pixels_of(source: Any, max_pixels: int) -> Any:

@@ -26,7 +26,7 @@ from streamcore.errors import InvalidInputError, StreamClosedError, StreamcoreEr
 from streamcore.files import save_bytes_to_cache
 from streamcore.frames import Frame
 from streamcore.messages import Completed, FrameError, Message, Output
-from streamcore.runtime import AppRuntime, ClientSession, UnknownJobError
+from streamcore.runtime import AppRuntime, ClientSession, EventKindError, UnknownJobError
 
 from .protocol import (
     PROTOCOL_VERSION,
@@ -133,17 +133,16 @@ class _Link:
         try:
             await self._dispatch(request)
         except UnknownJobError as exc:
-            code, text = "unknown_job", str(exc)
-            if isinstance(job, str) and self.session.has_job(job):  # it runs, but is a call
-                code, text = "not_a_stream", _not_a_stream(job)
-            await self.session.post(ServerError(code, text, ref, job))
+            await self.session.post(ServerError("unknown_job", str(exc), ref, job))
+        except EventKindError as exc:
+            await self.session.post(ServerError(exc.code, str(exc), ref, job))
         except StreamClosedError:
             message = "that stream has stopped taking frames"
             await self.session.post(ServerError("stream_ended", message, ref, job))
         except KeyError as exc:
             await self.session.post(ServerError("unknown_api", str(exc.args[0]), ref, job))
         except (InvalidInputError, ValueError, TypeError) as exc:
-            await self.session.post(ServerError(_error_code(str(exc)), str(exc), ref, job))
+            await self.session.post(ServerError("bad_input", str(exc), ref, job))
         except ProtocolError:
             raise
         except (StreamcoreError, OSError) as exc:  # a path refused or missing, a failed fetch
@@ -160,9 +159,6 @@ class _Link:
         elif isinstance(request, OpenStream):
             await session.open_stream(request.api_name, request.data, ref=request.ref)
         elif isinstance(request, UpdateInputs):
-            running = session.jobs.get(request.job)
-            if running is not None and running.stream is None:
-                raise ValueError(_not_a_stream(request.job))
             session.update_inputs(request.job, request.data)
         elif isinstance(request, CloseStream):
             session.close_stream(request.job)
@@ -217,15 +213,3 @@ class _Link:
             await peer.run()
         finally:
             self.peers.pop(job, None)
-
-
-def _not_a_stream(job: str) -> str:
-    return f"job {job!r} is a call, not a stream: frames, inputs and close_stream are for streams"
-
-
-def _error_code(text: str) -> str:
-    if "is a stream event" in text:
-        return "is_a_stream"
-    if "not a stream" in text:
-        return "not_a_stream"
-    return "bad_input"
