@@ -20,6 +20,8 @@ from websockets.http11 import Request, Response
 from streamcore.errors import PathNotAllowedError
 from streamcore.files import FileAccess, check_readable
 
+from .protocol import json_default
+
 __all__ = ["HttpRoutes", "respond"]
 
 _STATIC_FILES = ("index.html", "app.js", "style.css")
@@ -56,7 +58,7 @@ class HttpRoutes:
         if path.startswith("/static/"):
             return self._static(path.removeprefix("/static/"))
         if path == "/config":
-            body = json.dumps(self._config(), default=_json_default)
+            body = json.dumps(self._config(), default=json_default)
             return respond(200, body, "application/json")
         if path.startswith("/file="):
             return self._file(unquote(path.removeprefix("/file=")))
@@ -83,12 +85,3 @@ class HttpRoutes:
             return respond(404, "no such file")
         kind = mimetypes.guess_type(Path(name).name)[0] or "application/octet-stream"
         return respond(200, data, kind)
-
-
-def _json_default(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)

@@ -47,6 +47,7 @@ __all__ = [
     "Welcome",
     "encode_event",
     "encode_request",
+    "json_default",
     "pack_binary",
     "parse_event",
     "parse_request",
@@ -367,7 +368,7 @@ def encode_event(event: Message | ControlEvent, *, binary_frames: bool = False) 
             "mime": event.frame_mime,
         }
         return pack_binary(header, event.frame)
-    return json.dumps(_event_dict(event), separators=(",", ":"), default=_json_default)
+    return json.dumps(_event_dict(event), separators=(",", ":"), default=json_default)
 
 
 def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
@@ -386,7 +387,8 @@ def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
     return {"type": kind, **event.__dict__}
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)`` for values of apps: ``to_dict()``, arrays, else ``str``."""
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
         return to_dict()
@@ -416,7 +418,7 @@ def encode_request(request: Request) -> str | bytes:
         Ping: "ping",
         RtcOffer: "rtc_offer",
     }
-    return json.dumps({"type": kinds[type(request)], **request.__dict__}, default=_json_default)
+    return json.dumps({"type": kinds[type(request)], **request.__dict__}, default=json_default)
 
 
 def parse_event(message: str | bytes) -> Message | ControlEvent:
