@@ -37,9 +37,6 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 20_000
 
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"
-)
 
 MEAN_COLOUR_JS = """
 async (selector) => {
@@ -74,7 +71,13 @@ async (selector) => {
 
 
 def launch_chromium(playwright: Playwright, extra_args: Sequence[str] = ()) -> Browser:
-    """Headless Chromium with the fake camera (and ``extra_args``, e.g. its video file)."""
+    """Headless Chromium with the fake camera (and ``extra_args``, e.g. its video file).
+
+    The browser tests fail, never skip, without it: install it with
+    ``apt-get install chromium`` (the README's test command does).
+    """
+    if not CHROMIUM.exists():
+        raise RuntimeError(f"the browser tests need Debian's chromium at {CHROMIUM}")
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
     )

@@ -20,14 +20,14 @@ import numpy as np
 import numpy.typing as npt
 import PIL.Image
 import pytest
-from browser_support import app_page, launch_chromium, mean_colour, needs_chromium, sync_api
+from browser_support import app_page, launch_chromium, mean_colour, sync_api
 
 import streamcore as gr
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = pytest.mark.browser
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
 

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from browser_support import app_page, launch_chromium, mean_colour, needs_chromium, sync_api
+from browser_support import app_page, launch_chromium, mean_colour, sync_api
 
 import streamcore as gr
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = [pytest.mark.browser, needs_chromium]
+pytestmark = pytest.mark.browser
 
 CAMERA_RGB = (200, 100, 50)
 CAMERA_SIZE = (320, 240)
