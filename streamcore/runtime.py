@@ -501,6 +501,8 @@ class ClientSession:
         # generator stopped by time_limit or a cancel has run its ``finally`` before the
         # completion is sent, and the fn's generator is never closed twice at once
         limited = cast(AsyncGenerator[list[Any], None], stop_when(results, deadline.passed))
+        if kind.is_generator:  # make the next item while this one is being sent
+            limited = self._read_ahead(limited)
         async with contextlib.aclosing(limited):
             async for outputs in limited:
                 if kind.is_generator:
@@ -508,6 +510,45 @@ class ClientSession:
                 last = outputs
         reason = "time_limit" if deadline.passed() else "done"
         return Completed(job.id, reason, data=last)
+
+    async def _read_ahead(
+        self, source: AsyncGenerator[list[Any], None]
+    ) -> AsyncGenerator[list[Any], None]:
+        """``source``'s items, with the next one produced while the caller sends this one.
+
+        A task of the session pulls from ``source`` one item ahead (a one-item buffer, so
+        a client that reads slowly still holds the generator back). The source's exception
+        is raised here, unchanged. When this generator is closed, the task is cancelled
+        and has closed ``source`` (its ``finally`` has run) before this returns.
+        """
+        send, receive = anyio.create_memory_object_stream[tuple[bool, Any]](1)
+        stop = anyio.CancelScope()
+        finished = anyio.Event()
+
+        async def produce() -> None:
+            try:
+                with stop, send:
+                    try:
+                        async with contextlib.aclosing(source):
+                            async for item in source:
+                                await send.send((True, item))
+                    except Exception as exc:  # handed to the consumer, which raises it
+                        with contextlib.suppress(anyio.BrokenResourceError):
+                            await send.send((False, exc))
+            finally:
+                finished.set()
+
+        self._tasks.start_soon(produce)
+        try:
+            with receive:
+                async for ok, item in receive:
+                    if not ok:
+                        raise item
+                    yield item
+        finally:
+            stop.cancel()
+            with anyio.CancelScope(shield=True):
+                await finished.wait()
 
     async def _execute_batch(self, ticket: Ticket, event_data: Any) -> Completed:
         members = ticket.batch
