@@ -298,10 +298,6 @@ class ClientSession:
     def has_job(self, job_id: str) -> bool:
         return job_id in self._jobs
 
-    @property
-    def jobs(self) -> dict[str, Job]:
-        return dict(self._jobs)
-
     # -- triggering ------------------------------------------------------------------------
 
     def _callable_dependency(self, api_name: str | int) -> Dependency:

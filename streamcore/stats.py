@@ -25,10 +25,6 @@ class LatencyWindow:
         self._samples.append(seconds)
         self.count += 1
 
-    def percentile_ms(self, q: float) -> float | None:
-        """The ``q``-th percentile (0-100) in milliseconds, or ``None`` with no samples."""
-        return self.percentiles_ms((q,))[0]
-
     def percentiles_ms(self, qs: tuple[float, ...]) -> list[float | None]:
         """Several percentiles (0-100) in milliseconds at once (one sort of the window)."""
         if not self._samples:

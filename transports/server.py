@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server as WebSocketServer
 from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websockets_serve
 from websockets.http11 import Request, Response
@@ -92,7 +91,6 @@ class Server:
             blocked_paths=policy.blocked_paths,
         )
         self._routes = HttpRoutes(self.config, served)
-        self._websocket_server: WebSocketServer | None = None
         self.host = "127.0.0.1"
         self.port = 0
         self._thread: threading.Thread | None = None
@@ -175,7 +173,6 @@ class Server:
             max_queue=4,
             server_header="streamcore",
         ) as websocket_server:
-            self._websocket_server = websocket_server
             sockname = next(iter(websocket_server.sockets)).getsockname()
             self.host, self.port = host, int(sockname[1])
             try:
