@@ -23,6 +23,7 @@ from .components.values import (
 from .errors import (
     Error,
     FetchError,
+    FrameRejected,
     ImageDecodeError,
     ImageTooLargeError,
     InvalidInputError,
@@ -61,6 +62,7 @@ __all__ = [
     "FakeClock",
     "FetchError",
     "Frame",
+    "FrameRejected",
     "Image",
     "ImageData",
     "ImageDecodeError",

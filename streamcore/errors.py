@@ -12,9 +12,10 @@ wrong and, where it helps, what to do instead::
     ├── PathNotAllowedError       a path outside the allowed directories (also a PermissionError)
     ├── FetchError                a URL that could not be fetched within the limits
     ├── QueueFullError            ``Blocks.queue(max_size=...)`` is reached
-    └── StreamError               a stream was used in a state that does not allow it
-        ├── StreamClosedError     sending to or reading from a stream that has ended
-        └── WouldBlockError       a ``*_nowait`` call that would have to wait
+    ├── StreamError               a stream was used in a state that does not allow it
+    │   ├── StreamClosedError     sending to or reading from a stream that has ended
+    │   └── WouldBlockError       a ``*_nowait`` call that would have to wait
+    └── FrameRejected             raised by a frame handler to refuse one frame
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "Error",
     "FetchError",
+    "FrameRejected",
     "ImageDecodeError",
     "ImageTooLargeError",
     "InvalidInputError",
@@ -104,3 +106,14 @@ class StreamClosedError(StreamError):
 
 class WouldBlockError(StreamError):
     """A ``*_nowait`` call would have had to wait."""
+
+
+class FrameRejected(StreamcoreError):
+    """Raised by a stream's frame handler to refuse one frame: the stream goes on.
+
+    ``reason`` is the error that names the problem (an undecodable or oversized image).
+    """
+
+    def __init__(self, reason: InvalidInputError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason

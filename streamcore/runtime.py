@@ -35,6 +35,7 @@ from .clock import Clock, MonotonicClock
 from .encoding import decode
 from .errors import (
     Error,
+    FrameRejected,
     InvalidInputError,
     QueueFullError,
     StreamcoreError,
@@ -52,7 +53,6 @@ __all__ = [
     "AppRuntime",
     "ClientSession",
     "EventKindError",
-    "FrameRejected",
     "Job",
     "UnknownJobError",
 ]
@@ -75,13 +75,6 @@ class UnknownJobError(StreamcoreError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-@dataclass(frozen=True, slots=True)
-class FrameRejected:
-    """A stream frame that could not be used; the stream goes on without it."""
-
-    error: InvalidInputError
 
 
 FrameSink = Callable[[Any, int, float], None]
@@ -659,7 +652,7 @@ class ClientSession:
                     else pixels
                 )
             except InvalidInputError as exc:
-                return FrameRejected(exc)
+                raise FrameRejected(exc) from exc
             args = list(job.extra_inputs)
             args[job.frame_index] = value
             result = _call_in_thread(fn, kind, args)
@@ -693,17 +686,14 @@ class ClientSession:
         await self._post(Started(job.id, job.dependency.time_limit))
         last: list[Any] | None = None
         image_index = _streaming_image_output(job.dependency)
-        rejected = 0
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(stream.run)
             async for output in stream:
-                value = output.value
-                if isinstance(value, FrameRejected):
-                    rejected += 1
-                    error = _error_payload(value.error, frame_error=True)
+                if output.rejected is not None:
+                    error = _error_payload(output.rejected.reason, frame_error=True)
                     await self._post(FrameError(job.id, output.seq, error))
                     continue
-                data, frame, mime = value
+                data, frame, mime = output.value
                 last = data
                 if mime == "raw" and job.frame_sink is not None:
                     if frame is not None:
@@ -723,8 +713,6 @@ class ClientSession:
         end = stream.end
         assert end is not None
         stats = stream.statistics().as_dict()
-        stats["rejected"] = rejected  # refused frames went through the handler, not the fn
-        stats["processed"] = int(stats["processed"] or 0) - rejected
         if end.reason is EndReason.ERROR and end.error is not None:
             if not isinstance(end.error, Error):
                 log.error("stream %r failed", job.dependency.api_name, exc_info=end.error)

@@ -18,7 +18,9 @@ Two pumps move frames to the handler, chosen once per session:
 Ending rules (see ``docs/semantics.md``): at ``time_limit`` (counted from :meth:`run`) or
 on :meth:`close`, no new frame is taken, the call in flight completes and its result is
 the final output. After ``idle_timeout`` seconds with no frame in and no result out the
-stream ends as ``idle``. A handler exception ends it as ``error``. :meth:`cancel` discards
+stream ends as ``idle``. A handler exception ends it as ``error``, except
+:class:`~streamcore.errors.FrameRejected`: that frame is refused (counted as ``rejected``,
+its output carries the refusal) and the stream goes on. :meth:`cancel` discards
 the call in flight.
 """
 
@@ -35,7 +37,7 @@ import anyio
 import anyio.to_thread
 
 from .clock import Clock, MonotonicClock
-from .errors import StreamClosedError, WouldBlockError
+from .errors import FrameRejected, StreamClosedError, WouldBlockError
 from .frames import Frame, Pixels
 from .functions import FnKind, fn_kind
 from .operators import aiterate, throttle
@@ -76,6 +78,8 @@ class StreamOutput:
     """Seconds from the frame's arrival to the result being ready."""
     pts: float = 0.0
     """The presentation time of the frame it came from."""
+    rejected: FrameRejected | None = None
+    """Set (and ``value`` is ``None``) when the handler refused the frame."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,7 @@ class StreamSession:
         self._run_scope: anyio.CancelScope | None = None
         self._processed = 0
         self._errors = 0
+        self._rejected = 0
         self._pump_finished = False
         self.started_at: float | None = None
         self.end: StreamEnd | None = None
@@ -195,6 +200,7 @@ class StreamSession:
             outputs_dropped=outbox.dropped,
             sent=outbox.taken,
             errors=self._errors,
+            rejected=self._rejected,
             latency_ms_p50=p50,
             latency_ms_p95=p95,
             latency_ms_p99=p99,
@@ -249,12 +255,15 @@ class StreamSession:
                 self._wait_scope = None
                 if frame is None:  # the slot closed, or _stop() cancelled the wait
                     return
-                if self._kind is FnKind.SYNC:
-                    value = await anyio.to_thread.run_sync(
-                        self._handler, frame, limiter=self._limiter
-                    )
-                else:
-                    value = await self._handler(frame)
+                try:
+                    if self._kind is FnKind.SYNC:
+                        value = await anyio.to_thread.run_sync(
+                            self._handler, frame, limiter=self._limiter
+                        )
+                    else:
+                        value = await self._handler(frame)
+                except FrameRejected as refusal:
+                    value = refusal
                 self._deliver(value, frame, self.clock.now())
         finally:
             self._wait_scope = None
@@ -271,7 +280,10 @@ class StreamSession:
         try:
             frame = inbox.take_blocking()
             while True:
-                value = handler(frame)
+                try:
+                    value = handler(frame)
+                except FrameRejected as refusal:
+                    value = refusal
                 ready = clock.now()
                 try:
                     following: Frame | None = inbox.get_nowait()
@@ -284,13 +296,19 @@ class StreamSession:
             return
 
     def _deliver(self, value: Any, frame: Frame, ready: float) -> None:
+        """Hand a result (or the handler's refusal of the frame) to the consumer."""
         if self._discard_results:
             return
         latency = ready - frame.arrival
-        self._processed += 1
-        self._latency.record(latency)
         self._last_activity = ready
-        self._outbox.put_nowait(StreamOutput(value, frame.seq, latency, frame.pts))
+        if isinstance(value, FrameRejected):
+            self._rejected += 1
+            output = StreamOutput(None, frame.seq, latency, frame.pts, value)
+        else:
+            self._processed += 1
+            self._latency.record(latency)
+            output = StreamOutput(value, frame.seq, latency, frame.pts)
+        self._outbox.put_nowait(output)
 
     def _stop(self, reason: EndReason, *, discard_waiting: bool = True) -> None:
         if self._reason is None:

@@ -38,6 +38,7 @@ class StreamStatistics:
     """A snapshot of one stream's figures.
 
     ``received`` frames reached the session; ``processed`` went through the fn;
+    ``rejected`` were refused by the handler (``FrameRejected``: undecodable, too large);
     ``dropped`` were replaced by a newer frame (or discarded at the end) before the fn
     could take them; ``outputs_dropped`` were results replaced by a newer result before
     the client took them; ``sent`` results reached the client. Latencies run from a
@@ -50,6 +51,7 @@ class StreamStatistics:
     outputs_dropped: int
     sent: int
     errors: int
+    rejected: int
     latency_ms_p50: float | None
     latency_ms_p95: float | None
     latency_ms_p99: float | None

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from streamcore.clock import FakeClock
-from streamcore.errors import StreamClosedError
+from streamcore.errors import FrameRejected, InvalidInputError, StreamClosedError
 from streamcore.frames import Frame
 from streamcore.session import EndReason, StreamOutput, StreamSession, open_stream
 
@@ -321,3 +321,25 @@ async def test_run_twice_is_refused() -> None:
     await session.run()
     with pytest.raises(RuntimeError, match="already"):
         await session.run()
+
+
+@pytest.mark.parametrize("every", [0, 0.01])
+async def test_a_refused_frame_is_counted_apart_and_the_stream_goes_on(every: float) -> None:
+    def handler(frame: Frame) -> int:
+        if frame.seq == 1:
+            raise FrameRejected(InvalidInputError("not an image"))
+        return frame.seq
+
+    outputs: list[StreamOutput] = []
+    async with open_stream(handler, stream_every=every) as session:
+        for _ in range(3):
+            session.send_nowait(PIXELS)
+            outputs.append(await session.receive())
+    assert [o.value for o in outputs] == [0, None, 2]
+    refusal = outputs[1].rejected
+    assert refusal is not None
+    assert str(refusal.reason) == "not an image"
+    stats = session.statistics()
+    assert (stats.processed, stats.rejected, stats.errors) == (2, 1, 0)
+    assert session.end is not None
+    assert session.end.reason is EndReason.CLOSED
