@@ -45,6 +45,7 @@ __all__ = [
     "Channel",
     "Endpoint",
     "FrameStream",
+    "InFlightWindow",
     "Job",
     "SyncClient",
     "ValidationError",
@@ -179,6 +180,62 @@ class AsyncJob:
             await self._client.channel.cancel(self.id)
 
 
+class InFlightWindow:
+    """The frames a client stream has sent and not yet seen answered, at most ``size``.
+
+    :meth:`reserve` waits for room before a frame goes out and :meth:`sent` records it;
+    :meth:`answered` frees room when a result (or a frame error) comes. A result for frame
+    ``seq`` answers it and every older frame still waiting, because the server answers in
+    order and replaces frames it had no time for (latest wins); without a ``seq`` (media
+    paths that renumber frames) a result answers the oldest frame. :meth:`drained` waits
+    until nothing is in flight.
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"max_in_flight must be at least 1, not {size}")
+        self._room = anyio.Semaphore(size)
+        self._waiting: collections.deque[int] = collections.deque()
+        self._empty = anyio.Event()
+        self._empty.set()
+        self.lost = 0
+        """Frames given up on by :meth:`reserve` after its ``lose_after``."""
+
+    async def reserve(self, lose_after: float | None = None) -> None:
+        """Wait for room for one more frame. After ``lose_after`` seconds the oldest frame
+        still waiting is counted lost and its room goes to this reservation."""
+        with anyio.move_on_after(lose_after) as waited:
+            await self._room.acquire()
+        if waited.cancelled_caught and self._waiting:
+            self.lost += 1
+            self._waiting.popleft()
+            if not self._waiting:
+                self._empty.set()
+
+    def unreserve(self) -> None:
+        """Give back a reservation no frame was sent for."""
+        self._room.release()
+
+    def sent(self, seq: int) -> None:
+        self._waiting.append(seq)
+        if self._empty.is_set():
+            self._empty = anyio.Event()
+
+    def answered(self, seq: int | None = None) -> None:
+        while self._waiting and (seq is None or self._waiting[0] <= seq):
+            self._waiting.popleft()
+            self._room.release()
+            if seq is None:
+                break
+        if not self._waiting:
+            self._empty.set()
+
+    async def drained(self) -> None:
+        """Return once every frame sent has been answered (or counted lost)."""
+        while self._waiting:
+            await self._empty.wait()
+
+
 class FrameStream:
     """The outputs of one stream, as an async iterator; ``completion`` once it ended.
 
@@ -195,20 +252,16 @@ class FrameStream:
         frames: Iterable[Any] | AsyncIterable[Any],
         max_in_flight: int,
     ) -> None:
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self._window = InFlightWindow(max_in_flight)
         self._client = client
         self.id = job_id
         self.endpoint = endpoint
         self._frames = frames
         self._inbox = client._inbox(job_id)
-        self._room = anyio.Semaphore(max_in_flight)
         self.sent = 0
         self.received = 0
         self.frame_errors: list[dict[str, Any]] = []
         self.completion: Completed | None = None
-        self._unanswered: collections.deque[int] = collections.deque()
-        self._all_answered = anyio.Event()
         self._sender = anyio.CancelScope()
         client._tasks.start_soon(self._send_frames)
 
@@ -221,27 +274,16 @@ class FrameStream:
                     raise_for_completion(message)
                     return
                 if isinstance(message, FrameError):
-                    self._settle(message.seq)
+                    self._window.answered(message.seq)
                     self.frame_errors.append(message.error)
                 elif isinstance(message, Output):
-                    self._settle(message.seq)
+                    self._window.answered(message.seq)
                     self.received += 1
                     yield await anyio.to_thread.run_sync(
                         self._client._convert_frame_outputs, self.endpoint, message
                     )
         finally:
             self._sender.cancel()
-
-    def _settle(self, seq: int | None) -> None:
-        """Frame ``seq`` was answered, and so were the older ones still unanswered: the
-        server answers in order and replaced those by newer ones (latest wins)."""
-        while self._unanswered and (seq is None or self._unanswered[0] <= seq):
-            self._unanswered.popleft()
-            self._room.release()
-            if seq is None:
-                break
-        if not self._unanswered:
-            self._all_answered.set()
 
     async def update_inputs(self, *inputs: Any) -> None:
         """New values for the stream's other inputs (the frame input's position is ignored)."""
@@ -258,17 +300,15 @@ class FrameStream:
         channel = self._client.channel
         with self._sender:
             async for frame in aiterate(self._frames):
-                await self._room.acquire()
+                await self._window.reserve()
                 if self._inbox.completed is not None:
                     return
                 if not isinstance(frame, Frame):
                     frame = Frame(frame, seq=self.sent)
-                self._unanswered.append(frame.seq)
-                self._all_answered = anyio.Event()
+                self._window.sent(frame.seq)
                 await channel.send_frame(self.id, frame)
                 self.sent += 1
-            while self._unanswered:  # every frame sent has been answered before closing
-                await self._all_answered.wait()
+            await self._window.drained()  # every frame sent is answered before closing
             if self._inbox.completed is None:
                 await channel.close_stream(self.id)
 

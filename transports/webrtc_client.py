@@ -21,7 +21,7 @@ from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from av import VideoFrame
 
-from streamcore.client_base import Endpoint, raise_for_completion
+from streamcore.client_base import Endpoint, InFlightWindow, raise_for_completion
 from streamcore.frames import Frame
 from streamcore.messages import Completed, FrameError, Message, Output
 from streamcore.operators import aiterate
@@ -46,32 +46,33 @@ class _FrameSource(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, frames: AsyncIterator[Any], room: anyio.Semaphore) -> None:
+    def __init__(self, frames: AsyncIterator[Any], window: InFlightWindow) -> None:
         super().__init__()
         self.frames = frames
-        self._room = room
+        self._window = window
         self.sent = 0
-        self.lost = 0
         self.exhausted = anyio.Event()
+
+    @property
+    def lost(self) -> int:
+        return self._window.lost
 
     async def recv(self) -> VideoFrame:
         # Media can be lost (the first frames before the path is up, a lost packet that
         # leaves the decoder waiting for a key frame): a frame unanswered after
         # LOST_AFTER seconds is counted lost and the next one goes out anyway.
-        with anyio.move_on_after(LOST_AFTER) as waited:
-            await self._room.acquire()
-        if waited.cancelled_caught:
-            self.lost += 1
+        await self._window.reserve(LOST_AFTER)
         try:
             item = await anext(self.frames)
         except StopAsyncIteration:
-            self._room.release()
+            self._window.unreserve()
             self.exhausted.set()
             raise MediaStreamError from None
         pixels = item.pixels if isinstance(item, Frame) else item
         frame = VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
         frame.pts = self.sent * _TICKS_PER_FRAME
         frame.time_base = _TIME_BASE
+        self._window.sent(self.sent)
         self.sent += 1
         return frame
 
@@ -91,13 +92,10 @@ class RtcFrameStream:
         frames: Iterable[Any] | AsyncIterable[Any],
         max_in_flight: int,
     ) -> None:
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self._window = InFlightWindow(max_in_flight)
         self._client = client
         self.endpoint = endpoint
-        self._max_in_flight = max_in_flight
-        self._room = anyio.Semaphore(max_in_flight)
-        self._source = _FrameSource(aiter(aiterate(frames)), self._room)
+        self._source = _FrameSource(aiter(aiterate(frames)), self._window)
         rtc = client.config.get("rtc_configuration")
         self.pc = RTCPeerConnection(rtc_configuration(rtc))
         self._send: MemoryObjectSendStream[np.ndarray]
@@ -222,15 +220,17 @@ class RtcFrameStream:
             self._on_frame_result(parse_event(raw), on_channel=True)
 
     def _on_frame_result(self, message: Any, *, on_channel: bool = False) -> None:
+        # the server numbers the frames that reached it, so a result answers the oldest
+        # frame in flight rather than a frame number (media may lose frames)
         if isinstance(message, FrameError):
             self.frame_errors.append(message.error)
-            self._room.release()
+            self._window.answered()
         elif isinstance(message, Output):
             if on_channel:
                 self.channel_outputs += 1
             else:
                 self.websocket_outputs += 1
-            self._room.release()
+            self._window.answered()
 
     async def _read_video(self) -> None:
         await self._track_arrived.wait()
@@ -262,8 +262,7 @@ class RtcFrameStream:
 
     async def _close_when_exhausted(self) -> None:
         await self._source.exhausted.wait()
-        for _ in range(self._max_in_flight):  # every frame in flight has been answered
-            await self._room.acquire()
+        await self._window.drained()  # every frame in flight has been answered (or lost)
         if self.completion is None:
             await self._client.channel.close_stream(self.id)
 
