@@ -61,10 +61,12 @@ class Accepted(Message):
 
 @dataclass(frozen=True, slots=True)
 class Estimation(Message):
-    """The job waits in the queue at ``rank`` (0 = next) of ``queue_size`` waiting."""
+    """The job waits in the queue at ``rank`` (0 = next) of ``queue_size`` waiting; ``eta``
+    is the server's estimate in seconds of when it starts, if it has one."""
 
     rank: int
     queue_size: int
+    eta: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,8 +62,8 @@ _job_order = itertools.count()
 
 
 class EventKindError(InvalidInputError):
-    """A stream request for a call, or a call request for a stream; ``code`` says which:
-    ``"is_a_stream"`` or ``"not_a_stream"``."""
+    """A stream request (frames, inputs, close_stream, open_stream) for a call; ``code`` is
+    ``"not_a_stream"``."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -91,8 +91,9 @@ class Job:
     stream: StreamSession | None = None
     extra_inputs: list[Any] = field(default_factory=list)
     """For a stream: the preprocessed values of the inputs other than the frame."""
-    frame_index: int = 0
-    """For a stream: which input receives the frames."""
+    frame_index: int | None = None
+    """For a stream: which input receives the frames (``None`` for a call, including a
+    stream event called once with a single frame)."""
     started: bool = False
     cancelled: bool = False
     order: int = field(default_factory=lambda: next(_job_order))
@@ -197,17 +198,14 @@ class ClientSession:
         """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
 
         Returns the job id. With ``ref``, an :class:`Accepted` message naming the job is
-        sent before any other message of the job. Raises ``KeyError`` for an unknown or
-        private api name and ``ValueError`` when ``data`` has the wrong number of values.
+        sent before any other message of the job. A stream event submitted so runs once, as
+        a call, on the single frame in ``data`` (as Gradio's API does). Raises ``KeyError``
+        for an unknown or private api name and ``ValueError`` when ``data`` has the wrong
+        number of values.
         Waits only if the client is behind reading its messages.
         """
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
-        if dependency.is_stream:
-            raise EventKindError(
-                "is_a_stream",
-                f"{dependency.api_name!r} is a stream event: open it with open_stream()",
-            )
         self._check_arity(dependency, data)
         await self._trigger(job, data, event_data, ref)
         return job.id
@@ -337,7 +335,7 @@ class ClientSession:
 
     def _start(self, job: Job, data: list[Any], event_data: Any) -> None:
         self._jobs[job.id] = job
-        if job.dependency.is_stream:
+        if job.frame_index is not None:
             job.stream = self._make_stream(job)
         self._tasks.start_soon(self._run_job, job, data, event_data, name=f"job {job.id}")
 
@@ -428,7 +426,7 @@ class ClientSession:
 
     async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
         dependency = job.dependency
-        skip = job.frame_index if dependency.is_stream else None
+        skip = job.frame_index
         return await anyio.to_thread.run_sync(
             self._preprocess_inputs, dependency, data, skip, limiter=self.runtime.limiter
         )
@@ -634,7 +632,9 @@ class ClientSession:
     def _frame_handler(self, job: Job) -> Callable[[Frame], Any]:
         """The per-frame work of a stream, all in one worker-thread call."""
         dependency = job.dependency
-        component = dependency.inputs[job.frame_index]
+        frame_index = job.frame_index
+        assert frame_index is not None
+        component = dependency.inputs[frame_index]
         fn = dependency.fn
         assert fn is not None
         kind = dependency.kind
@@ -654,7 +654,7 @@ class ClientSession:
             except InvalidInputError as exc:
                 raise FrameRejected(exc) from exc
             args = list(job.extra_inputs)
-            args[job.frame_index] = value
+            args[frame_index] = value
             result = _call_in_thread(fn, kind, args)
             if image_output is not None:
                 return self._postprocess_binary(dependency, result, image_output, raw=raw)

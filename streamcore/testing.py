@@ -4,7 +4,7 @@
 network client's calls (``predict``, ``submit``, ``stream``) with client-side values;
 :class:`TestClient` is the same for synchronous code (the app's event loop runs in a
 background thread). Both share their logic with the network client
-(:mod:`streamcore.client_base`); only the channel differs: here it calls the
+(:mod:`streamcore.client`); only the channel differs: here it calls the
 :class:`~streamcore.runtime.ClientSession` directly.
 """
 
@@ -18,15 +18,7 @@ import anyio
 import anyio.to_thread
 
 from .blocks import Blocks
-from .client_base import (
-    AsyncJob,
-    BaseAsyncClient,
-    Endpoint,
-    FrameStream,
-    Job,
-    SyncClient,
-    ValidationError,
-)
+from .client import AsyncJob, BaseAsyncClient, FrameStream, Job, SyncClient, ValidationError
 from .errors import StreamClosedError
 from .files import save_bytes_to_cache
 from .frames import Frame
@@ -110,19 +102,14 @@ class AsyncTestClient(BaseAsyncClient):
         return self._session
 
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
+        self.config = {
+            **self.blocks.config(),
+            "limits": {"max_pixels": self.runtime.file_access.max_pixels},
+        }
         self._session = await stack.enter_async_context(
             self.runtime.session(binary_frames=self.binary_frames)
         )
         self.channel = _SessionChannel(self._session)
-
-    def endpoint(self, api_name: str | int) -> Endpoint:
-        dependency = self.blocks.dependency(api_name)
-        return Endpoint(
-            dependency.api_name,
-            [type(c).__name__.lower() for c in dependency.inputs],
-            [type(c).__name__.lower() for c in dependency.outputs],
-            dependency.is_stream,
-        )
 
 
 class TestClient(SyncClient):

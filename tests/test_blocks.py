@@ -217,7 +217,8 @@ def test_calling_the_app_runs_an_event_with_client_side_values() -> None:
     assert demo(3) == "got 3"
     assert demo(3, api_name="/plus") == 4
     assert demo(3, api_name=1) == 4
-    with pytest.raises(KeyError, match="no api_name 'nope'"):
+    refusal = "no public event with api_name '/nope'; the app has: /predict, /plus"
+    with pytest.raises(KeyError, match=refusal):
         demo(1, api_name="nope")
 
 

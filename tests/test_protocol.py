@@ -335,8 +335,11 @@ def test_events_carry_their_documented_type(event: Any, kind: str) -> None:
     assert json.loads(encoded)["type"] == kind
 
 
-def test_binary_output_carries_the_image_as_payload() -> None:
-    event = Output("j", [None, 0.5], 3, 2.25, JPEG_BYTES, "image/jpeg")
+@pytest.mark.parametrize(("data", "index"), [([None, 0.5], 0), ([None, None], 1), ([0.5, None], 1)])
+def test_binary_output_carries_the_image_as_payload_and_names_its_output(
+    data: list[object], index: int
+) -> None:
+    event = Output("j", data, 3, 2.25, JPEG_BYTES, "image/jpeg", index)
     encoded = encode_event(event, binary_frames=True)
     assert isinstance(encoded, bytes)
     header, payload = unpack_binary(encoded)
@@ -345,19 +348,28 @@ def test_binary_output_carries_the_image_as_payload() -> None:
         "job": "j",
         "seq": 3,
         "latency_ms": 2.25,
-        "data": [None, 0.5],
-        "index": 0,
+        "data": data,
+        "index": index,
         "mime": "image/jpeg",
     }
     assert payload == JPEG_BYTES
     assert parse_event(encoded) == event
 
 
-def test_output_with_frame_is_text_without_binary_mode_and_without_a_frame() -> None:
-    with_frame = Output("j", [{"url": "data:..."}], 1, 1.0, JPEG_BYTES, "image/jpeg")
-    assert isinstance(encode_event(with_frame), str)
+def test_a_binary_output_without_a_valid_index_is_refused() -> None:
+    for header in ({"index": 2}, {"index": None}, {"index": True}, {}):
+        message = pack_binary({"type": "output", "job": "j", "data": [None], **header}, b"x")
+        with pytest.raises(ProtocolError, match="'index'"):
+            parse_event(message)
+
+
+def test_frame_bytes_become_a_data_url_at_their_output_without_binary_mode() -> None:
+    with_frame = Output("j", [7, None], 1, 1.0, JPEG_BYTES, "image/jpeg", 1)
+    decoded = json.loads(encode_event(with_frame))
+    assert decoded["data"][0] == 7
+    assert decoded["data"][1]["url"] == to_data_url(JPEG_BYTES, "image/jpeg")
+    assert "frame" not in decoded
     assert isinstance(encode_event(Output("j", [1], 1), binary_frames=True), str)
-    assert "frame" not in json.loads(encode_event(with_frame))
 
 
 def test_numpy_values_in_events_become_json() -> None:

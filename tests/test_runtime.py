@@ -1095,13 +1095,19 @@ async def test_update_inputs_changes_the_other_inputs_for_the_next_frames() -> N
     assert inbox.outputs(job) == [[101], [201]]
 
 
-async def test_stream_and_call_apis_are_not_interchangeable() -> None:
+async def test_a_stream_event_submitted_as_a_call_runs_once_on_its_frame() -> None:
+    demo = stream_app(mean_level)
+    frame = {"url": to_data_url(encode(pixels(7), "png"), "image/png")}
+    async with connect(AppRuntime(demo)) as (session, inbox):
+        completed = await inbox.completed(await session.submit("live", [frame]))
+    assert (completed.reason, completed.data) == ("done", [7])
+
+
+async def test_stream_requests_are_refused_for_calls() -> None:
     demo = stream_app(mean_level)
     with demo:
         gr.Number().submit(abs, demo.components[1], demo.components[1], api_name="call")
     async with connect(AppRuntime(demo)) as (session, inbox):
-        with pytest.raises(ValueError, match="'live' is a stream event: open it with open_stream"):
-            await session.submit("live", [None])
         with pytest.raises(ValueError, match="'call' is not a stream event: use submit"):
             await session.open_stream("call", [1])
         job = await inbox.completed(await session.submit("call", [-1]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,10 +14,10 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
+from streamcore.client import JobSkippedError, Status
 from streamcore.clock import FakeClock
 from streamcore.encoding import encode, to_data_url
 from streamcore.files import FileAccess, use_file_access
-from streamcore.messages import Completed, Estimation, Started
 from streamcore.testing import AsyncTestClient, TestClient, ValidationError
 
 WAIT = 5.0
@@ -110,9 +111,10 @@ def test_failures_raise_on_the_client_side(policy: FileAccess) -> None:
             client.predict(3, api_name="even")
         assert refused.value.messages == {"x": "give me an even number"}
         assert client.predict(4, api_name="even") == 4
-        with pytest.raises(KeyError, match="is private"):
+        refusal = "no public event with api_name '/private'; the app has: /fail, /even"
+        with pytest.raises(KeyError, match=refusal):
             client.predict(1, api_name="private")
-        with pytest.raises(KeyError, match="no api_name 'missing'"):
+        with pytest.raises(KeyError, match="no public event with api_name '/missing'"):
             client.predict(1, api_name="missing")
 
 
@@ -136,9 +138,9 @@ def test_a_job_iterates_a_generators_outputs_and_results_in_the_last(policy: Fil
     with TestClient(demo, file_access=policy) as client:
         job = client.submit(4, api_name="count")
         assert list(job) == [1, 2, 3, 4]
-        assert job.outputs == [1, 2, 3, 4]
+        assert job.outputs() == [1, 2, 3, 4]
         assert job.result() == 4
-        assert isinstance(job.status(), Completed)
+        assert (job.status().code, job.status().success) == (Status.FINISHED, True)
         assert client.predict(2, api_name="count") == 2
 
 
@@ -156,19 +158,19 @@ async def test_a_job_status_goes_from_queued_to_started_to_completed(policy: Fil
     async with AsyncTestClient(demo, file_access=policy, message_buffer=16) as client:
         jobs = [await client.submit(value, api_name="slow") for value in (1, 2)]
 
-        def statuses() -> list[type | None]:
-            return [type(job.status()) if job.status() else None for job in jobs]
+        def statuses() -> list[Status]:
+            return [job.status().code for job in jobs]
 
         # status() is a snapshot: poll it, as a UI would. Which call gets the slot depends
         # on which one's inputs are ready first (calls join the queue once preprocessed).
         with anyio.fail_after(WAIT):
-            while sorted(map(str, statuses())) != sorted(map(str, [Started, Estimation])):  # noqa: ASYNC110
+            while sorted(s.value for s in statuses()) != ["IN_QUEUE", "PROCESSING"]:  # noqa: ASYNC110
                 await anyio.sleep(0.001)
-        [waiting] = [job for job in jobs if isinstance(job.status(), Estimation)]
-        assert waiting.status() == Estimation(waiting.id, rank=0, queue_size=1)
+        [waiting] = [job for job in jobs if job.status().code is Status.IN_QUEUE]
+        assert (waiting.status().rank, waiting.status().queue_size) == (0, 1)
         release.set()
         assert [await job.result() for job in jobs] == [1, 2]
-        assert statuses() == [Completed, Completed]
+        assert statuses() == [Status.FINISHED, Status.FINISHED]
 
 
 def test_cancelling_a_job_ends_it_without_a_result(policy: FileAccess) -> None:
@@ -189,14 +191,16 @@ def test_cancelling_a_job_ends_it_without_a_result(policy: FileAccess) -> None:
         outputs = iter(job)
         assert next(outputs) == 1
         assert entered.wait(WAIT)
-        job.cancel()
+        assert job.cancel() is True
         release.set()
         assert list(outputs) == []
-        assert job.result() is None
+        with pytest.raises(concurrent.futures.CancelledError):
+            job.result()
+        assert job.cancelled()
         status = job.status()
-        assert isinstance(status, Completed)
+        assert (status.code, status.success) == (Status.CANCELLED, False)
         assert status.reason == "cancelled"
-        job.cancel()  # cancelling an ended job does nothing
+        assert job.cancel() is False  # cancelling an ended job does nothing
 
 
 @pytest.mark.anyio
@@ -214,7 +218,9 @@ async def test_a_skipped_trigger_completes_as_skipped(policy: FileAccess) -> Non
         first = await client.submit(1, api_name="slow")
         skipped = await client.submit(2, api_name="slow")
         assert (await skipped.completion()).reason == "skipped"
-        assert await skipped.result() is None
+        with pytest.raises(JobSkippedError, match="trigger_mode is 'once'"):
+            await skipped.result()
+        assert (skipped.status().code, skipped.status().reason) == (Status.FINISHED, "skipped")
         release.set()
         assert await first.result() == 1
 

@@ -1,10 +1,11 @@
 """The Python client over the network: ``Client(url)`` (sync) and ``AsyncClient(url)``.
 
-Names follow ``gradio_client`` where they exist: ``predict(*inputs, api_name=...)``,
-``submit(...)`` returning a job to iterate (a generator's yields) with ``result()`` and
-``cancel()``; plus ``stream(frames, api_name=...)`` for stream events. Values are
-client-side: images are file paths in and out (outputs are downloaded into
-``download_dir``), and numpy arrays on a stream. See ``docs/protocol.md``.
+Names follow ``gradio_client`` where they exist: ``predict(*inputs, api_name=..., fn_index=...)``,
+``submit(...)`` returning a :class:`~streamcore.client.Job` (a ``Future``; iterate it for a
+generator's yields), ``view_api()``, ``handle_file()``; plus ``stream(frames, api_name=...)``
+for stream events, over the WebSocket or WebRTC. Values are client-side: images are file
+paths in and out (outputs are downloaded into ``download_dir``), and numpy arrays on a
+stream. See ``docs/client.md`` and ``docs/protocol.md``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 import json
 import urllib.request
 import uuid
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -25,7 +26,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from streamcore.client_base import BaseAsyncClient, Endpoint, SyncClient
+from streamcore.client import BaseAsyncClient, ClientStream, SyncClient, UnknownEndpointError
 from streamcore.encoding import encode
 from streamcore.errors import StreamcoreError
 from streamcore.frames import Frame
@@ -67,7 +68,9 @@ class ClientError(StreamcoreError):
 class _WebSocketChannel:
     """The :class:`~streamcore.client_base.Channel` over one WebSocket connection."""
 
-    def __init__(self, connection: ClientConnection, base_url: str, download_dir: Path) -> None:
+    def __init__(
+        self, connection: ClientConnection, base_url: str, download_dir: Callable[[], Path]
+    ) -> None:
         self._connection = connection
         self._base_url = base_url
         self._download_dir = download_dir
@@ -191,7 +194,7 @@ class _WebSocketChannel:
     async def resolve_path(self, path: str) -> str:
         """Download a server file (``GET /file=<path>``) into the download directory."""
         url = urljoin(self._base_url, "file=" + quote(path))
-        target = self._download_dir / Path(path).parent.name / Path(path).name
+        target = self._download_dir() / Path(path).parent.name / Path(path).name
         if not await anyio.Path(target).exists():
             data = await anyio.to_thread.run_sync(_http_get, url)
             await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
@@ -201,8 +204,8 @@ class _WebSocketChannel:
 
 def _raise(error: ClientError) -> None:
     if error.code == "unknown_api":
-        raise KeyError(str(error))
-    if error.code in ("bad_input", "is_a_stream", "not_a_stream", "bad_message"):
+        raise UnknownEndpointError(str(error))
+    if error.code in ("bad_input", "not_a_stream", "bad_message"):
         raise ValueError(str(error))
     raise error
 
@@ -220,6 +223,8 @@ class AsyncClient(BaseAsyncClient):
     base64 data URLs of the documented behaviour, which it gets otherwise).
     """
 
+    channel: _WebSocketChannel
+
     def __init__(
         self,
         src: str,
@@ -232,7 +237,6 @@ class AsyncClient(BaseAsyncClient):
         self.src = src if src.endswith("/") else src + "/"
         self.binary_frames = binary_frames
         self.headers = headers or {}
-        self.config: dict[str, Any] = {}
 
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
         raw = await anyio.to_thread.run_sync(_http_get, urljoin(self.src, "config"))
@@ -248,40 +252,22 @@ class AsyncClient(BaseAsyncClient):
                 additional_headers=self.headers or None,
             )
         )
-        self.channel = channel = _WebSocketChannel(connection, self.src, self.download_dir)
+        self.channel = channel = _WebSocketChannel(connection, self.src, lambda: self.download_dir)
         stack.callback(channel.close)
         tasks = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tasks.cancel_scope.cancel)
         tasks.start_soon(channel.read)
         await connection.send(encode_request(Hello(binary_frames=self.binary_frames)))
 
-    def endpoint(self, api_name: str | int) -> Endpoint:
-        """The event named ``api_name`` in the server's ``/config``; ``KeyError`` if none."""
-        dependencies = self.config.get("dependencies", [])
-        if isinstance(api_name, int):
-            found = dependencies[api_name] if 0 <= api_name < len(dependencies) else None
-        else:
-            name = api_name.lstrip("/")
-            found = next((d for d in dependencies if d["api_name"] == name), None)
-        if found is None or found.get("api_visibility") == "private":
-            public = [d["api_name"] for d in dependencies if d.get("api_visibility") != "private"]
-            raise KeyError(f"there is no api_name {api_name!r}; the app has {public}")
-        types = {c["id"]: c["type"] for c in self.config.get("components", [])}
-        return Endpoint(
-            found["api_name"],
-            [types.get(i, "") for i in found["inputs"]],
-            [types.get(i, "") for i in found["outputs"]],
-            found.get("connection") == "stream",
-        )
-
     async def stream(
         self,
         frames: Iterable[Any] | AsyncIterable[Any],
         *inputs: Any,
-        api_name: str | int = "/predict",
+        api_name: str | int | None = None,
+        fn_index: int | None = None,
         max_in_flight: int = 1,
         transport: str = "websocket",
-    ) -> Any:
+    ) -> ClientStream:
         """Feed ``frames`` to a stream event; iterate the result for the outputs.
 
         ``transport="websocket"`` sends JPEG frames on the WebSocket;
@@ -290,44 +276,25 @@ class AsyncClient(BaseAsyncClient):
         """
         if transport == "websocket":
             return await super().stream(
-                frames, *inputs, api_name=api_name, max_in_flight=max_in_flight
+                frames, *inputs, api_name=api_name, fn_index=fn_index, max_in_flight=max_in_flight
             )
         if transport != "webrtc":
             raise ValueError(f"transport must be 'websocket' or 'webrtc', not {transport!r}")
         from .webrtc_client import RtcFrameStream  # aiortc is loaded only when used
 
-        endpoint = self.endpoint(api_name)
-        data = await self._payloads(endpoint, inputs) if inputs else None
+        endpoint = self.endpoint(api_name, fn_index)
+        data = await self.payloads(endpoint, inputs) if inputs else None
         stream = RtcFrameStream(self, endpoint, frames, max_in_flight)
         await stream.start(data)
         return stream
 
-    def view_api(self) -> dict[str, Any]:
-        """The callable events: api name -> input and output component types."""
-        return {
-            "/" + d["api_name"]: {
-                "inputs": self.endpoint(d["api_name"]).input_types,
-                "outputs": self.endpoint(d["api_name"]).output_types,
-                "stream": d.get("connection") == "stream",
-            }
-            for d in self.config.get("dependencies", [])
-            if d.get("api_visibility") == "public"
-        }
-
 
 class Client(SyncClient):
-    """A synchronous client of a streamcore server: ``Client("http://127.0.0.1:7860/")``."""
+    """A synchronous client of a streamcore server: ``Client("http://127.0.0.1:7860/")``.
+
+    Takes :class:`AsyncClient`'s options. Use ``with Client(url) as client:``; a client
+    that is never closed still lets the script end (see :mod:`streamcore.client.sync`).
+    """
 
     def __init__(self, src: str, **options: Any) -> None:
         super().__init__(lambda: AsyncClient(src, **options))
-
-    @property
-    def config(self) -> dict[str, Any]:
-        client = self.async_client
-        assert isinstance(client, AsyncClient)
-        return client.config
-
-    def view_api(self) -> dict[str, Any]:
-        client = self.async_client
-        assert isinstance(client, AsyncClient)
-        return client.view_api()

@@ -13,8 +13,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamcore.encoding import b64decode
+from streamcore.encoding import b64decode, to_data_url
 from streamcore.errors import ImageDecodeError, StreamcoreError
+from streamcore.image_data import ImageData
 from streamcore.messages import (
     Accepted,
     Completed,
@@ -354,21 +355,39 @@ def _data_url_bytes(value: Any, job: str) -> bytes:
 
 
 def encode_event(event: Message | ControlEvent, *, binary_frames: bool = False) -> str | bytes:
-    """The message to send for ``event``; a stream output carrying frame bytes goes out
-    binary when ``binary_frames`` (else its image was already a data URL)."""
-    if isinstance(event, Output) and event.frame is not None and binary_frames:
-        index = next((i for i, v in enumerate(event.data) if v is None), 0)
-        header = {
-            "type": "output",
-            "job": event.job,
-            "seq": event.seq,
-            "latency_ms": event.latency_ms,
-            "data": event.data,
-            "index": index,
-            "mime": event.frame_mime,
-        }
-        return pack_binary(header, event.frame)
+    """The message to send for ``event``.
+
+    A stream output whose image travels as bytes (``event.frame``) goes out binary when
+    ``binary_frames``, its header naming the output it belongs to (``index``); otherwise the
+    bytes become a ``data:`` URL at that output, so a client that switched modes with a
+    second ``hello`` never loses an image.
+    """
+    if isinstance(event, Output) and event.frame is not None:
+        if binary_frames:
+            header = {
+                "type": "output",
+                "job": event.job,
+                "seq": event.seq,
+                "latency_ms": event.latency_ms,
+                "data": event.data,
+                "index": event.frame_index,
+                "mime": event.frame_mime,
+            }
+            return pack_binary(header, event.frame)
+        event = _with_inline_frame(event)
     return json.dumps(_event_dict(event), separators=(",", ":"), default=json_default)
+
+
+def _with_inline_frame(event: Output) -> Output:
+    """``event`` with its frame bytes put back into ``data`` as a ``data:`` URL."""
+    mime = event.frame_mime or "image/jpeg"
+    assert event.frame is not None
+    assert event.frame_index is not None
+    data = list(event.data)
+    data[event.frame_index] = ImageData(
+        url=to_data_url(event.frame, mime), mime_type=mime
+    ).to_dict()
+    return Output(event.job, data, event.seq, event.latency_ms)
 
 
 def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
@@ -441,7 +460,7 @@ def parse_event(message: str | bytes) -> Message | ControlEvent:
 
 def _binary_output(header: dict[str, Any], payload: bytes) -> Output:
     job, data, seq = header.get("job"), header.get("data", []), header.get("seq")
-    latency, mime = header.get("latency_ms"), header.get("mime")
+    latency, mime, index = header.get("latency_ms"), header.get("mime"), header.get("index")
     if not (
         isinstance(job, str)
         and isinstance(data, list)
@@ -450,13 +469,17 @@ def _binary_output(header: dict[str, Any], payload: bytes) -> Output:
             latency is None or (isinstance(latency, int | float) and not isinstance(latency, bool))
         )
         and (mime is None or isinstance(mime, str))
+        and isinstance(index, int)
+        and not isinstance(index, bool)
+        and 0 <= index < len(data)
     ):
         raise ProtocolError(
             "bad_binary",
             "a binary output needs 'job' (a string), 'data' (a list), 'seq' (an integer), "
-            "'latency_ms' (a number) and 'mime' (a string)",
+            "'latency_ms' (a number), 'mime' (a string) and 'index' (the position in 'data' "
+            "of the output the image belongs to)",
         )
-    return Output(job, data, seq, latency, payload, mime)
+    return Output(job, data, seq, latency, payload, mime, index)
 
 
 def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
@@ -475,7 +498,7 @@ def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
         if kind == "error":
             return ServerError(obj["code"], obj["message"], obj.get("ref"), obj.get("job"))
         if kind == "estimation":
-            return Estimation(obj["job"], obj["rank"], obj["queue_size"])
+            return Estimation(obj["job"], obj["rank"], obj["queue_size"], obj.get("eta"))
         if kind == "started":
             return Started(obj["job"], obj.get("time_limit"))
         if kind == "output":

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import fractions
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+)
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -21,10 +28,10 @@ from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from av import VideoFrame
 
-from streamcore.client_base import Endpoint, InFlightWindow, raise_for_completion
-from streamcore.frames import Frame
-from streamcore.messages import Completed, FrameError, Message, Output
-from streamcore.operators import aiterate
+from streamcore.client import ClientStream, Endpoint, InFlightWindow, raise_for_completion
+from streamcore.encoding import decode
+from streamcore.frames import Pixels
+from streamcore.messages import Completed, FrameError, Output
 
 from .protocol import parse_event
 from .webrtc import VIDEO_CLOCK_RATE, complete_frames_at_marker, rtc_configuration
@@ -46,11 +53,19 @@ class _FrameSource(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, frames: AsyncIterator[Any], window: InFlightWindow) -> None:
+    def __init__(
+        self,
+        frames: AsyncIterator[Pixels | bytes],
+        window: InFlightWindow,
+        fail: Callable[[BaseException], Awaitable[None]],
+        sent: Callable[[], int],
+    ) -> None:
         super().__init__()
         self.frames = frames
         self._window = window
-        self.sent = 0
+        self._fail = fail
+        self._sent = sent
+        """Counts one more frame played and returns how many were before it."""
         self.exhausted = anyio.Event()
 
     @property
@@ -64,20 +79,24 @@ class _FrameSource(MediaStreamTrack):
         await self._window.reserve(LOST_AFTER)
         try:
             item = await anext(self.frames)
+            pixels = decode(item) if isinstance(item, bytes) else item
         except StopAsyncIteration:
             self._window.unreserve()
             self.exhausted.set()
             raise MediaStreamError from None
-        pixels = item.pixels if isinstance(item, Frame) else item
-        frame = VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
-        frame.pts = self.sent * _TICKS_PER_FRAME
+        except Exception as exc:  # the caller's frames: raised where they iterate
+            self._window.unreserve()
+            await self._fail(exc)
+            raise MediaStreamError from None
+        frame = VideoFrame.from_ndarray(pixels, format="rgb24")
+        number = self._sent()
+        frame.pts = number * _TICKS_PER_FRAME
         frame.time_base = _TIME_BASE
-        self._window.sent(self.sent)
-        self.sent += 1
+        self._window.sent(number)
         return frame
 
 
-class RtcFrameStream:
+class RtcFrameStream(ClientStream):
     """The outputs of one WebRTC stream as an async iterator; ``completion`` once it ended.
 
     The peer is closed when the stream completes, when the iteration ends in any way and
@@ -92,10 +111,11 @@ class RtcFrameStream:
         frames: Iterable[Any] | AsyncIterable[Any],
         max_in_flight: int,
     ) -> None:
-        self._window = InFlightWindow(max_in_flight)
+        super().__init__(client, endpoint, frames, max_in_flight)
         self._client = client
-        self.endpoint = endpoint
-        self._source = _FrameSource(aiter(aiterate(frames)), self._window)
+        self._source = _FrameSource(
+            aiter(self._frame_values()), self._window, self._fail, self._count_sent
+        )
         rtc = client.config.get("rtc_configuration")
         self.pc = RTCPeerConnection(rtc_configuration(rtc))
         self._send: MemoryObjectSendStream[np.ndarray]
@@ -103,24 +123,19 @@ class RtcFrameStream:
         self._send, self._received = anyio.create_memory_object_stream[np.ndarray](
             max_in_flight + 1
         )
-        self.id = ""
-        self.received = 0
-        """Processed frames that came back on the video track (and were yielded)."""
         self.channel_outputs = 0
         """``output`` messages that came on the data channel (one per processed frame)."""
         self.websocket_outputs = 0
         """``output`` messages that came on the WebSocket (the data channel was not open)."""
-        self.frame_errors: list[dict[str, Any]] = []
-        self.completion: Completed | None = None
         self._incoming: MediaStreamTrack | None = None
         self._track_arrived = anyio.Event()
         self._video_frames = 0
         self._video_arrived = anyio.Event()
         self._iterated = anyio.Event()
 
-    @property
-    def sent(self) -> int:
-        return self._source.sent
+    def _count_sent(self) -> int:
+        self.sent += 1
+        return self.sent - 1
 
     async def start(self, data: list[Any] | None) -> None:
         """Offer, get the answer, and start the tasks that read the results."""
@@ -131,9 +146,8 @@ class RtcFrameStream:
         self.pc.on("track", self._on_track)
         try:
             await self.pc.setLocalDescription(await self.pc.createOffer())
-            channel_to_server = self._client.channel
-            self.id, answer = await channel_to_server.rtc_offer(  # type: ignore[attr-defined]
-                self.endpoint.api_name, data, self.pc.localDescription.sdp
+            self.id, answer = await self._client.channel.rtc_offer(
+                self.endpoint.fn_index, data, self.pc.localDescription.sdp
             )
             await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         except BaseException:  # a refused offer, a bad answer, the client closing
@@ -142,19 +156,23 @@ class RtcFrameStream:
                     await self._cancel_quietly()
                 await self._shut_down(outputs_too=True)
             raise
-        self._client._tasks.start_soon(self._run)
+        self._client.start_soon(self._run)
 
     async def __aiter__(self) -> AsyncGenerator[np.ndarray, None]:
         try:
             while True:
+                if self._inbox.failure is not None:
+                    raise self._inbox.failure
                 try:
                     rgb = await self._received.receive()
                 except (anyio.EndOfStream, anyio.ClosedResourceError):  # closed: the client
                     break
                 self.received += 1
                 yield rgb
+            if self._inbox.failure is not None:
+                raise self._inbox.failure
             if self.completion is not None:
-                raise_for_completion(self.completion)
+                raise_for_completion(self.completion, self.endpoint.api_name, stream=True)
         finally:
             # also when the loop breaks out or fails: the job is cancelled (its completion
             # still comes, see _run) and the peer is closed now
@@ -163,20 +181,6 @@ class RtcFrameStream:
                     await self._cancel_quietly()
                 await self._shut_down(outputs_too=True)
             self._iterated.set()
-
-    async def close(self) -> None:
-        """Stop the stream: the frame in flight is answered, then it completes as ``closed``."""
-        if self.completion is None and self.id:
-            await self._client.channel.close_stream(self.id)
-
-    async def cancel(self) -> None:
-        """Cancel the stream now: it completes as ``cancelled``, the frame in flight dropped."""
-        if self.completion is None and self.id:
-            await self._client.channel.cancel(self.id)
-
-    def status(self) -> Message | None:
-        """The job's last status message: queue estimation, start or completion."""
-        return self._client._inbox(self.id).status if self.id else None
 
     async def _run(self) -> None:
         """The stream's tasks until it completed, then the peer closes; the outputs already
@@ -247,7 +251,7 @@ class RtcFrameStream:
                     self._video_arrived = anyio.Event()
 
     async def _watch_job(self) -> None:
-        inbox = self._client._inbox(self.id)
+        inbox = self._inbox
         while True:
             message = await inbox.next()
             if isinstance(message, Completed):
@@ -259,6 +263,10 @@ class RtcFrameStream:
             while self._video_frames < self.channel_outputs + self.websocket_outputs:
                 await self._video_arrived.wait()
         self._send.close()
+
+    async def _fail(self, failure: BaseException) -> None:
+        await super()._fail(failure)
+        self._send.close()  # the iteration wakes and raises the failure
 
     async def _close_when_exhausted(self) -> None:
         await self._source.exhausted.wait()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from streamcore.client_base import InFlightWindow
+from streamcore.client import InFlightWindow
 
 pytestmark = pytest.mark.anyio
 
