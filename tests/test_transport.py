@@ -7,6 +7,8 @@ Raw connections check the protocol message by message (``docs/protocol.md``); th
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 import threading
 import time
 import urllib.error
@@ -29,6 +31,7 @@ import streamcore as gr
 from streamcore.client import JobCancelledError, Status
 from streamcore.encoding import decode, encode, parse_data_url, to_data_url
 from transports import AsyncClient, Client, Server, serve
+from transports.http import static_files
 from transports.protocol import pack_binary, unpack_binary
 
 pytestmark = pytest.mark.anyio
@@ -1118,6 +1121,35 @@ async def test_config_page_and_health() -> None:
         status, _, body = await get(server, "/nowhere")
         assert (status, body) == (404, b"no such page: /nowhere")
         status, _, _ = await get(server, "/static/secrets.txt")
+        assert status == 404
+
+
+async def test_page_modules_are_served_as_javascript() -> None:
+    """The page's entry module and every module it imports, sub-folders included, are served
+    with a JavaScript type (browsers refuse a module script otherwise), and no module under
+    static/ is left out of the import graph."""
+    imports = re.compile(r'^import .* from "(\.{1,2}/[^"]+)";$', re.MULTILINE)
+    async with serve(stream_demo(time_limit=5)) as server:
+        _, _, index = await get(server, "/")
+        entry = re.search(rb'<script type="module" src="(/static/[^"]+)"></script>', index)
+        assert entry is not None
+        queue, seen = [entry.group(1).decode()], set()
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            status, kind, body = await get(server, url)
+            assert status == 200, url
+            assert kind in (
+                "text/javascript; charset=utf-8",
+                "application/javascript; charset=utf-8",
+            )
+            for specifier in imports.findall(body.decode()):
+                queue.append(posixpath.normpath(posixpath.join(posixpath.dirname(url), specifier)))
+        assert "/static/app.js" in seen
+        assert seen == {f"/static/{name}" for name in static_files() if name.endswith(".js")}
+        status, _, _ = await get(server, "/static/js/../app.js")
         assert status == 404
 
 

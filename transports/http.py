@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from websockets.datastructures import Headers
@@ -22,9 +23,36 @@ from streamcore.files import FileAccess, check_readable
 
 from .protocol import json_default
 
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
+
 __all__ = ["HttpRoutes", "respond"]
 
-_STATIC_FILES = ("index.html", "app.js", "style.css")
+_STATIC_SUFFIXES = (".html", ".js", ".css")
+"""The kinds of file under ``transports/static`` that ``/static/<path>`` serves."""
+
+
+def static_files() -> frozenset[str]:
+    """Every servable file under ``transports/static``, by its ``/``-separated path there.
+
+    Sub-folders are included (``js/app.js``, ``js/components/image/view.js``); only files
+    ending in one of ``_STATIC_SUFFIXES`` are. A request names one of these exactly, so no
+    other path (``..``, a stray file) can be read.
+    """
+    names: set[str] = set()
+
+    def walk(folder: Traversable, prefix: str) -> None:
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                walk(entry, f"{prefix}{entry.name}/")
+            elif entry.is_file() and entry.name.endswith(_STATIC_SUFFIXES):
+                names.add(prefix + entry.name)
+
+    walk(resources.files("transports").joinpath("static"), "")
+    return frozenset(names)
 
 
 def respond(
@@ -50,6 +78,7 @@ class HttpRoutes:
     def __init__(self, config: Callable[[], dict[str, Any]], files: FileAccess) -> None:
         self._config = config
         self._files = files
+        self._static_files = static_files()
 
     def __call__(self, request: Request) -> Response:
         path = request.path.split("?", 1)[0]
@@ -67,9 +96,12 @@ class HttpRoutes:
         return respond(404, f"no such page: {path}")
 
     def _static(self, name: str) -> Response:
-        if name not in _STATIC_FILES:
+        if name not in self._static_files:
             return respond(404, f"no such static file: {name}")
-        data = resources.files("transports").joinpath("static").joinpath(name).read_bytes()
+        resource = resources.files("transports").joinpath("static")
+        for part in name.split("/"):
+            resource = resource.joinpath(part)
+        data = resource.read_bytes()
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith("javascript"):
             kind += "; charset=utf-8"

@@ -1,0 +1,42 @@
+/** Every component type this page renders, by its config `type`, and how one is made. */
+
+import { ButtonBlock } from "./button.js";
+import { ImageBlock } from "./image/input.js";
+import { JsonBlock } from "./json.js";
+import { LabelBlock } from "./label.js";
+import { MarkdownBlock } from "./markdown.js";
+import { NumberBlock } from "./number.js";
+import { SliderBlock } from "./slider.js";
+import { StateBlock } from "./state.js";
+import { TextboxBlock } from "./textbox.js";
+import { TimerBlock } from "./timer.js";
+import { UnknownBlock } from "./unknown.js";
+
+// the app treats these two apart (webcam streams, timers that start with the app)
+export { ImageBlock, TimerBlock };
+
+const BLOCK_TYPES = {
+  image: ImageBlock,
+  button: ButtonBlock,
+  textbox: TextboxBlock,
+  number: NumberBlock,
+  slider: SliderBlock,
+  label: LabelBlock,
+  markdown: MarkdownBlock,
+  json: JsonBlock,
+  state: StateBlock,
+  timer: TimerBlock,
+};
+
+/**
+ * @param {{id: number, type: string, props: object}} config one entry of config.components
+ * @param {number} index its position in config.components
+ * @param {BlockServices} services
+ * @returns {Block} the rendered component
+ */
+export function createBlock(config, index, services) {
+  const Type = BLOCK_TYPES[config.type] ?? UnknownBlock;
+  const block = new Type(config, index, services);
+  block.render();
+  return block;
+}
