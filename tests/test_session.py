@@ -13,7 +13,7 @@ from streamcore.errors import FrameRejected, InvalidInputError, StreamClosedErro
 from streamcore.frames import Frame
 from streamcore.session import EndReason, StreamOutput, StreamSession, open_stream
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 PIXELS = np.zeros((4, 4, 3), np.uint8)
 
@@ -182,6 +182,24 @@ async def test_feed_ends_the_stream_as_exhausted() -> None:
     assert session.end.reason is EndReason.EXHAUSTED
     assert outputs, "at least the last frame is processed"
     assert outputs[-1].value == 2
+
+
+async def test_fast_path_round_trips_frames_on_this_backend() -> None:
+    """A sync handler with ``stream_every=0`` (the dedicated worker thread) hands each
+    result back to whichever event loop runs the stream, asyncio or trio."""
+
+    def handler(frame: Frame) -> int:
+        return frame.seq * 10
+
+    async with open_stream(handler, stream_every=0, idle_timeout=None) as session:
+        values = []
+        for _ in range(3):
+            session.send_nowait(PIXELS)
+            values.append((await session.receive()).value)
+    assert values == [0, 10, 20]
+    assert session.end is not None
+    assert session.end.reason is EndReason.CLOSED
+    assert session.statistics().processed == 3
 
 
 async def test_sync_handler_runs_in_a_worker_thread_on_the_fast_path() -> None:
