@@ -11,7 +11,9 @@ Two pumps move frames to the handler, chosen once per session:
 
 * a sync handler with ``stream_every == 0`` runs in one dedicated worker thread that
   takes frames straight from the slot, so the per-frame thread hand-off (about 0.1 ms on
-  2 cores) is off the critical path;
+  2 cores) is off the critical path; it hands results back with the backend's own
+  fire-and-forget call (:func:`~streamcore._from_thread.loop_caller`), so the session runs
+  on asyncio and on trio alike;
 * otherwise an async loop takes frames through :func:`~streamcore.operators.throttle` and
   awaits the handler (async handlers on the loop, sync ones in a worker thread).
 
@@ -26,7 +28,6 @@ the call in flight.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -36,6 +37,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from ._from_thread import LoopCaller, loop_caller
 from .clock import Clock, MonotonicClock
 from .errors import FrameRejected, StreamClosedError, WouldBlockError
 from .frames import Frame, Pixels
@@ -243,8 +245,10 @@ class StreamSession:
 
     async def _pump(self) -> None:
         if self._kind is FnKind.SYNC and self.stream_every == 0:
-            loop = asyncio.get_running_loop()
-            await anyio.to_thread.run_sync(self._pump_in_thread, loop, limiter=self._limiter)
+            call_on_loop = loop_caller()
+            await anyio.to_thread.run_sync(
+                self._pump_in_thread, call_on_loop, limiter=self._limiter
+            )
             return
         frames = throttle(self._inbox, self.stream_every, self.clock)
         try:
@@ -269,8 +273,12 @@ class StreamSession:
             self._wait_scope = None
             await frames.aclose()
 
-    def _pump_in_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _pump_in_thread(self, call_on_loop: LoopCaller) -> None:
         """The dedicated worker thread: take, handle, hand the result to the loop.
+
+        Results go to the loop through ``call_on_loop`` (see :mod:`streamcore._from_thread`:
+        the backend's own fire-and-forget call, ``loop.call_soon_threadsafe`` on asyncio,
+        ``TrioToken.run_sync_soon`` on trio), so the thread never waits for the loop.
 
         The next frame is taken *before* the result is handed over: handing over wakes
         the loop thread, which may then hold the GIL for its whole turn, and a frame
@@ -290,7 +298,7 @@ class StreamSession:
                 except WouldBlockError:
                     following = None
                 finally:  # also when the inbox is closed: the result is still delivered
-                    loop.call_soon_threadsafe(deliver, value, frame, ready)
+                    call_on_loop(deliver, value, frame, ready)
                 frame = following if following is not None else inbox.take_blocking()
         except StreamClosedError:
             return

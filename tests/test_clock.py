@@ -5,7 +5,7 @@ import pytest
 
 from streamcore.clock import Clock, FakeClock, MonotonicClock
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 
 async def test_fake_clock_wakes_sleepers_in_deadline_order_at_exact_times() -> None:

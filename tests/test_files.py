@@ -9,7 +9,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -217,6 +216,11 @@ def test_missing_file_outside_is_refused_not_reported_missing(
 # -- fetch_url --------------------------------------------------------------------------
 
 
+LATE_S = 20.0
+"""When the slow routes would finish answering: far beyond the tests' url_timeout (0.3 s),
+so a fetch that did not give up at its timeout would get the answer and raise nothing."""
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     stopping = threading.Event()  # set at teardown: slow handlers end at once
 
@@ -243,12 +247,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/unannounced-big":
             self._send(b"y" * 5000)  # no Content-Length: body ends when the server closes
         elif self.path == "/slow":
-            self.stopping.wait(1.0)
+            self.stopping.wait(LATE_S)
             self._send(b"late", 4)
         elif self.path == "/drip":
             self.send_response(200)
             self.end_headers()
-            for _ in range(40):
+            for _ in range(int(LATE_S / 0.05)):  # 400 bytes, 0.05 s apart
                 self.wfile.write(b"z")
                 self.wfile.flush()
                 if self.stopping.wait(0.05):
@@ -338,17 +342,16 @@ def test_fetch_counts_unannounced_body(server: str, web_policy: FileAccess) -> N
 
 
 def test_fetch_timeout_waiting_for_answer(server: str, web_policy: FileAccess) -> None:
-    started = time.monotonic()
+    # the answer would come LATE_S later: only giving up at url_timeout raises
     with pytest.raises(FetchError, match=r"timed out|no answer within 0.3 s"):
         fetch_url(f"{server}/slow", web_policy)
-    assert time.monotonic() - started < 0.9
 
 
 def test_fetch_total_deadline_for_dripping_body(server: str, web_policy: FileAccess) -> None:
-    started = time.monotonic()
+    # each byte arrives in time, the whole (within the size limit) would end LATE_S later:
+    # only the total deadline raises
     with pytest.raises(FetchError, match=r"no answer within 0.3 s"):
-        fetch_url(f"{server}/drip", web_policy)  # each byte arrives in time, the whole does not
-    assert time.monotonic() - started < 1.5
+        fetch_url(f"{server}/drip", web_policy)
 
 
 def test_fetch_connection_refused(web_policy: FileAccess) -> None:

@@ -7,7 +7,7 @@ from streamcore.clock import FakeClock
 from streamcore.operators import aiterate, stop_when, throttle
 from streamcore.slots import LatestSlot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 
 async def test_throttle_gives_at_most_one_item_per_interval_latest_wins() -> None:

@@ -34,7 +34,7 @@ from streamcore.messages import (
 )
 from streamcore.runtime import AppRuntime, ClientSession, UnknownJobError
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 WAIT = 5.0
 """Generous bound for anything that should happen promptly (a failure, not a timing)."""

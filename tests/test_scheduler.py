@@ -10,7 +10,7 @@ import pytest
 from streamcore.errors import QueueFullError
 from streamcore.scheduler import Scheduler, Ticket
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 GROUP = "group"
 
@@ -138,7 +138,7 @@ async def test_the_lowest_limit_is_what_is_enforced() -> None:
     async with anyio.create_task_group() as tg:
         for holder in holders:
             tg.start_soon(holder.run)
-        await anyio.wait_all_tasks_blocked()
+            await anyio.wait_all_tasks_blocked()  # they ask in this order
         assert [h.granted.is_set() for h in holders] == [True, True, False]
         holders[0].release()
         await holders[2].granted.wait()
@@ -168,11 +168,18 @@ async def test_groups_are_independent() -> None:
     in_x, in_y = Holder(scheduler, "x"), Holder(scheduler, "y")
     async with anyio.create_task_group() as tg:
         tg.start_soon(in_x.run, "x")
-        tg.start_soon(in_y.run, "y")
         await in_x.granted.wait()
-        await in_y.granted.wait()
+        tg.start_soon(in_y.run, "y")  # group x is full now
+        await anyio.wait_all_tasks_blocked()
+        assert in_y.granted.is_set(), "a full group held back a call of another group"
+        assert scheduler.statistics() == {
+            "x": {"limit": 1, "running": 1, "waiting": 0},
+            "y": {"limit": 1, "running": 1, "waiting": 0},
+        }
         in_x.release()
         in_y.release()
+    assert in_x.finished.is_set()
+    assert in_y.finished.is_set()
 
 
 async def test_a_full_queue_refuses_with_its_size_in_the_message() -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 
 import anyio
 import numpy as np
@@ -13,7 +12,7 @@ from streamcore.errors import FrameRejected, InvalidInputError, StreamClosedErro
 from streamcore.frames import Frame
 from streamcore.session import EndReason, StreamOutput, StreamSession, open_stream
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 PIXELS = np.zeros((4, 4, 3), np.uint8)
 
@@ -184,6 +183,24 @@ async def test_feed_ends_the_stream_as_exhausted() -> None:
     assert outputs[-1].value == 2
 
 
+async def test_fast_path_round_trips_frames_on_this_backend() -> None:
+    """A sync handler with ``stream_every=0`` (the dedicated worker thread) hands each
+    result back to whichever event loop runs the stream, asyncio or trio."""
+
+    def handler(frame: Frame) -> int:
+        return frame.seq * 10
+
+    async with open_stream(handler, stream_every=0, idle_timeout=None) as session:
+        values = []
+        for _ in range(3):
+            session.send_nowait(PIXELS)
+            values.append((await session.receive()).value)
+    assert values == [0, 10, 20]
+    assert session.end is not None
+    assert session.end.reason is EndReason.CLOSED
+    assert session.statistics().processed == 3
+
+
 async def test_sync_handler_runs_in_a_worker_thread_on_the_fast_path() -> None:
     loop_thread = threading.get_ident()
     threads: set[int] = set()
@@ -201,7 +218,7 @@ async def test_sync_handler_runs_in_a_worker_thread_on_the_fast_path() -> None:
         tg.start_soon(collect, session, outputs)
         for _ in range(50):
             session.send_nowait(PIXELS)
-            await anyio.sleep(0.001)
+            await anyio.lowlevel.checkpoint()
         await anyio.to_thread.run_sync(last_handled.wait, 10)
         session.close()
     assert loop_thread not in threads
@@ -212,29 +229,34 @@ async def test_sync_handler_runs_in_a_worker_thread_on_the_fast_path() -> None:
     assert stats.processed + stats.dropped == 50
 
 
-async def test_sync_handler_does_not_block_the_loop() -> None:
-    ticks = 0
+@pytest.mark.parametrize("every", [0, 0.05])
+async def test_sync_handler_does_not_block_the_loop(every: float) -> None:
+    """While the handler runs, the loop runs other tasks: here, the one that lets it finish.
+
+    A handler run on (or blocking) the loop thread would keep that task from running: the
+    handler would give up waiting and record ``False``.
+    """
+    loop_thread = threading.get_ident()
+    started, release = threading.Event(), threading.Event()
+    calls: list[tuple[bool, bool]] = []  # (off the loop thread, released while running)
 
     def handler(frame: Frame) -> int:
-        time.sleep(0.2)
+        started.set()
+        calls.append((threading.get_ident() != loop_thread, release.wait(5)))
         return frame.seq
 
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await anyio.sleep(0.01)
+    async def release_once_started() -> None:
+        if await anyio.to_thread.run_sync(started.wait, 5):
+            release.set()
 
-    for every in (0, 0.05):
-        ticks = 0
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(ticker)
-            async with open_stream(handler, stream_every=every) as session:
-                session.send_nowait(PIXELS)
-                await anyio.sleep(0.1)
-            tg.cancel_scope.cancel()
-        assert ticks >= 5, f"the loop stalled while the handler ran (every={every})"
-        assert session.statistics().processed == 1
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(release_once_started)
+        async with open_stream(handler, stream_every=every) as session:
+            session.send_nowait(PIXELS)
+            with anyio.fail_after(10):
+                assert (await session.receive()).value == 0
+    assert calls == [(True, True)]
+    assert session.statistics().processed == 1
 
 
 async def test_sync_handler_error_on_the_fast_path() -> None:
@@ -254,10 +276,12 @@ async def test_cancelling_the_runner_stops_the_worker_thread() -> None:
     started = threading.Event()
     calls: list[int] = []
 
+    release = threading.Event()
+
     def handler(frame: Frame) -> int:
         calls.append(frame.seq)
         started.set()
-        time.sleep(0.05)
+        release.wait(10)
         return 0
 
     session = StreamSession(handler, stream_every=0)
@@ -267,6 +291,9 @@ async def test_cancelling_the_runner_stops_the_worker_thread() -> None:
         await anyio.to_thread.run_sync(started.wait)
         session.send_nowait(PIXELS)  # waiting while the first call runs
         tg.cancel_scope.cancel()
+        with anyio.CancelScope(shield=True):
+            await anyio.wait_all_tasks_blocked()  # run() has seen the cancellation
+        release.set()  # only now does the first call return
     # run() waits for the worker thread to return before it ends: nothing runs after it.
     assert session.end is not None
     assert session.end.reason is EndReason.CANCELLED

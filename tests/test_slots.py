@@ -8,7 +8,7 @@ import pytest
 from streamcore.errors import StreamClosedError, WouldBlockError
 from streamcore.slots import LatestSlot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 
 
 async def test_newer_item_replaces_unread_one_and_counts_the_drop() -> None:

@@ -1065,7 +1065,8 @@ async def test_a_disconnect_mid_stream_frees_the_slot_at_once() -> None:
     """The slot is free as soon as the call in flight returns (a sync fn cannot be
     interrupted; its result is dropped), not at the stream's time_limit or idle timeout;
     the two clients' calls never overlap."""
-    running, overlaps, entered = [0], [0], threading.Event()
+    running, overlaps = [0], [0]
+    entered, release = threading.Event(), threading.Event()
     lock = threading.Lock()
 
     def slow_sepia(frame: np.ndarray) -> np.ndarray:
@@ -1073,15 +1074,17 @@ async def test_a_disconnect_mid_stream_frees_the_slot_at_once() -> None:
             running[0] += 1
             overlaps[0] = max(overlaps[0], running[0])
         entered.set()
-        time.sleep(0.3)
+        release.wait(TIMEOUT)
         with lock:
             running[0] -= 1
         return sepia(frame)
 
-    demo = stream_demo(slow_sepia, concurrency_limit=1, time_limit=30)
-    async with serve(demo) as server:
+    # time_limit and idle timeout far beyond TIMEOUT: a slot they freed would be too late
+    demo = stream_demo(slow_sepia, concurrency_limit=1, time_limit=12 * TIMEOUT)
+    async with serve(demo, idle_timeout=12 * TIMEOUT) as server:
         for abrupt in (False, True):
             entered.clear()
+            release.clear()
             async with raw_client(server) as first:
                 job1 = await first.open_stream()
                 await first.frame(job1, gradient())
@@ -1089,11 +1092,11 @@ async def test_a_disconnect_mid_stream_frees_the_slot_at_once() -> None:
                 await first.frame(job1, gradient())  # waiting behind the call in flight
                 if abrupt:  # a killed tab: no closing handshake
                     first.connection.transport.abort()
-            left = time.monotonic()
             async with raw_client(server) as second:
                 job2 = await second.open_stream()
+                await second.until("estimation", job=job2)  # queued behind the call in flight
+                release.set()  # the call returns: the slot is free at once (within TIMEOUT)
                 await second.until("started", job=job2)
-                assert time.monotonic() - left < 0.3 + 0.5
                 await second.frame(job2, gradient(), seq=7)
                 assert (await second.until("output", job=job2))["seq"] == 7
     assert overlaps[0] == 1
