@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .events import Dependency, EventListener, Trigger
+from .files import current_file_access
 
 if TYPE_CHECKING:
     from .components.base import Component
@@ -257,7 +258,10 @@ class Blocks:
         if api_name is None:
             names = {d.api_name for d in self.dependencies}
             api_name = "predict" if "predict" in names or not self.dependencies else 0
-        with TestClient(self) as client:
+        # outputs are kept in the app's cache, as Gradio's are (the client's own folder
+        # would go with the client)
+        downloads = current_file_access.get().cache_dir / "outputs"
+        with TestClient(self, download_dir=downloads) as client:
             return client.predict(*inputs, api_name=api_name)
 
     def set_file_access(

@@ -149,6 +149,7 @@ class RtcFrameStream(ClientStream):
             self.id, answer = await self._client.channel.rtc_offer(
                 self.endpoint.fn_index, data, self.pc.localDescription.sdp
             )
+            self._job_inbox = self._client.inbox(self.id)
             await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         except BaseException:  # a refused offer, a bad answer, the client closing
             with anyio.CancelScope(shield=True):

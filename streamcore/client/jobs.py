@@ -184,7 +184,7 @@ class AsyncJob:
             if index < len(self._outputs):
                 index += 1
                 yield self._outputs[index - 1]
-            elif not await self._read_one():
+            elif not await self._read_one() and index >= len(self._outputs):
                 break
         assert self._final is not None
         raise_for_completion(self._final, self.api_name)

@@ -29,7 +29,7 @@ from ..operators import aiterate
 from .channel import Channel
 from .endpoints import Endpoint
 from .jobs import JobInbox, raise_for_completion
-from .status import StatusUpdate
+from .status import Status, StatusUpdate
 from .values import frame_pixels
 
 __all__ = ["ClientStream", "FrameStream", "InFlightWindow", "StreamHost"]
@@ -134,6 +134,7 @@ class ClientStream:
         self.received = 0
         self.frame_errors: list[dict[str, Any]] = []
         self.completion: Completed | None = None
+        self._job_inbox: JobInbox | None = None
 
     def __aiter__(self) -> AsyncIterator[Any]:
         raise NotImplementedError
@@ -152,10 +153,17 @@ class ClientStream:
 
     @property
     def _inbox(self) -> JobInbox:
-        return self._host.inbox(self.id)
+        """The job's inbox, taken once the job has its id (it outlives the routing)."""
+        if self._job_inbox is None:
+            if not self.id:
+                raise RuntimeError("the stream has no job yet")
+            self._job_inbox = self._host.inbox(self.id)
+        return self._job_inbox
 
     def status(self) -> StatusUpdate:
         """The stream job's status (queued, processing, finished...)."""
+        if not self.id:
+            return StatusUpdate(Status.STARTING)
         return self._inbox.status()
 
     async def update_inputs(self, *inputs: Any) -> None:
@@ -219,6 +227,7 @@ class FrameStream(ClientStream):
     ) -> None:
         super().__init__(host, endpoint, frames, max_in_flight)
         self.id = job_id
+        self._job_inbox = host.inbox(job_id)
         self._sender: anyio.CancelScope | None = None
 
     async def __aiter__(self) -> AsyncIterator[Any]:

@@ -63,17 +63,13 @@ class _Runner:
 
     async def _serve(self) -> None:
         """The loop's main task: enters the client, serves calls until the portal stops,
-        then closes the client (in this task, where it was entered)."""
+        then closes the client. The client is entered outside the portal, so stopping the
+        portal (which cancels the calls still running) never cancels the client's closing."""
         try:
-            async with BlockingPortal() as portal:
-                client = self._make_client()
-                await client.__aenter__()
-                try:
-                    self.portal, self.client = portal, client
-                    self._ready.set()
-                    await portal.sleep_until_stopped()
-                finally:  # not under a new cancel scope: the client's own scopes exit here
-                    await client.aclose()
+            async with self._make_client() as client, BlockingPortal() as portal:
+                self.portal, self.client = portal, client
+                self._ready.set()
+                await portal.sleep_until_stopped()
         except BaseException as exc:
             if not self._ready.is_set():
                 self._failure = exc
@@ -331,6 +327,7 @@ class SyncStream:
 
     def __exit__(self, *exc: object) -> None:
         self.cancel()
+        self._end_iteration()
 
     def __iter__(self) -> SyncStream:
         return self
@@ -368,7 +365,7 @@ class SyncStream:
         self._runner.call(self.stream.close)
 
     def cancel(self) -> None:
-        """Cancel the stream now (it completes ``cancelled``) and end the iteration."""
+        """Cancel the stream now: a loop over it ends once the server confirms (and
+        ``completion`` then says ``cancelled``)."""
         with contextlib.suppress(RuntimeError):
             self._runner.call(self.stream.cancel)
-        self._end_iteration()
