@@ -47,6 +47,14 @@ def client_app() -> gr.Blocks:
         picture.upload(lambda img: img, picture, gr.Image(), api_name="echo")
         camera = gr.Image(sources="webcam", streaming=True)
         camera.stream(sepia, camera, gr.Image(streaming=True), stream_every=0, api_name="sepia")
+        counter = gr.State(0)
+        camera.stream(
+            lambda img, n: (n + 1, img),
+            [camera, counter],
+            [counter, gr.Image(streaming=True)],
+            stream_every=0,
+            api_name="pair",
+        )
     return demo
 
 
@@ -303,3 +311,68 @@ def test_frames_the_server_refuses_reach_the_sync_stream(tmp_path: Path) -> None
     finally:
         demo.close()
     assert (done.returncode, done.stdout) == (0, "[4, 6] ['Bad frame']\n"), done.stderr
+
+
+# -- gradio_client's names and contracts --------------------------------------------------------
+
+
+def test_a_gradio_client_script_runs_unchanged_but_for_the_import(url: str, tmp_path: Path) -> None:
+    image = tmp_path / "in.png"
+    PIL.Image.fromarray(np.full((8, 8, 3), 50, np.uint8)).save(image)
+    done = run_script(
+        f"""
+        import concurrent.futures
+        from transports import Client, handle_file
+        with Client(URL) as client:
+            info = client.view_api(print_info=False, return_format="dict")
+            print(sorted(info["named_endpoints"]))
+            print(client.predict("abc", fn_index=0))
+            print(client.predict(handle_file({str(image)!r}), api_name="/echo").endswith(".webp"))
+            jobs = [client.submit(n, api_name="/count") for n in (2, 3)]  # trigger_mode "once"
+            done, _ = concurrent.futures.wait(jobs, timeout=30)
+            skipped = jobs[1]
+            print(len(done), jobs[0].result(), jobs[0].outputs(), skipped.status().reason)
+            print(type(skipped.exception()).__name__, skipped.outputs())
+            print(client.predict({str(image)!r}, api_name="/sepia").endswith(".jpeg"))
+            try:
+                client.predict(1, api_name="/nope")
+            except KeyError as exc:
+                print(exc)
+        """,
+        url,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "['/count', '/echo', '/pair', '/rev', '/sepia']",
+        "cba",
+        "True",
+        "2 1 [0, 1] skipped",
+        "JobSkippedError []",
+        "True",
+        "there is no public event with api_name '/nope'; the app has: "
+        "/rev, /count, /echo, /sepia, /pair",
+    ]
+
+
+def test_binary_frames_keep_an_image_that_follows_a_state_output(url: str, tmp_path: Path) -> None:
+    done = run_script(
+        """
+        import anyio
+        import numpy as np
+        from transports import AsyncClient
+
+        async def main():
+            frames = [np.full((16, 16, 3), 120, np.uint8)] * 2
+            async with AsyncClient(URL) as client:  # binary frames: the default
+                stream = await client.stream(frames, api_name="/pair")
+                async for state, image in stream:
+                    print(state, type(image).__name__, image.shape)
+
+        anyio.run(main)
+        """,
+        url,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["None ndarray (16, 16, 3)"] * 2
