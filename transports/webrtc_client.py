@@ -19,7 +19,7 @@ from collections.abc import (
     Callable,
     Iterable,
 )
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import anyio
 import numpy as np
@@ -28,7 +28,14 @@ from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from av import VideoFrame
 
-from streamcore.client import ClientStream, Endpoint, InFlightWindow, raise_for_completion
+from streamcore.client import (
+    Channel,
+    ClientStream,
+    Endpoint,
+    InFlightWindow,
+    StreamHost,
+    raise_for_completion,
+)
 from streamcore.encoding import decode
 from streamcore.frames import Pixels
 from streamcore.messages import Completed, FrameError, Output
@@ -36,10 +43,26 @@ from streamcore.messages import Completed, FrameError, Output
 from .protocol import parse_event
 from .webrtc import VIDEO_CLOCK_RATE, complete_frames_at_marker, rtc_configuration
 
-if TYPE_CHECKING:
-    from .client import AsyncClient
 
-__all__ = ["LOST_AFTER", "RtcFrameStream"]
+class RtcChannel(Channel, Protocol):
+    """A channel that also signals WebRTC (the client's WebSocket)."""
+
+    async def rtc_offer(
+        self, api_name: str | int, data: list[Any] | None, sdp: str
+    ) -> tuple[str, str]: ...
+
+
+class RtcHost(StreamHost, Protocol):
+    """What a WebRTC stream needs of its client: a signalling channel and the app's
+    ``config`` (its ``rtc_configuration``)."""
+
+    config: dict[str, Any]
+
+    @property
+    def channel(self) -> RtcChannel: ...
+
+
+__all__ = ["LOST_AFTER", "RtcChannel", "RtcFrameStream", "RtcHost"]
 
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 _TICKS_PER_FRAME = VIDEO_CLOCK_RATE // 30
@@ -106,7 +129,7 @@ class RtcFrameStream(ClientStream):
 
     def __init__(
         self,
-        client: AsyncClient,
+        client: RtcHost,
         endpoint: Endpoint,
         frames: Iterable[Any] | AsyncIterable[Any],
         max_in_flight: int,
