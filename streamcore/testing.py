@@ -33,7 +33,7 @@ an error message the client ignores; in process it is ignored the same way."""
 
 
 class _SessionChannel:
-    """The :class:`~streamcore.client_base.Channel` that calls a session in process."""
+    """The :class:`~streamcore.client.Channel` that calls a session in process."""
 
     def __init__(self, session: ClientSession) -> None:
         self.session = session

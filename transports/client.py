@@ -66,7 +66,7 @@ class ClientError(StreamcoreError):
 
 
 class _WebSocketChannel:
-    """The :class:`~streamcore.client_base.Channel` over one WebSocket connection."""
+    """The :class:`~streamcore.client.Channel` over one WebSocket connection."""
 
     def __init__(
         self, connection: ClientConnection, base_url: str, download_dir: Callable[[], Path]

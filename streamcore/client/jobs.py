@@ -218,6 +218,15 @@ class AsyncJob:
         once it ended)."""
         return list(self._outputs)
 
+    @property
+    def output_count(self) -> int:
+        """How many outputs have been read so far."""
+        return len(self._outputs)
+
+    def output(self, index: int) -> Any:
+        """The ``index``-th output read (``IndexError`` if not read yet)."""
+        return self._outputs[index]
+
     def status(self) -> StatusUpdate:
         return self._inbox.status()
 

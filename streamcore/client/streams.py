@@ -201,7 +201,8 @@ class ClientStream:
 
 
 def _is_ready(value: Any) -> bool:
-    """True for frames that need no conversion (uint8 RGB arrays, encoded bytes)."""
+    """True for frames that need no conversion nor copy (contiguous uint8 RGB arrays,
+    encoded bytes): checked on the loop; the others are converted in a worker thread."""
     if isinstance(value, Frame):
         value = value.pixels
     if isinstance(value, bytes):
@@ -211,6 +212,7 @@ def _is_ready(value: Any) -> bool:
         and value.dtype == np.uint8
         and value.ndim == 3
         and value.shape[2] == 3
+        and value.flags.c_contiguous
     )
 
 

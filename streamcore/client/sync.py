@@ -24,16 +24,17 @@ import anyio
 import anyio.from_thread
 from anyio.from_thread import BlockingPortal
 
+from ..messages import Completed
 from .base import BaseAsyncClient
 from .jobs import AsyncJob, JobCancelledError
 from .status import StatusUpdate
+from .streams import ClientStream
 
 __all__ = ["CLOSE_TIMEOUT", "Job", "SyncClient", "SyncStream"]
 
 CLOSE_TIMEOUT = 5.0
 """Seconds a client may take to close (disconnect, end its tasks) before it is dropped."""
 
-_T = TypeVar("_T")
 _open_runners: weakref.WeakSet[_Runner] = weakref.WeakSet()
 
 
@@ -215,7 +216,7 @@ class SyncClient:
         runner = self._live
         client = self.async_client
 
-        async def open_stream() -> Any:
+        async def open_stream() -> ClientStream:
             return await client.stream(
                 frames,
                 *inputs,
@@ -276,10 +277,10 @@ class Job(concurrent.futures.Future[Any]):
 
     def __next__(self) -> Any:
         with self._new_output:
-            self._new_output.wait_for(lambda: self._seen < len(self._job._outputs) or self.done())
-            if self._seen < len(self._job._outputs):
+            self._new_output.wait_for(lambda: self._seen < self._job.output_count or self.done())
+            if self._seen < self._job.output_count:
                 self._seen += 1
-                return self._job._outputs[self._seen - 1]
+                return self._job.output(self._seen - 1)
         exception = None if self.cancelled() else self.exception()
         if exception is not None:
             raise exception
@@ -310,17 +311,32 @@ class SyncStream:
     or dropping the stream before it ended. A stream keeps its client open.
     """
 
-    def __init__(self, owner: SyncClient, runner: _Runner, stream: Any) -> None:
+    def __init__(self, owner: SyncClient, runner: _Runner, stream: ClientStream) -> None:
         self._owner = owner
         self._runner = runner
         self.stream = stream
         """The async stream underneath."""
         self._iterator: AsyncIterator[Any] | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        if name in ("id", "sent", "received", "frame_errors", "completion", "endpoint"):
-            return getattr(self.stream, name)
-        raise AttributeError(name)
+    @property
+    def id(self) -> str:
+        return self.stream.id
+
+    @property
+    def sent(self) -> int:
+        return self.stream.sent
+
+    @property
+    def received(self) -> int:
+        return self.stream.received
+
+    @property
+    def frame_errors(self) -> list[dict[str, Any]]:
+        return self.stream.frame_errors
+
+    @property
+    def completion(self) -> Completed | None:
+        return self.stream.completion
 
     def __enter__(self) -> SyncStream:
         return self
@@ -354,8 +370,7 @@ class SyncStream:
                 self._runner.call(iterator.aclose)  # type: ignore[attr-defined]
 
     def status(self) -> StatusUpdate:
-        result: StatusUpdate = self.stream.status()
-        return result
+        return self.stream.status()
 
     def update_inputs(self, *inputs: Any) -> None:
         self._runner.call(lambda: self.stream.update_inputs(*inputs))

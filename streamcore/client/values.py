@@ -173,7 +173,8 @@ def save_data_url(url: str, directory: Path) -> Path:
 def frame_pixels(value: Any, number: int, max_pixels: int | None = None) -> Pixels | bytes:
     """What a stream sends for the frame ``value`` (the ``number``-th the caller gave).
 
-    Encoded image bytes go as they are. Everything else becomes ``(H, W, 3)`` uint8 RGB by
+    Encoded image bytes go as they are. Everything else becomes C-contiguous ``(H, W, 3)``
+    uint8 RGB by
     the Image output rules: arrays of any numeric dtype by :func:`to_uint8` (floats in
     [0, 1], bools, small ints), grey repeated on three channels, alpha dropped; PIL images
     converted to RGB; a path (``str`` or ``PathLike``) read and decoded. Raises
@@ -217,4 +218,4 @@ def _rgb_pixels(value: Any) -> Pixels:
     pixels = to_uint8(value)
     if pixels.ndim == 2:
         return np.repeat(pixels[:, :, np.newaxis], 3, axis=2)
-    return np.ascontiguousarray(pixels[:, :, :3]) if pixels.shape[2] == 4 else pixels
+    return np.ascontiguousarray(pixels[:, :, :3])  # no copy when it already is
