@@ -76,24 +76,27 @@ def check(output: tuple[Any, ...], position: int, kinds: list[str]) -> None:
     assert values == expected(position, kinds)
 
 
-@pytest.mark.parametrize(("position", "kinds"), LAYOUTS)
-@pytest.mark.parametrize("binary_frames", [True, False], ids=["binary", "base64"])
-async def test_in_process(position: int, kinds: list[str], binary_frames: bool) -> None:
-    async with AsyncTestClient(app(position, kinds), binary_frames=binary_frames) as client:
-        stream = await client.stream([FRAME, FRAME], api_name="/mixed")
-        outputs = [output async for output in stream]
-    assert len(outputs) == 2
-    for output in outputs:
-        check(output, position, kinds)
-
-
-@pytest.mark.parametrize(("position", "kinds"), LAYOUTS)
-@pytest.mark.parametrize("binary_frames", [True, False], ids=["binary", "base64"])
-async def test_over_the_websocket(position: int, kinds: list[str], binary_frames: bool) -> None:
+@asynccontextmanager
+async def client_of(demo: gr.Blocks, path: str, binary_frames: bool) -> AsyncIterator[Any]:
+    """A client of ``demo`` in process, or over a live server's WebSocket."""
+    if path == "in-process":
+        async with AsyncTestClient(demo, binary_frames=binary_frames) as client:
+            yield client
+        return
     async with (
-        serve(app(position, kinds)) as server,
+        serve(demo) as server,
         AsyncClient(server.local_url, binary_frames=binary_frames) as client,
     ):
+        yield client
+
+
+@pytest.mark.parametrize(("position", "kinds"), LAYOUTS)
+@pytest.mark.parametrize("binary_frames", [True, False], ids=["binary", "base64"])
+@pytest.mark.parametrize("path", ["in-process", "websocket"])
+async def test_the_image_comes_back_at_its_position(
+    position: int, kinds: list[str], binary_frames: bool, path: str
+) -> None:
+    async with client_of(app(position, kinds), path, binary_frames) as client:
         stream = await client.stream([FRAME, FRAME], api_name="/mixed")
         outputs = [output async for output in stream]
     assert len(outputs) == 2
