@@ -272,6 +272,7 @@ class StreamPeer:
     async def _watch_connect(self) -> None:
         with anyio.move_on_after(self._connect_timeout):
             await self._connected.wait()
+        if self._connected.is_set():  # also when it connected while the loop was busy
             return
         log.info("WebRTC peer of job %s did not connect in %s s", self.job, self._connect_timeout)
         self.cancel_job()
