@@ -89,11 +89,9 @@ async def _encode_image(value: Any, upload: Uploader) -> Any:
         return None
     if isinstance(value, dict):
         return await _upload_file_data(value, upload)
-    if isinstance(value, np.ndarray):
-        data = encode(to_uint8(value), "png")
+    if isinstance(value, np.ndarray | PIL.Image.Image):  # encoded off the loop
+        data = await anyio.to_thread.run_sync(_png_bytes, value)
         return {"url": to_data_url(data, "image/png"), "orig_name": "image.png"}
-    if isinstance(value, PIL.Image.Image):
-        return {"url": to_data_url(encode_pil(value, "png"), "image/png"), "orig_name": "image.png"}
     if isinstance(value, str) and value.startswith("data:"):
         return {"url": value}
     if isinstance(value, str) and is_http_url(value):
@@ -104,6 +102,12 @@ async def _encode_image(value: Any, upload: Uploader) -> Any:
             f"image, not {type(value).__name__}"
         )
     return await _upload_path(anyio.Path(value), upload)
+
+
+def _png_bytes(value: np.ndarray | PIL.Image.Image) -> bytes:
+    if isinstance(value, np.ndarray):
+        return encode(to_uint8(value), "png")
+    return encode_pil(value, "png")
 
 
 async def _upload_file_data(value: dict[str, Any], upload: Uploader) -> dict[str, Any]:
