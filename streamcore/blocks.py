@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import contextvars
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from .events import Dependency, EventListener, Trigger
+from .components.base import Component
+from .components.values import Timer
+from .contract import Block
+from .events import (
+    AppUnderConstruction,
+    Dependency,
+    EventListener,
+    Trigger,
+    building,
+    current_blocks,
+)
 from .files import current_file_access
-
-if TYPE_CHECKING:
-    from .components.base import Component
+from .testing import TestClient
 
 __all__ = ["Blocks", "current_blocks"]
-
-_building: contextvars.ContextVar[tuple[Blocks, ...]] = contextvars.ContextVar(
-    "streamcore_blocks", default=()
-)
-
-
-def current_blocks() -> Blocks | None:
-    """The innermost ``with Blocks():`` being built in this context, if any."""
-    stack = _building.get()
-    return stack[-1] if stack else None
 
 
 class Blocks:
@@ -60,19 +58,20 @@ class Blocks:
         self.allowed_paths: tuple[Path, ...] = ()
         self.blocked_paths: tuple[Path, ...] = ()
         self._api_names: set[str] = set()
-        self._token: contextvars.Token[tuple[Blocks, ...]] | None = None
+        self._building: contextlib.ExitStack | None = None
         self.server: Any = None
 
     # -- building ------------------------------------------------------------------------
 
     def __enter__(self) -> Blocks:
-        self._token = _building.set((*_building.get(), self))
+        self._building = contextlib.ExitStack()
+        self._building.enter_context(building(self))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _building.reset(self._token)
-            self._token = None
+        if self._building is not None:
+            self._building.close()
+            self._building = None
         for component in list(self.components):
             self._attach_load_events(component)
 
@@ -86,7 +85,8 @@ class Blocks:
         """``demo.unload(fn)``: runs when a client's session ends."""
         return EventListener(self, "unload")  # type: ignore[arg-type]
 
-    def add_component(self, component: Component) -> None:
+    def add_component(self, component: Block) -> None:
+        assert isinstance(component, Component)  # every Block is a Component
         if component not in self.components:
             self.components.append(component)
 
@@ -106,8 +106,6 @@ class Blocks:
         """A callable ``value`` is computed at load, on its timer and on its inputs' change."""
         if component.load_fn is None or getattr(component, "_load_attached", False):
             return
-        from .components.values import Timer
-
         component._load_attached = True  # type: ignore[attr-defined]
         inputs = component.inputs
         input_list = (
@@ -167,11 +165,9 @@ class Blocks:
 
     # -- looking up ------------------------------------------------------------------------
 
-    def component_id(self, component: Component | Blocks) -> int:
+    def component_id(self, component: Block | AppUnderConstruction) -> int:
         """The id clients know ``component`` by; the app itself (``load``) is ``0``."""
-        if isinstance(component, Blocks):
-            return 0
-        return component.id
+        return component.id if isinstance(component, Block) else 0
 
     def dependency(self, api_name: str | int) -> Dependency:
         """The event named ``api_name`` (a leading ``/`` is ignored) or at that index.
@@ -253,8 +249,6 @@ class Blocks:
         :class:`~streamcore.testing.ValidationError` (an :class:`~streamcore.errors.Error`)
         with its messages.
         """
-        from .testing import TestClient
-
         if api_name is None:
             names = {d.api_name for d in self.dependencies}
             api_name = "predict" if "predict" in names or not self.dependencies else 0

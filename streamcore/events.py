@@ -1,35 +1,39 @@
 """Event listeners and the dependencies they register.
 
 ``image.change(fn, inputs, outputs, ...)`` (or ``@image.change(inputs=..., outputs=...)``)
-validates its parameters and registers a :class:`Dependency` on the :class:`Blocks` being
-built. A dependency is the unit the runtime executes: fn, inputs, outputs and every
-documented event parameter, resolved and validated at registration so that a bad value
-fails where it is written, with the valid choices in the message.
+validates its parameters and registers a :class:`Dependency` on the app being built (the
+innermost :func:`building` context, a :class:`~streamcore.blocks.Blocks`). A dependency is
+the unit the runtime executes: fn, inputs, outputs and every documented event parameter,
+resolved and validated at registration so that a bad value fails where it is written, with
+the valid choices in the message. Inputs and outputs are components, known here only by
+their contract (:class:`~streamcore.contract.Block`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
+from .contract import Block
 from .functions import FnKind, fn_kind
-
-if TYPE_CHECKING:
-    from .blocks import Blocks
-    from .components.base import Component
 
 __all__ = [
     "API_VISIBILITIES",
     "SHOW_PROGRESS",
     "TRIGGER_MODES",
+    "AppUnderConstruction",
     "Dependency",
     "EventListener",
     "SelectData",
     "Trigger",
+    "building",
+    "current_blocks",
     "on",
     "validate",
 ]
@@ -38,6 +42,35 @@ TRIGGER_MODES = ("once", "multiple", "always_last")
 SHOW_PROGRESS = ("full", "minimal", "hidden")
 API_VISIBILITIES = ("public", "private", "undocumented")
 _ids = itertools.count()
+
+
+class AppUnderConstruction(Protocol):
+    """What components and listeners register into while an app is built (a ``Blocks``)."""
+
+    def add_component(self, component: Block) -> None: ...
+
+    def add_dependency(self, dependency: Dependency) -> None: ...
+
+
+_building: contextvars.ContextVar[tuple[AppUnderConstruction, ...]] = contextvars.ContextVar(
+    "streamcore_blocks", default=()
+)
+
+
+def current_blocks() -> AppUnderConstruction | None:
+    """The innermost ``with Blocks():`` being built in this context, if any."""
+    stack = _building.get()
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def building(app: AppUnderConstruction) -> Iterator[None]:
+    """Make ``app`` the one components and listeners register into, for the block."""
+    token = _building.set((*_building.get(), app))
+    try:
+        yield
+    finally:
+        _building.reset(token)
 
 
 @dataclass(frozen=True)
@@ -73,13 +106,13 @@ class Dependency:
 
     triggers: list[Trigger]
     fn: Callable[..., Any] | None
-    inputs: list[Component]
-    outputs: list[Component]
+    inputs: list[Block]
+    outputs: list[Block]
     api_name: str
     api_description: str | Literal[False] | None = None
     scroll_to_output: bool = False
     show_progress: str = "full"
-    show_progress_on: list[Component] | None = None
+    show_progress_on: list[Block] | None = None
     queue: bool = True
     batch: bool = False
     max_batch_size: int = 4
@@ -96,7 +129,7 @@ class Dependency:
     key: Any = None
     validator: Callable[..., Any] | None = None
     connection: str | None = None
-    blocks: Blocks | None = None
+    blocks: AppUnderConstruction | None = None
     id: int = field(default_factory=lambda: next(_ids))
 
     @property
@@ -138,7 +171,9 @@ class Dependency:
             return inspect.getdoc(self.fn)
         return self.api_description
 
-    def config(self, component_ids: Callable[[Component], int]) -> dict[str, Any]:
+    def config(
+        self, component_ids: Callable[[Block | AppUnderConstruction], int]
+    ) -> dict[str, Any]:
         """This dependency as the app description sends it to clients."""
 
         def target(trigger: Trigger) -> list[Any]:
@@ -189,14 +224,12 @@ def _default_show_progress(event: str) -> str:
     return {"stream": "minimal", "tick": "hidden"}.get(event, "full")
 
 
-def _as_component_list(value: Any, name: str) -> list[Component]:
-    from .components.base import Component
-
+def _as_component_list(value: Any, name: str) -> list[Block]:
     if value is None:
         return []
     items = list(value) if isinstance(value, list | tuple | set) else [value]
     for item in items:
-        if not isinstance(item, Component):
+        if not isinstance(item, Block):
             raise TypeError(f"{name} must be components, got {type(item).__name__}: {item!r}")
     return items
 
@@ -270,7 +303,7 @@ def _register(
     fn: Any,
     inputs: Any,
     outputs: Any,
-    blocks: Blocks | None,
+    blocks: AppUnderConstruction | None,
     **kw: Any,
 ) -> Any:
     if isinstance(fn, str) and fn == "decorator":
@@ -287,7 +320,7 @@ def _make_dependency(
     fn: Callable[..., Any] | None,
     inputs: Any,
     outputs: Any,
-    blocks: Blocks | None,
+    blocks: AppUnderConstruction | None,
     *,
     api_name: str | None = None,
     api_description: str | Literal[False] | None = None,
@@ -310,8 +343,6 @@ def _make_dependency(
     key: Any = None,
     validator: Callable[..., Any] | None = None,
 ) -> Dependency:
-    from .blocks import current_blocks
-
     if fn is not None and not callable(fn):
         raise TypeError(f"fn must be callable, None or 'decorator', not {fn!r}")
     is_stream = any(t.event == "stream" for t in triggers)
@@ -389,7 +420,7 @@ class EventListener:
     Accessed without a call it names the trigger, for :func:`on`.
     """
 
-    def __init__(self, component: Component, event: str) -> None:
+    def __init__(self, component: Block, event: str) -> None:
         self.block = component
         self.event_name = event
 
@@ -397,9 +428,7 @@ class EventListener:
         self, fn: Any = "decorator", inputs: Any = None, outputs: Any = None, **kw: Any
     ) -> Any:
         if self.event_name == "stream":
-            streaming_setter = getattr(self.block, "_mark_streaming", None)
-            if streaming_setter is not None:
-                streaming_setter()
+            self.block.mark_streaming()
         return _register([Trigger(self.block, self.event_name)], fn, inputs, outputs, None, **kw)
 
     def __repr__(self) -> str:
@@ -423,9 +452,7 @@ def on(
         if not isinstance(listener, EventListener):
             raise TypeError(f"triggers must be listeners such as `button.click`, got {listener!r}")
         if listener.event_name == "stream":
-            setter = getattr(listener.block, "_mark_streaming", None)
-            if setter is not None:
-                setter()
+            listener.block.mark_streaming()
     return _register(
         [Trigger(listener.block, listener.event_name) for listener in listeners],
         fn,

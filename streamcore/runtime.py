@@ -23,15 +23,16 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Protocol, cast
 
 import anyio
 import anyio.to_thread
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .blocks import Blocks
 from .clock import Clock, MonotonicClock
+from .contract import Block
 from .encoding import decode
 from .errors import (
     Error,
@@ -50,6 +51,7 @@ from .scheduler import Scheduler, Ticket
 from .session import EndReason, StreamSession
 
 __all__ = [
+    "App",
     "AppRuntime",
     "ClientSession",
     "EventKindError",
@@ -110,12 +112,33 @@ def _ended(job: Job) -> None:
         job.on_end()
 
 
+class App(Protocol):
+    """What running an app needs of it (a :class:`~streamcore.blocks.Blocks` is one)."""
+
+    dependencies: list[Dependency]
+    max_size: int | None
+    allowed_paths: tuple[Path, ...]
+    blocked_paths: tuple[Path, ...]
+    server: Any
+    """The server started by ``launch()``, if any."""
+
+    def dependency(self, api_name: str | int) -> Dependency:
+        """The event named ``api_name`` or at that index; ``KeyError`` naming the valid ones."""
+        ...
+
+    def concurrency_limit_of(self, dependency: Dependency) -> int | None: ...
+
+    def config(self) -> dict[str, Any]:
+        """The JSON description of the app that clients render and call."""
+        ...
+
+
 class AppRuntime:
-    """What every client of one :class:`Blocks` app shares."""
+    """What every client of one app shares."""
 
     def __init__(
         self,
-        blocks: Blocks,
+        blocks: App,
         *,
         max_threads: int = 40,
         idle_timeout: float | None = 30.0,
@@ -434,13 +457,11 @@ class ClientSession:
     def _preprocess_inputs(
         self, dependency: Dependency, data: list[Any], skip: int | None = None
     ) -> list[Any]:
-        from .components.values import State
-
         values: list[Any] = []
         for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
             if index == skip:
                 values.append(None)
-            elif isinstance(component, State):
+            elif component.stateful:
                 values.append(self._state_of(component))
             elif dependency.preprocess:
                 values.append(component.preprocess(value))
@@ -448,7 +469,7 @@ class ClientSession:
                 values.append(value)
         return values
 
-    def _state_of(self, component: Any) -> Any:
+    def _state_of(self, component: Block) -> Any:
         if component.id not in self.state:
             self.state[component.id] = component.initial_value()
         return self.state[component.id]
@@ -589,8 +610,6 @@ class ClientSession:
         self, dependency: Dependency, value: Any, *, unpacked: bool = False
     ) -> list[Any]:
         """The fn's return value as client-side values, one per output component."""
-        from .components.values import State
-
         outputs = dependency.outputs
         if unpacked:
             values = list(value)
@@ -607,7 +626,7 @@ class ClientSession:
             )
         result: list[Any] = []
         for component, item in zip(outputs, values, strict=True):
-            if isinstance(component, State):
+            if component.stateful:
                 self.state[component.id] = item
                 result.append(None)
             elif dependency.postprocess:
@@ -634,7 +653,8 @@ class ClientSession:
         dependency = job.dependency
         frame_index = job.frame_index
         assert frame_index is not None
-        component = dependency.inputs[frame_index]
+        receiver = dependency.inputs[frame_index].frame_input()
+        assert receiver is not None  # open_stream chose the input by frame_input()
         fn = dependency.fn
         assert fn is not None
         kind = dependency.kind
@@ -646,11 +666,7 @@ class ClientSession:
         def handle(frame: Frame) -> Any:
             try:
                 pixels = _pixels_of(frame.pixels, max_pixels)
-                value = (
-                    component.preprocess_frame(pixels)  # type: ignore[attr-defined]
-                    if dependency.preprocess
-                    else pixels
-                )
+                value = receiver.preprocess_frame(pixels) if dependency.preprocess else pixels
             except InvalidInputError as exc:
                 raise FrameRejected(exc) from exc
             args = list(job.extra_inputs)
@@ -673,10 +689,11 @@ class ClientSession:
         rest = self._postprocess(dependency, values, unpacked=True)
         if image_value is None:
             return rest, None, None
-        component = dependency.outputs[image_index]
+        carrier = dependency.outputs[image_index].frame_output()
+        assert carrier is not None  # chosen by frame_output()
         if raw:
-            return rest, component.postprocess_to_array(image_value), "raw"  # type: ignore[attr-defined]
-        frame, mime = component.postprocess_to_bytes(image_value)  # type: ignore[attr-defined]
+            return rest, carrier.postprocess_to_array(image_value), "raw"
+        frame, mime = carrier.postprocess_to_bytes(image_value)
         return rest, frame, mime
 
     async def _run_stream(self, job: Job) -> Completed:
@@ -815,7 +832,7 @@ def _pixels_of(source: Any, max_pixels: int) -> Any:
 
 def _frame_input_index(dependency: Dependency) -> int:
     for index, component in enumerate(dependency.inputs):
-        if hasattr(component, "preprocess_frame"):
+        if component.frame_input() is not None:
             return index
     raise ValueError(
         f"the stream event {dependency.api_name!r} has no Image input to receive frames"
@@ -824,7 +841,7 @@ def _frame_input_index(dependency: Dependency) -> int:
 
 def _streaming_image_output(dependency: Dependency) -> int | None:
     for index, component in enumerate(dependency.outputs):
-        if hasattr(component, "postprocess_to_bytes"):
+        if component.frame_output() is not None:
             return index
     return None
 

@@ -17,13 +17,12 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from .blocks import Blocks
 from .client import AsyncJob, BaseAsyncClient, FrameStream, Job, SyncClient, ValidationError
 from .errors import StreamClosedError
 from .files import save_bytes_to_cache
 from .frames import Frame
 from .messages import Message
-from .runtime import AppRuntime, ClientSession, UnknownJobError
+from .runtime import App, AppRuntime, ClientSession, UnknownJobError
 
 __all__ = ["AsyncJob", "AsyncTestClient", "FrameStream", "Job", "TestClient", "ValidationError"]
 
@@ -82,7 +81,7 @@ class AsyncTestClient(BaseAsyncClient):
 
     def __init__(
         self,
-        blocks: Blocks,
+        blocks: App,
         *,
         binary_frames: bool = False,
         download_dir: str | Path | None = None,
@@ -117,5 +116,5 @@ class TestClient(SyncClient):
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, blocks: Blocks, **options: Any) -> None:
+    def __init__(self, blocks: App, **options: Any) -> None:
         super().__init__(lambda: AsyncTestClient(blocks, **options), connect=False)

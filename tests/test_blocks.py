@@ -12,8 +12,7 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
-from streamcore.blocks import current_blocks
-from streamcore.events import Trigger
+from streamcore.events import Trigger, current_blocks
 from streamcore.files import FileAccess, use_file_access
 from streamcore.testing import AsyncTestClient, ValidationError
 

@@ -22,9 +22,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websockets_serve
 from websockets.http11 import Request, Response
 
-from streamcore.blocks import Blocks
 from streamcore.files import FileAccess, current_file_access
-from streamcore.runtime import AppRuntime
+from streamcore.runtime import App, AppRuntime
 
 from .http import HttpRoutes, respond
 from .websocket import RtcSettings, serve_connection
@@ -67,7 +66,7 @@ class ServerOptions:
 class Server:
     """A running server for one app; ``local_url`` is where to point a browser."""
 
-    def __init__(self, blocks: Blocks, options: ServerOptions) -> None:
+    def __init__(self, blocks: App, options: ServerOptions) -> None:
         self.blocks = blocks
         self.options = options
         base = current_file_access.get()
@@ -208,7 +207,7 @@ class Server:
 
 @asynccontextmanager
 async def serve(
-    blocks: Blocks, *, host: str = "127.0.0.1", port: int = 0, **options: Any
+    blocks: App, *, host: str = "127.0.0.1", port: int = 0, **options: Any
 ) -> AsyncIterator[Server]:
     """Serve ``blocks`` on the running event loop for the body of the ``async with``."""
     server = Server(blocks, ServerOptions(**options))
@@ -217,7 +216,7 @@ async def serve(
 
 
 def launch(
-    blocks: Blocks,
+    blocks: App,
     *,
     server_name: str | None = None,
     server_port: int | None = None,

@@ -8,8 +8,8 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-if TYPE_CHECKING:
-    from ..events import EventListener
+from ..contract import Block
+from ..events import EventListener, current_blocks
 
 __all__ = ["Component"]
 
@@ -25,12 +25,10 @@ class _Listener:
     def __get__(self, component: Component | None, owner: type) -> Any:
         if component is None:
             return self
-        from ..events import EventListener
-
         return EventListener(component, self.event)
 
 
-class Component:
+class Component(Block):
     """A value-holding UI element.
 
     Subclasses set :attr:`EVENTS` (the listener names they support; each becomes a
@@ -107,16 +105,9 @@ class Component:
         self.load_fn: Callable[..., Any] | None = value if callable(value) else None
         self.value: Any = None if callable(value) else self.postprocess(value)
         if render:
-            from ..blocks import current_blocks
-
             blocks = current_blocks()
             if blocks is not None:
                 blocks.add_component(self)
-
-    def _mark_streaming(self) -> None:
-        """Attaching ``.stream`` makes the component streaming (Gradio's behaviour)."""
-        if hasattr(self, "streaming"):
-            self.streaming = True
 
     @property
     def id(self) -> int:

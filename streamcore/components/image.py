@@ -179,6 +179,19 @@ class Image(Component):
 
     # -- configuration ------------------------------------------------------------------
 
+    def mark_streaming(self) -> None:
+        """Attaching ``.stream`` makes the image streaming (Gradio's behaviour)."""
+        self.streaming = True
+
+    def frame_input(self) -> Image:
+        """An Image receives a stream's frames (:meth:`preprocess_frame`)."""
+        return self
+
+    def frame_output(self) -> Image:
+        """An Image output carries a stream's image as bytes or pixels
+        (:meth:`postprocess_to_bytes`, :meth:`postprocess_to_array`)."""
+        return self
+
     def check_streamable(self) -> None:
         """Raise ``ValueError`` if this is a streaming image whose sources are not just
         the webcam (Gradio runs this when a ``.stream`` listener is attached)."""
