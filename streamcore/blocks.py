@@ -10,6 +10,7 @@ from typing import Any, Literal
 from .components.base import Component
 from .components.values import Timer
 from .contract import Block
+from .errors import UnknownEventError
 from .events import (
     AppUnderConstruction,
     Dependency,
@@ -177,13 +178,13 @@ class Blocks:
         if isinstance(api_name, int):
             if 0 <= api_name < len(self.dependencies):
                 return self.dependencies[api_name]
-            raise KeyError(f"there is no event at index {api_name}")
+            raise UnknownEventError(f"there is no event at index {api_name}")
         name = api_name.lstrip("/")
         for dependency in self.dependencies:
             if dependency.api_name == name:
                 return dependency
         known = [d.api_name for d in self.dependencies if d.api_visibility != "private"]
-        raise KeyError(f"there is no api_name {api_name!r}; the app has {known}")
+        raise UnknownEventError(f"there is no api_name {api_name!r}; the app has {known}")
 
     def config(self) -> dict[str, Any]:
         """The JSON description of the app that clients use to render and call it."""

@@ -1,39 +1,66 @@
-"""The exception tree of streamcore.
+"""The exception tree of streamcore, and the one table that maps it to the wire.
 
-Every error a user or a client can cause is one of these, and its message says what was
+Every error a user or a client can meet is one of these, and its message says what was
 wrong and, where it helps, what to do instead::
 
     StreamcoreError
     ├── Error                     raised by user code to show a message to the client (gr.Error)
+    │   └── ValidationError       (client) the event's validator refused the inputs
     ├── InvalidInputError         a value a client sent cannot be used (also a ValueError)
     │   ├── ImageDecodeError      bytes that are not a decodable image
     │   ├── ImageTooLargeError    an image over the configured pixel or byte limit
-    │   └── UnsupportedImageError an image kind this component refuses (SVG for numpy, ...)
+    │   ├── UnsupportedImageError an image kind this component refuses (SVG for numpy, ...)
+    │   ├── EventKindError        a stream request (frames, inputs...) for a call
+    │   └── FrameValueError       (client) a value given as a frame cannot be sent
+    ├── UnknownEventError         no callable event has that api_name or index (also a KeyError)
+    ├── UnknownJobError           a request names a job the session does not have (a KeyError)
     ├── PathNotAllowedError       a path outside the allowed directories (also a PermissionError)
     ├── FetchError                a URL that could not be fetched within the limits
     ├── QueueFullError            ``Blocks.queue(max_size=...)`` is reached
     ├── StreamError               a stream was used in a state that does not allow it
     │   ├── StreamClosedError     sending to or reading from a stream that has ended
     │   └── WouldBlockError       a ``*_nowait`` call that would have to wait
-    └── FrameRejected             raised by a frame handler to refuse one frame
+    ├── FrameRejected             raised by a frame handler to refuse one frame
+    ├── ProtocolError             a message that breaks the wire protocol (its own ``code``)
+    ├── ClientError               (client) the server refused a request (the server's ``code``)
+    ├── JobCancelledError         (client) the call was cancelled (a futures CancelledError)
+    └── JobSkippedError           (client) the server dropped the call (trigger_mode)
+
+:data:`WIRE_CODES` is the one table from an exception to the error code (and, where the
+internal message is not for clients, the message) a client gets; :func:`wire_error` reads
+it for the transports. ``(client)`` marks what only the Python client raises.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+from typing import Any
+
 __all__ = [
+    "WIRE_CODES",
+    "ClientError",
     "Error",
+    "EventKindError",
     "FetchError",
     "FrameRejected",
+    "FrameValueError",
     "ImageDecodeError",
     "ImageTooLargeError",
     "InvalidInputError",
+    "JobCancelledError",
+    "JobSkippedError",
     "PathNotAllowedError",
+    "ProtocolError",
     "QueueFullError",
     "StreamClosedError",
     "StreamError",
     "StreamcoreError",
+    "UnknownEventError",
+    "UnknownJobError",
     "UnsupportedImageError",
+    "ValidationError",
     "WouldBlockError",
+    "wire_error",
 ]
 
 
@@ -84,6 +111,30 @@ class UnsupportedImageError(InvalidInputError):
     """The image is of a kind this component does not accept (e.g. SVG for ``type="numpy"``)."""
 
 
+class EventKindError(InvalidInputError):
+    """A stream request (``open_stream``, frames, inputs, ``close_stream``) for a call."""
+
+
+class FrameValueError(InvalidInputError):
+    """A value given to a stream as a frame cannot be sent; the message names the frame."""
+
+
+class _KeyErrorMessage(KeyError):
+    """A ``KeyError`` whose ``str()`` is its message (``KeyError`` would quote it)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownEventError(StreamcoreError, _KeyErrorMessage):
+    """No event a client may call has the ``api_name`` (or index) asked for; the message
+    lists the valid names."""
+
+
+class UnknownJobError(StreamcoreError, _KeyErrorMessage):
+    """A request named a job this session does not have (or has finished)."""
+
+
 class PathNotAllowedError(StreamcoreError, PermissionError):
     """A file path lies outside the directories the app allows reading from."""
 
@@ -117,3 +168,83 @@ class FrameRejected(StreamcoreError):
     def __init__(self, reason: InvalidInputError) -> None:
         super().__init__(str(reason))
         self.reason = reason
+
+
+class ProtocolError(StreamcoreError):
+    """A message that breaks the wire protocol; ``code`` is what the client sees
+    (``bad_json``, ``bad_message``, ``bad_binary``, ``bad_frame``)."""
+
+    def __init__(self, code: str, message: str, *, ref: str | None = None, job: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+        self.job = job
+
+
+# -- raised by the Python client ----------------------------------------------------------------
+
+
+class ValidationError(Error):
+    """The event's validator refused the inputs; ``messages`` maps parameter to message."""
+
+    def __init__(self, report: list[dict[str, Any]]) -> None:
+        self.report = report
+        self.messages = {r["parameter_name"]: r["message"] for r in report if not r["is_valid"]}
+        text = "; ".join(f"{name}: {message}" for name, message in self.messages.items())
+        super().__init__(f"the inputs were refused: {text}", title="Validation error")
+
+
+class ClientError(StreamcoreError):
+    """The server refused a request; ``code`` is the protocol's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class JobCancelledError(StreamcoreError, concurrent.futures.CancelledError):
+    """The job was cancelled (by the client, by another event's ``cancels`` or by a
+    disconnect) before it finished. A ``concurrent.futures.CancelledError`` as well."""
+
+
+class JobSkippedError(StreamcoreError):
+    """The server dropped the call without running it: ``reason`` is ``"skipped"``
+    (``trigger_mode="once"`` and the event was running) or ``"superseded"``
+    (``trigger_mode="always_last"`` and a newer call replaced it)."""
+
+    def __init__(self, api_name: str, reason: str) -> None:
+        why = {
+            "skipped": "its trigger_mode is 'once' and a call of it was running",
+            "superseded": "its trigger_mode is 'always_last' and a newer call replaced this one",
+        }[reason]
+        super().__init__(f"the server did not run this call of {api_name!r}: {why}")
+        self.reason = reason
+
+
+# -- the wire -----------------------------------------------------------------------------------
+
+WIRE_CODES: dict[type[StreamcoreError], tuple[str, str | None]] = {
+    UnknownEventError: ("unknown_api", None),
+    UnknownJobError: ("unknown_job", None),
+    EventKindError: ("not_a_stream", None),
+    StreamClosedError: ("stream_ended", "that stream has stopped taking frames"),
+    QueueFullError: ("queue_full", None),
+    StreamcoreError: ("bad_input", None),
+}
+"""Exception class -> (error code, the message clients get instead of the exception's, if
+any). An exception takes the entry of its nearest class in this table (its own, else its
+closest base), so every ``StreamcoreError`` has one: ``bad_input`` unless said otherwise.
+A :class:`ProtocolError` carries its own code."""
+
+
+def wire_error(exc: StreamcoreError) -> tuple[str, str]:
+    """``(code, message)`` of the ``error`` reply a client gets for ``exc``."""
+    if isinstance(exc, ProtocolError):
+        return exc.code, exc.message
+    for cls in type(exc).__mro__:
+        entry = WIRE_CODES.get(cls)
+        if entry is not None:
+            code, message = entry
+            return code, message if message is not None else str(exc)
+    raise AssertionError("StreamcoreError is in WIRE_CODES")  # pragma: no cover

@@ -36,10 +36,13 @@ from .contract import Block
 from .encoding import decode
 from .errors import (
     Error,
+    EventKindError,
     FrameRejected,
     InvalidInputError,
     QueueFullError,
     StreamcoreError,
+    UnknownEventError,
+    UnknownJobError,
 )
 from .events import Dependency, SelectData
 from .files import FileAccess, current_file_access, use_file_access
@@ -54,29 +57,11 @@ __all__ = [
     "App",
     "AppRuntime",
     "ClientSession",
-    "EventKindError",
     "Job",
-    "UnknownJobError",
 ]
 
 log = logging.getLogger("streamcore")
 _job_order = itertools.count()
-
-
-class EventKindError(InvalidInputError):
-    """A stream request (frames, inputs, close_stream, open_stream) for a call; ``code`` is
-    ``"not_a_stream"``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class UnknownJobError(StreamcoreError, KeyError):
-    """A message named a job this session does not have (or has finished)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 FrameSink = Callable[[Any, int, float], None]
@@ -251,9 +236,7 @@ class ClientSession:
         """
         dependency = self._callable_dependency(api_name)
         if not dependency.is_stream:
-            raise EventKindError(
-                "not_a_stream", f"{dependency.api_name!r} is not a stream event: use submit()"
-            )
+            raise EventKindError(f"{dependency.api_name!r} is not a stream event: use submit()")
         data = data if data is not None else [None] * len(dependency.inputs)
         self._check_arity(dependency, data)
         job = Job(
@@ -275,7 +258,7 @@ class ClientSession:
         """
         job = self._job(job_id)
         if job.stream is None:
-            raise EventKindError("not_a_stream", _not_a_stream(job_id))
+            raise EventKindError(_not_a_stream(job_id))
         if isinstance(frame, bytes | bytearray | memoryview):
             frame = Frame(bytes(frame))
         return job.stream.send_nowait(frame)
@@ -284,17 +267,22 @@ class ClientSession:
         """Replace the values of a stream's other inputs; the next frame uses them."""
         job = self._job(job_id)
         if job.stream is None:
-            raise EventKindError("not_a_stream", _not_a_stream(job_id))
+            raise EventKindError(_not_a_stream(job_id))
         self._check_arity(job.dependency, data)
         dependency = job.dependency
         with use_file_access(self.runtime.file_access):
-            job.extra_inputs = self._preprocess_inputs(dependency, data, skip=job.frame_index)
+            try:
+                job.extra_inputs = self._preprocess_inputs(dependency, data, skip=job.frame_index)
+            except StreamcoreError:
+                raise
+            except Exception as exc:  # a component refusing the client's value
+                raise InvalidInputError(str(exc)) from exc
 
     def close_stream(self, job_id: str) -> None:
         """The client stops a stream: the call in flight finishes and is the final output."""
         job = self._job(job_id)
         if job.stream is None:
-            raise EventKindError("not_a_stream", _not_a_stream(job_id))
+            raise EventKindError(_not_a_stream(job_id))
         job.stream.close()
 
     def cancel(self, job_id: str) -> None:
@@ -319,14 +307,16 @@ class ClientSession:
         # An event with no fn (Gradio's ``stop.click(None, cancels=[...])`` idiom) is private
         # for API listings but must stay triggerable, or its ``cancels`` could never run.
         if dependency.api_visibility == "private" and dependency.fn is not None:
-            raise KeyError(f"the event {dependency.api_name!r} is private: clients cannot call it")
+            raise UnknownEventError(
+                f"the event {dependency.api_name!r} is private: clients cannot call it"
+            )
         return dependency
 
     @staticmethod
     def _check_arity(dependency: Dependency, data: list[Any]) -> None:
         if not isinstance(data, list) or len(data) != len(dependency.inputs):
             count = len(data) if isinstance(data, list) else type(data).__name__
-            raise ValueError(
+            raise InvalidInputError(
                 f"{dependency.api_name!r} takes {len(dependency.inputs)} input value(s) "
                 f"as a list, got {count}"
             )
@@ -834,7 +824,7 @@ def _frame_input_index(dependency: Dependency) -> int:
     for index, component in enumerate(dependency.inputs):
         if component.frame_input() is not None:
             return index
-    raise ValueError(
+    raise InvalidInputError(
         f"the stream event {dependency.api_name!r} has no Image input to receive frames"
     )
 

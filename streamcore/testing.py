@@ -18,11 +18,11 @@ import anyio
 import anyio.to_thread
 
 from .client import AsyncJob, BaseAsyncClient, FrameStream, Job, SyncClient, ValidationError
-from .errors import StreamClosedError
+from .errors import StreamClosedError, UnknownJobError
 from .files import save_bytes_to_cache
 from .frames import Frame
 from .messages import Message
-from .runtime import App, AppRuntime, ClientSession, UnknownJobError
+from .runtime import App, AppRuntime, ClientSession
 
 __all__ = ["AsyncJob", "AsyncTestClient", "FrameStream", "Job", "TestClient", "ValidationError"]
 

@@ -22,6 +22,7 @@ import pytest
 import streamcore as gr
 from streamcore.clock import FakeClock
 from streamcore.encoding import encode, to_data_url
+from streamcore.errors import UnknownJobError
 from streamcore.files import FileAccess, use_file_access
 from streamcore.frames import Frame
 from streamcore.messages import (
@@ -32,7 +33,7 @@ from streamcore.messages import (
     Output,
     Started,
 )
-from streamcore.runtime import AppRuntime, ClientSession, UnknownJobError
+from streamcore.runtime import AppRuntime, ClientSession
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -5,8 +5,9 @@
 """
 
 from streamcore.client import Job, Status, StatusUpdate, handle_file
+from streamcore.errors import ClientError
 
-from .client import AsyncClient, Client, ClientError
+from .client import AsyncClient, Client
 from .server import Server, ServerOptions, launch, serve
 
 __all__ = [

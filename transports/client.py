@@ -26,9 +26,9 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from streamcore.client import BaseAsyncClient, ClientStream, SyncClient, UnknownEndpointError
+from streamcore.client import BaseAsyncClient, ClientStream, SyncClient
 from streamcore.encoding import encode
-from streamcore.errors import StreamcoreError
+from streamcore.errors import ClientError, InvalidInputError, UnknownEventError
 from streamcore.frames import Frame
 from streamcore.messages import Accepted, Message
 
@@ -55,14 +55,6 @@ __all__ = ["JPEG_QUALITY", "AsyncClient", "Client", "ClientError"]
 
 JPEG_QUALITY = 90
 """Quality of the JPEG frames a client sends (the browser default is about 0.92)."""
-
-
-class ClientError(StreamcoreError):
-    """The server refused a request; ``code`` is the protocol's error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
 
 
 class _WebSocketChannel:
@@ -203,10 +195,11 @@ class _WebSocketChannel:
 
 
 def _raise(error: ClientError) -> None:
+    """Raise the server's refusal as the error the caller would have met in process."""
     if error.code == "unknown_api":
-        raise UnknownEndpointError(str(error))
+        raise UnknownEventError(str(error))
     if error.code in ("bad_input", "not_a_stream", "bad_message"):
-        raise ValueError(str(error))
+        raise InvalidInputError(str(error))
     raise error
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streamcore.encoding import b64decode, to_data_url
-from streamcore.errors import ImageDecodeError, StreamcoreError
+from streamcore.errors import ImageDecodeError, ProtocolError
 from streamcore.image_data import ImageData
 from streamcore.messages import (
     Accepted,
@@ -58,17 +58,6 @@ __all__ = [
 PROTOCOL_VERSION = 1
 _HEADER_LENGTH = struct.Struct(">I")
 _MAX_HEADER = 64 * 1024
-
-
-class ProtocolError(StreamcoreError):
-    """A message that breaks the protocol; ``code`` is what the client sees."""
-
-    def __init__(self, code: str, message: str, *, ref: str | None = None, job: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.ref = ref
-        self.job = job
 
 
 # -- requests (client -> server) -----------------------------------------------------------

@@ -33,9 +33,9 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
-from streamcore.errors import StreamClosedError
+from streamcore.errors import InvalidInputError, StreamClosedError, UnknownJobError
 from streamcore.frames import Frame
-from streamcore.runtime import ClientSession, UnknownJobError
+from streamcore.runtime import ClientSession
 from streamcore.slots import LatestSlot
 
 __all__ = [
@@ -200,9 +200,9 @@ class StreamPeer:
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc raises ValueError and others for bad SDP
-            raise ValueError(f"the WebRTC offer cannot be used: {exc}") from None
+            raise InvalidInputError(f"the WebRTC offer cannot be used: {exc}") from None
         if self._incoming is None:
-            raise ValueError("the WebRTC offer has no video track to stream")
+            raise InvalidInputError("the WebRTC offer has no video track to stream")
         complete_frames_at_marker(self.pc)
         self.pc.addTrack(self.output)
         self.job = await self._session.open_stream(

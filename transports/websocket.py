@@ -22,11 +22,11 @@ from anyio.abc import TaskGroup
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from streamcore.errors import InvalidInputError, StreamClosedError, StreamcoreError
+from streamcore.errors import InvalidInputError, ProtocolError, StreamcoreError, wire_error
 from streamcore.files import save_bytes_to_cache
 from streamcore.frames import Frame
 from streamcore.messages import Completed, FrameError, Message, Output
-from streamcore.runtime import AppRuntime, ClientSession, EventKindError, UnknownJobError
+from streamcore.runtime import AppRuntime, ClientSession
 
 from .protocol import (
     PROTOCOL_VERSION,
@@ -37,7 +37,6 @@ from .protocol import (
     OpenStream,
     Ping,
     Pong,
-    ProtocolError,
     Request,
     RtcAnswer,
     RtcOffer,
@@ -132,21 +131,11 @@ class _Link:
         job = getattr(request, "job", None)
         try:
             await self._dispatch(request)
-        except UnknownJobError as exc:
-            await self.session.post(ServerError("unknown_job", str(exc), ref, job))
-        except EventKindError as exc:
-            await self.session.post(ServerError(exc.code, str(exc), ref, job))
-        except StreamClosedError:
-            message = "that stream has stopped taking frames"
-            await self.session.post(ServerError("stream_ended", message, ref, job))
-        except KeyError as exc:
-            await self.session.post(ServerError("unknown_api", str(exc.args[0]), ref, job))
-        except (InvalidInputError, ValueError, TypeError) as exc:
-            await self.session.post(ServerError("bad_input", str(exc), ref, job))
         except ProtocolError:
             raise
-        except (StreamcoreError, OSError) as exc:  # a path refused or missing, a failed fetch
-            await self.session.post(ServerError("bad_input", str(exc), ref, job))
+        except StreamcoreError as exc:  # the table in streamcore.errors names the code
+            code, message = wire_error(exc)
+            await self.session.post(ServerError(code, message, ref, job))
 
     async def _dispatch(self, request: Request) -> None:
         session = self.session
@@ -173,7 +162,7 @@ class _Link:
             except OSError as exc:  # e.g. a name too long for the file system
                 reason = exc.strerror or type(exc).__name__
                 text = f"the upload {request.name!r:.80} could not be stored: {reason}"
-                raise ValueError(text) from None
+                raise InvalidInputError(text) from None
             await session.post(Uploaded(request.ref, str(path)))
         elif isinstance(request, RtcOffer):
             await self._open_rtc_stream(request)

@@ -8,24 +8,25 @@ Transport-neutral: a client talks to an app through a :class:`Channel` (in proce
 - :class:`SyncClient`: the same for synchronous code, with :class:`Job` (a
   ``concurrent.futures.Future``) and :class:`SyncStream`;
 - values: :func:`handle_file`, the codecs by component type, frame conversion;
-- :class:`Status` / :class:`StatusUpdate`: where a job stands.
+- :class:`Status` / :class:`StatusUpdate`: where a job stands;
+- the errors the client raises (defined in :mod:`streamcore.errors`, re-exported here).
 """
 
+from ..errors import (
+    FrameValueError,
+    JobCancelledError,
+    JobSkippedError,
+    UnknownEventError,
+    ValidationError,
+)
 from .base import BaseAsyncClient
 from .channel import Channel
-from .endpoints import Endpoint, UnknownEndpointError, api_info, find_endpoint, render_api_info
-from .jobs import (
-    AsyncJob,
-    JobCancelledError,
-    JobInbox,
-    JobSkippedError,
-    ValidationError,
-    raise_for_completion,
-)
+from .endpoints import Endpoint, api_info, find_endpoint, render_api_info
+from .jobs import AsyncJob, JobInbox, raise_for_completion
 from .status import Status, StatusUpdate
 from .streams import ClientStream, FrameStream, InFlightWindow, StreamHost
 from .sync import CLOSE_TIMEOUT, Job, SyncClient, SyncStream
-from .values import FrameValueError, frame_pixels, handle_file
+from .values import frame_pixels, handle_file
 
 __all__ = [
     "CLOSE_TIMEOUT",
@@ -46,7 +47,7 @@ __all__ = [
     "StreamHost",
     "SyncClient",
     "SyncStream",
-    "UnknownEndpointError",
+    "UnknownEventError",
     "ValidationError",
     "api_info",
     "find_endpoint",

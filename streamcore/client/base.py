@@ -150,7 +150,7 @@ class BaseAsyncClient:
 
     def endpoint(self, api_name: str | int | None = None, fn_index: int | None = None) -> Endpoint:
         """The event to call (see :func:`~.endpoints.find_endpoint`); raises
-        :class:`~.endpoints.UnknownEndpointError` naming the valid api names."""
+        :class:`~.endpoints.UnknownEventError` naming the valid api names."""
         return find_endpoint(self.config, api_name, fn_index)
 
     def view_api(
@@ -184,7 +184,7 @@ class BaseAsyncClient:
         """Trigger an event with client-side values; returns its job at once.
 
         A stream event called so runs once on the single frame given (as Gradio's API
-        does). Raises :class:`~.endpoints.UnknownEndpointError` and ``ValueError`` for
+        does). Raises :class:`~.endpoints.UnknownEventError` and ``ValueError`` for
         inputs that do not fit the event.
         """
         endpoint = self.endpoint(api_name, fn_index)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import StreamcoreError
+from ..errors import UnknownEventError
 
 __all__ = [
     "Endpoint",
-    "UnknownEndpointError",
+    "UnknownEventError",
     "api_info",
     "find_endpoint",
     "public_names",
@@ -30,14 +30,6 @@ _PYTHON_TYPES = {
     "json": ("Any", "any valid JSON"),
     "markdown": ("str", ""),
 }
-
-
-class UnknownEndpointError(StreamcoreError, KeyError):
-    """No public event has the ``api_name`` (or ``fn_index``) asked for; the message lists
-    the valid names. A ``KeyError`` as well."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ def find_endpoint(
     an index), else by ``fn_index`` (its position in the app's dependencies), else
     ``/predict``, else the app's only public event.
 
-    Raises :class:`UnknownEndpointError` naming the valid api names.
+    Raises :class:`UnknownEventError` naming the valid api names.
     """
     dependencies: list[dict[str, Any]] = config.get("dependencies", [])
     if isinstance(api_name, int):
@@ -97,7 +89,7 @@ def find_endpoint(
             asked = f"fn_index {fn_index}"
         else:
             asked = "api_name (the app has no /predict)"
-        raise UnknownEndpointError(f"there is no public event with {asked}; the app has: {names}")
+        raise UnknownEventError(f"there is no public event with {asked}; the app has: {names}")
     types = {c["id"]: c["type"] for c in config.get("components", [])}
     return Endpoint(
         found["api_name"],

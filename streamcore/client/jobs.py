@@ -8,13 +8,12 @@ and kept (:meth:`AsyncJob.outputs`), however many readers iterate it.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
 
-from ..errors import Error, StreamcoreError
+from ..errors import Error, JobCancelledError, JobSkippedError, ValidationError
 from ..messages import Completed, Estimation, FrameError, Message, Output, Started
 from .status import NOT_RUN, Status, StatusUpdate
 
@@ -26,35 +25,6 @@ __all__ = [
     "ValidationError",
     "raise_for_completion",
 ]
-
-
-class ValidationError(Error):
-    """The event's validator refused the inputs; ``messages`` maps parameter to message."""
-
-    def __init__(self, report: list[dict[str, Any]]) -> None:
-        self.report = report
-        self.messages = {r["parameter_name"]: r["message"] for r in report if not r["is_valid"]}
-        text = "; ".join(f"{name}: {message}" for name, message in self.messages.items())
-        super().__init__(f"the inputs were refused: {text}", title="Validation error")
-
-
-class JobCancelledError(StreamcoreError, concurrent.futures.CancelledError):
-    """The job was cancelled (by the client, by another event's ``cancels`` or by a
-    disconnect) before it finished. A ``concurrent.futures.CancelledError`` as well."""
-
-
-class JobSkippedError(StreamcoreError):
-    """The server dropped the call without running it: ``reason`` is ``"skipped"``
-    (``trigger_mode="once"`` and the event was running) or ``"superseded"``
-    (``trigger_mode="always_last"`` and a newer call replaced it)."""
-
-    def __init__(self, api_name: str, reason: str) -> None:
-        why = {
-            "skipped": "its trigger_mode is 'once' and a call of it was running",
-            "superseded": "its trigger_mode is 'always_last' and a newer call replaced this one",
-        }[reason]
-        super().__init__(f"the server did not run this call of {api_name!r}: {why}")
-        self.reason = reason
 
 
 def raise_for_completion(completed: Completed, api_name: str = "", *, stream: bool = False) -> None:

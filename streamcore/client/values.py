@@ -27,7 +27,7 @@ import PIL.Image
 
 from ..convert import to_uint8
 from ..encoding import encode, encode_pil, parse_data_url, to_data_url
-from ..errors import StreamcoreError
+from ..errors import FrameValueError
 from ..files import is_http_url
 from ..frames import Frame, Pixels
 
@@ -53,10 +53,6 @@ the network; the path itself in process)."""
 
 _EXTENSIONS = {"image/jpeg": "jpeg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 _FILE_DATA = "gradio.FileData"
-
-
-class FrameValueError(StreamcoreError, ValueError):
-    """A value given to a stream as a frame cannot be sent; the message names the frame."""
 
 
 def handle_file(path_or_url: str | os.PathLike[str]) -> dict[str, Any]:
