@@ -26,7 +26,8 @@ from streamcore.files import FileAccess, current_file_access
 from streamcore.runtime import App, AppRuntime
 
 from .http import HttpRoutes, respond
-from .websocket import RtcSettings, serve_connection
+from .rtc_peers import RtcSettings
+from .websocket import serve_connection
 
 __all__ = ["AuthCallback", "Server", "ServerOptions", "launch", "serve"]
 

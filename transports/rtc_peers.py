@@ -1,0 +1,93 @@
+"""The WebRTC peers of one connection: opened by its offers, fed by its session.
+
+A session's WebRTC streams live in the process that owns its WebSocket (signalling rides
+that connection), so scaling out by processes needs nothing shared. :class:`ConnectionPeers`
+opens a :class:`~transports.webrtc.StreamPeer` per ``rtc_offer`` (aiortc is loaded only
+then), runs it in the connection's task group until its job ends, and tells the write loop
+which job messages go on a stream's data channel instead of the WebSocket.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from streamcore.messages import Completed, FrameError, Message, Output
+from streamcore.runtime import ClientSession
+
+from .protocol import RtcAnswer, RtcOffer, encode_event
+
+if TYPE_CHECKING:
+    from .webrtc import StreamPeer
+
+__all__ = ["ConnectionPeers", "RtcSettings"]
+
+
+@dataclass(frozen=True)
+class RtcSettings:
+    """WebRTC settings of a server: its ICE configuration and the connect timeout."""
+
+    configuration: dict[str, Any] | None = None
+    connect_timeout: float = 15.0
+
+
+class ConnectionPeers:
+    """The WebRTC peers of one connection's session, by job id."""
+
+    def __init__(self, session: ClientSession, tasks: TaskGroup, settings: RtcSettings) -> None:
+        self._session = session
+        self._tasks = tasks
+        self._settings = settings
+        self._peers: dict[str, StreamPeer] = {}
+
+    async def open(self, offer: RtcOffer) -> None:
+        """Answer ``offer`` with a new stream job whose peer lives in this connection.
+
+        Raises what the session's ``open_stream`` raises, and
+        :class:`~streamcore.errors.InvalidInputError` for an offer that cannot be used.
+        """
+        from .webrtc import StreamPeer, rtc_configuration  # aiortc is loaded only when used
+
+        settings = self._settings
+        peer = StreamPeer(
+            self._session, rtc_configuration(settings.configuration), settings.connect_timeout
+        )
+        try:
+            job, answer = await peer.accept(offer.sdp, offer.api_name, offer.data, offer.ref)
+            self._peers[job] = peer
+            await self._session.post(RtcAnswer(job, answer))
+        except BaseException:
+            # the job may be open already (the answer failed, the client left): it ends too
+            peer.cancel_job()
+            if peer.job is not None:
+                self._peers.pop(peer.job, None)
+            with anyio.CancelScope(shield=True):
+                await peer.close()
+            raise
+        self._tasks.start_soon(self._run, job, peer)
+
+    async def _run(self, job: str, peer: StreamPeer) -> None:
+        try:
+            await peer.run()
+        finally:
+            self._peers.pop(job, None)
+
+    def send_on_data_channel(self, message: Message) -> bool:
+        """Send a WebRTC stream's per-frame message on its data channel when it is open.
+
+        Returns ``True`` if the message needs nothing more; a completion goes on the data
+        channel and also on the WebSocket (so it returns ``False``).
+        """
+        if not isinstance(message, Output | FrameError | Completed):
+            return False
+        peer = self._peers.get(message.job)
+        channel = None if peer is None or not peer.channel_open() else peer.channel
+        if channel is None:
+            return False
+        with contextlib.suppress(Exception):  # a channel closing under us: the WS remains
+            channel.send(encode_event(message))
+        return not isinstance(message, Completed)

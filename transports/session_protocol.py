@@ -1,0 +1,120 @@
+"""The session protocol: a client's requests in, session calls and replies out.
+
+:class:`SessionProtocol` is what a connection does with each message a client sends,
+whatever carries it: :meth:`SessionProtocol.receive` parses one message with the codec of
+:mod:`transports.protocol`, carries the request out on the
+:class:`~streamcore.runtime.ClientSession`, and answers a refusal with an ``error`` reply
+whose code comes from :func:`streamcore.errors.wire_error`. It does no I/O of its own:
+replies go through the session's one ordered message channel (the transport's write loop
+sends them), and a WebRTC offer goes to the ``open_rtc`` callback the transport gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio.to_thread
+
+from streamcore.errors import InvalidInputError, ProtocolError, StreamcoreError, wire_error
+from streamcore.files import save_bytes_to_cache
+from streamcore.frames import Frame
+from streamcore.runtime import ClientSession
+
+from .protocol import (
+    PROTOCOL_VERSION,
+    Cancel,
+    CloseStream,
+    FrameData,
+    Hello,
+    OpenStream,
+    Ping,
+    Pong,
+    Request,
+    RtcOffer,
+    ServerError,
+    Submit,
+    UpdateInputs,
+    Upload,
+    Uploaded,
+    parse_request,
+)
+
+__all__ = ["OpenRtc", "SessionProtocol"]
+
+OpenRtc = Callable[[RtcOffer], Awaitable[None]]
+"""Opens the WebRTC stream an offer asks for (answering it); raises a
+:class:`~streamcore.errors.StreamcoreError` to refuse it."""
+
+
+class SessionProtocol:
+    """Carries out one client's requests on its ``session`` (see the module docstring)."""
+
+    def __init__(self, session: ClientSession, open_rtc: OpenRtc | None = None) -> None:
+        self.session = session
+        self._open_rtc = open_rtc
+
+    async def receive(self, raw: str | bytes) -> None:
+        """Handle one message as the client sent it; a malformed one gets an ``error``."""
+        try:
+            request = parse_request(raw)
+        except ProtocolError as exc:
+            await self._refuse(exc, exc.ref, exc.job)
+            return
+        await self.handle(request)
+
+    async def handle(self, request: Request) -> None:
+        """Carry out one request; a refusal becomes an ``error`` reply naming the problem."""
+        try:
+            await self._carry_out(request)
+        except StreamcoreError as exc:
+            await self._refuse(exc, getattr(request, "ref", None), getattr(request, "job", None))
+
+    async def _refuse(self, exc: StreamcoreError, ref: str | None, job: str | None) -> None:
+        if isinstance(exc, ProtocolError):  # it names its own ref and job
+            ref, job = exc.ref or ref, exc.job or job
+        code, message = wire_error(exc)
+        await self.session.post(ServerError(code, message, ref, job))
+
+    async def _carry_out(self, request: Request) -> None:
+        session = self.session
+        if isinstance(request, FrameData):
+            session.send_frame(request.job, Frame(request.data, seq=request.seq or 0))
+        elif isinstance(request, Submit):
+            await session.submit(
+                request.api_name, request.data, request.event_data, ref=request.ref
+            )
+        elif isinstance(request, OpenStream):
+            await session.open_stream(request.api_name, request.data, ref=request.ref)
+        elif isinstance(request, UpdateInputs):
+            session.update_inputs(request.job, request.data)
+        elif isinstance(request, CloseStream):
+            session.close_stream(request.job)
+        elif isinstance(request, Cancel):
+            session.cancel(request.job)
+        elif isinstance(request, Upload):
+            await self._store_upload(request)
+        elif isinstance(request, RtcOffer):
+            if self._open_rtc is None:
+                raise InvalidInputError("this connection does not take WebRTC offers")
+            await self._open_rtc(request)
+        elif isinstance(request, Hello):
+            if request.protocol != PROTOCOL_VERSION:
+                raise ProtocolError(
+                    "bad_message",
+                    f"this server speaks protocol {PROTOCOL_VERSION}, not {request.protocol}",
+                )
+            session.binary_frames = request.binary_frames
+        elif isinstance(request, Ping):
+            await session.post(Pong(request.ref))
+
+    async def _store_upload(self, upload: Upload) -> None:
+        policy = self.session.runtime.file_access
+        try:
+            path = await anyio.to_thread.run_sync(
+                save_bytes_to_cache, upload.data, upload.name, policy
+            )
+        except OSError as exc:  # e.g. a name too long for the file system
+            reason = exc.strerror or type(exc).__name__
+            text = f"the upload {upload.name!r:.80} could not be stored: {reason}"
+            raise InvalidInputError(text) from None
+        await self.session.post(Uploaded(upload.ref, str(path)))
