@@ -15,9 +15,18 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 
-__all__ = ["FnKind", "fn_kind", "iterate_fn", "run_sync_in_worker"]
+__all__ = [
+    "FnKind",
+    "call_from_worker",
+    "call_once",
+    "fn_kind",
+    "iterate_fn",
+    "last_result",
+    "run_sync_in_worker",
+]
 
 
 class FnKind(enum.Enum):
@@ -127,3 +136,38 @@ def _compose_step(then: Callable[[Any], Any]) -> Callable[[Iterator[Any]], Any]:
         return item if item is _EXHAUSTED else then(item)
 
     return step
+
+
+async def last_result(results: AsyncIterator[Any]) -> Any:
+    """The last item of ``results`` (``None`` if there is none): a generator's final yield."""
+    last = None
+    async for item in results:
+        last = item
+    return last
+
+
+async def call_once(
+    fn: Callable[..., Any], args: tuple[Any, ...], limiter: anyio.CapacityLimiter | None = None
+) -> Any:
+    """Run ``fn`` (of any kind) to its end; its result, or a generator's last yield."""
+    return await last_result(iterate_fn(fn, args, limiter=limiter))
+
+
+def call_from_worker(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
+    """Run ``fn`` to its end from a worker thread that anyio started (a stream's frame
+    handler): sync code runs right here, async code on the event loop (this thread waits).
+    A generator's last yield is its result."""
+    if kind is FnKind.SYNC_GENERATOR:
+        result = None
+        for item in fn(*args):
+            result = item
+        return result
+    if kind in (FnKind.ASYNC, FnKind.ASYNC_GENERATOR):
+        return anyio.from_thread.run(_await_to_end, fn, kind, args)
+    return fn(*args)
+
+
+async def _await_to_end(fn: Callable[..., Any], kind: FnKind, args: list[Any]) -> Any:
+    if kind is FnKind.ASYNC:
+        return await fn(*args)
+    return await last_result(fn(*args))

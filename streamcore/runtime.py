@@ -16,7 +16,6 @@ nothing but itself and never grows server memory.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import itertools
 import logging
 import uuid
@@ -32,26 +31,29 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .clock import Clock, MonotonicClock
-from .contract import Block
-from .encoding import decode
 from .errors import (
     Error,
     EventKindError,
-    FrameRejected,
     InvalidInputError,
     QueueFullError,
     StreamcoreError,
     UnknownEventError,
     UnknownJobError,
 )
-from .events import Dependency, SelectData
+from .event_values import (
+    SessionValues,
+    error_payload,
+    event_data_args,
+    validation_failures,
+)
+from .events import Dependency
 from .files import FileAccess, current_file_access, use_file_access
 from .frames import Frame
-from .functions import FnKind, iterate_fn
-from .messages import Accepted, Completed, Estimation, FrameError, Message, Output, Started
+from .functions import call_once, iterate_fn, last_result
+from .messages import Accepted, Completed, Estimation, Message, Output, Started
 from .operators import stop_when
 from .scheduler import Scheduler, Ticket
-from .session import EndReason, StreamSession
+from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
 __all__ = [
     "App",
@@ -64,10 +66,6 @@ log = logging.getLogger("streamcore")
 _job_order = itertools.count()
 
 
-FrameSink = Callable[[Any, int, float], None]
-"""``sink(rgb_array, seq, pts)``: receives a stream's image outputs as uint8 RGB arrays."""
-
-
 @dataclass(eq=False)
 class Job:
     """One call (or one stream) of one client session."""
@@ -75,9 +73,7 @@ class Job:
     id: str
     dependency: Dependency
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
-    stream: StreamSession | None = None
-    extra_inputs: list[Any] = field(default_factory=list)
-    """For a stream: the preprocessed values of the inputs other than the frame."""
+    stream: StreamJob | None = None
     frame_index: int | None = None
     """For a stream: which input receives the frames (``None`` for a call, including a
     stream event called once with a single frame)."""
@@ -145,6 +141,10 @@ class AppRuntime:
             url_timeout=base.url_timeout,
             max_url_bytes=base.max_url_bytes,
         )
+        self.stream_settings = StreamSettings(
+            self.clock, self.limiter, idle_timeout, self.file_access.max_pixels
+        )
+        """What every stream of the app shares."""
         self.scheduler = Scheduler(blocks.max_size)
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
@@ -191,7 +191,8 @@ class ClientSession:
         self._receive = receive
         self._jobs: dict[str, Job] = {}
         self._pending_rerun: dict[int, tuple[Job, list[Any], Any]] = {}
-        self.state: dict[int, Any] = {}
+        self.values = SessionValues()
+        """The session's value conversion and ``State`` values."""
 
     # -- what a client can do ----------------------------------------------------------
 
@@ -242,7 +243,7 @@ class ClientSession:
         job = Job(
             uuid.uuid4().hex,
             dependency,
-            frame_index=_frame_input_index(dependency),
+            frame_index=frame_input_index(dependency),
             frame_sink=frame_sink,
             on_end=on_end,
         )
@@ -272,7 +273,9 @@ class ClientSession:
         dependency = job.dependency
         with use_file_access(self.runtime.file_access):
             try:
-                job.extra_inputs = self._preprocess_inputs(dependency, data, skip=job.frame_index)
+                job.stream.extra_inputs = self.values.preprocess(
+                    dependency, data, skip=job.frame_index
+                )
             except StreamcoreError:
                 raise
             except Exception as exc:  # a component refusing the client's value
@@ -349,7 +352,7 @@ class ClientSession:
     def _start(self, job: Job, data: list[Any], event_data: Any) -> None:
         self._jobs[job.id] = job
         if job.frame_index is not None:
-            job.stream = self._make_stream(job)
+            job.stream = self._stream_job(job)
         self._tasks.start_soon(self._run_job, job, data, event_data, name=f"job {job.id}")
 
     def _drop_pending_rerun(self, dependency_id: int, job_id: str | None = None) -> bool:
@@ -390,7 +393,7 @@ class ClientSession:
                     # discarded all the same
                     final = Completed(job.id, "cancelled", success=True)
             except Exception as exc:
-                final = Completed(job.id, "error", success=False, error=_error_payload(exc))
+                final = Completed(job.id, "error", success=False, error=error_payload(exc))
                 if not isinstance(exc, Error | InvalidInputError | QueueFullError):
                     log.exception("event %r failed", dependency.api_name)
             finally:
@@ -441,45 +444,26 @@ class ClientSession:
         dependency = job.dependency
         skip = job.frame_index
         return await anyio.to_thread.run_sync(
-            self._preprocess_inputs, dependency, data, skip, limiter=self.runtime.limiter
+            self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
         )
-
-    def _preprocess_inputs(
-        self, dependency: Dependency, data: list[Any], skip: int | None = None
-    ) -> list[Any]:
-        values: list[Any] = []
-        for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
-            if index == skip:
-                values.append(None)
-            elif component.stateful:
-                values.append(self._state_of(component))
-            elif dependency.preprocess:
-                values.append(component.preprocess(value))
-            else:
-                values.append(value)
-        return values
-
-    def _state_of(self, component: Block) -> Any:
-        if component.id not in self.state:
-            self.state[component.id] = component.initial_value()
-        return self.state[component.id]
 
     async def _validate(
         self, dependency: Dependency, inputs: list[Any]
     ) -> list[dict[str, Any]] | None:
         assert dependency.validator is not None
-        results = await _last(
+        results = await last_result(
             iterate_fn(dependency.validator, tuple(inputs), limiter=self.runtime.limiter)
         )
-        return _validation_failures(dependency, results)
+        return validation_failures(dependency, results)
 
     async def _execute(self, job: Job, inputs: list[list[Any]], event_data: Any) -> Completed:
         dependency = job.dependency
-        args = tuple(inputs[0]) + _event_data_args(dependency, event_data)
+        args = tuple(inputs[0]) + event_data_args(dependency, event_data)
         if job.stream is not None:
-            if not job.extra_inputs:  # else update_inputs() came while it waited: keep those
-                job.extra_inputs = inputs[0]
-            return await self._run_stream(job)
+            if not job.stream.extra_inputs:  # else update_inputs() came while it waited
+                job.stream.extra_inputs = inputs[0]
+            job.started = True
+            return await job.stream.run()
         kind = dependency.kind
         assert kind is not None
         job.started = True
@@ -493,7 +477,7 @@ class ClientSession:
             args,
             limiter=self.runtime.limiter,
             kind=kind,
-            then=lambda value: self._postprocess(dependency, value),
+            then=lambda value: self.values.postprocess(dependency, value),
         )
         # closed here (stop_when then closes ``results``), not by the garbage collector: a
         # generator stopped by time_limit or a cancel has run its ``finally`` before the
@@ -561,9 +545,13 @@ class ClientSession:
             await self._post(Started(job.id))
         riders = members[1:]
         try:
-            result = await _call_once(dependency, tuple(columns), self.runtime.limiter)
+            result = await call_once(
+                dependency.fn,  # type: ignore[arg-type]
+                tuple(columns),
+                self.runtime.limiter,
+            )
             per_member = await anyio.to_thread.run_sync(
-                self._postprocess_batch,
+                self.values.postprocess_batch,
                 dependency,
                 result,
                 len(members),
@@ -579,152 +567,18 @@ class ClientSession:
             rider.done.set()
         return Completed(leader_job.id, "done", data=per_member[0])
 
-    def _postprocess_batch(self, dependency: Dependency, result: Any, size: int) -> list[list[Any]]:
-        expected = len(dependency.outputs)
-        if not isinstance(result, list | tuple) or len(result) != expected:
-            raise Error(
-                f"a batch fn must return a tuple with one list per output ({expected}), "
-                f"got {type(result).__name__}"
-                + (f" of length {len(result)}" if isinstance(result, list | tuple) else "")
-            )
-        for column in result:
-            if not isinstance(column, list | tuple) or len(column) != size:
-                raise Error(
-                    f"each list a batch fn returns must have one value per batched call "
-                    f"({size}), got {column!r:.80}"
-                )
-        rows = list(zip(*result, strict=True)) if expected else [() for _ in range(size)]
-        return [self._postprocess(dependency, row, unpacked=True) for row in rows]
-
-    def _postprocess(
-        self, dependency: Dependency, value: Any, *, unpacked: bool = False
-    ) -> list[Any]:
-        """The fn's return value as client-side values, one per output component."""
-        outputs = dependency.outputs
-        if unpacked:
-            values = list(value)
-        elif len(outputs) == 1:
-            values = [value]
-        elif not outputs:
-            values = []
-        elif isinstance(value, list | tuple) and len(value) == len(outputs):
-            values = list(value)
-        else:
-            got = f"{len(value)} values" if isinstance(value, list | tuple) else "one value"
-            raise Error(
-                f"{dependency.api_name!r} has {len(outputs)} outputs but its fn returned {got}"
-            )
-        result: list[Any] = []
-        for component, item in zip(outputs, values, strict=True):
-            if component.stateful:
-                self.state[component.id] = item
-                result.append(None)
-            elif dependency.postprocess:
-                result.append(_to_wire(component.postprocess(item)))
-            else:
-                result.append(_to_wire(item))
-        return result
-
-    # -- streams -----------------------------------------------------------------------------
-
-    def _make_stream(self, job: Job) -> StreamSession:
-        dependency = job.dependency
-        return StreamSession(
-            self._frame_handler(job),
-            stream_every=dependency.stream_every,
-            time_limit=dependency.time_limit,
-            idle_timeout=self.runtime.idle_timeout,
-            clock=self.runtime.clock,
-            limiter=self.runtime.limiter,
+    def _stream_job(self, job: Job) -> StreamJob:
+        assert job.frame_index is not None
+        return StreamJob(
+            job.id,
+            job.dependency,
+            job.frame_index,
+            values=self.values,
+            settings=self.runtime.stream_settings,
+            post=self._post,
+            binary=self.binary_frames,
+            frame_sink=job.frame_sink,
         )
-
-    def _frame_handler(self, job: Job) -> Callable[[Frame], Any]:
-        """The per-frame work of a stream, all in one worker-thread call."""
-        dependency = job.dependency
-        frame_index = job.frame_index
-        assert frame_index is not None
-        receiver = dependency.inputs[frame_index].frame_input()
-        assert receiver is not None  # open_stream chose the input by frame_input()
-        fn = dependency.fn
-        assert fn is not None
-        kind = dependency.kind
-        max_pixels = self.runtime.file_access.max_pixels
-        raw = job.frame_sink is not None
-        binary = self.binary_frames or raw
-        image_output = _streaming_image_output(dependency) if binary else None
-
-        def handle(frame: Frame) -> Any:
-            try:
-                pixels = _pixels_of(frame.pixels, max_pixels)
-                value = receiver.preprocess_frame(pixels) if dependency.preprocess else pixels
-            except InvalidInputError as exc:
-                raise FrameRejected(exc) from exc
-            args = list(job.extra_inputs)
-            args[frame_index] = value
-            result = _call_in_thread(fn, kind, args)
-            if image_output is not None:
-                return self._postprocess_binary(dependency, result, image_output, raw=raw)
-            return self._postprocess(dependency, result), None, None
-
-        return handle
-
-    def _postprocess_binary(
-        self, dependency: Dependency, result: Any, image_index: int, *, raw: bool = False
-    ) -> tuple[list[Any], Any, str | None]:
-        """The outputs with the image taken out: encoded bytes and their mime type, or
-        (``raw``, for a video track) a uint8 RGB array and ``"raw"``."""
-        values = [result] if len(dependency.outputs) == 1 else list(result)
-        image_value = values[image_index]
-        values[image_index] = None
-        rest = self._postprocess(dependency, values, unpacked=True)
-        if image_value is None:
-            return rest, None, None
-        carrier = dependency.outputs[image_index].frame_output()
-        assert carrier is not None  # chosen by frame_output()
-        if raw:
-            return rest, carrier.postprocess_to_array(image_value), "raw"
-        frame, mime = carrier.postprocess_to_bytes(image_value)
-        return rest, frame, mime
-
-    async def _run_stream(self, job: Job) -> Completed:
-        stream = job.stream
-        assert stream is not None
-        job.started = True
-        await self._post(Started(job.id, job.dependency.time_limit))
-        last: list[Any] | None = None
-        image_index = _streaming_image_output(job.dependency)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(stream.run)
-            async for output in stream:
-                if output.rejected is not None:
-                    error = _error_payload(output.rejected.reason, frame_error=True)
-                    await self._post(FrameError(job.id, output.seq, error))
-                    continue
-                data, frame, mime = output.value
-                last = data
-                if mime == "raw" and job.frame_sink is not None:
-                    if frame is not None:
-                        job.frame_sink(frame, output.seq, output.pts)
-                    frame = mime = None
-                await self._post(
-                    Output(
-                        job.id,
-                        data,
-                        output.seq,
-                        round(output.latency * 1000, 3),
-                        frame,
-                        mime,
-                        None if frame is None else image_index,
-                    )
-                )
-        end = stream.end
-        assert end is not None
-        stats = stream.statistics().as_dict()
-        if end.reason is EndReason.ERROR and end.error is not None:
-            if not isinstance(end.error, Error):
-                log.error("stream %r failed", job.dependency.api_name, exc_info=end.error)
-            return Completed(job.id, "error", False, last, _error_payload(end.error), stats=stats)
-        return Completed(job.id, end.reason.value, True, last, stats=stats)
 
     # -- messages ------------------------------------------------------------------------
 
@@ -771,131 +625,7 @@ async def _wait_for_batch_result(ticket: Ticket) -> Completed:
     return Completed(job.id, "done", data=ticket.outcome)
 
 
-async def _call_once(
-    dependency: Dependency, args: tuple[Any, ...], limiter: anyio.CapacityLimiter
-) -> Any:
-    return await _last(iterate_fn(dependency.fn, args, limiter=limiter))  # type: ignore[arg-type]
-
-
-def _call_in_thread(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
-    """Call a stream fn from its worker thread; a generator's last yield is its result."""
-    if kind is FnKind.SYNC_GENERATOR:
-        result = None
-        for item in fn(*args):
-            result = item
-        return result
-    if kind in (FnKind.ASYNC, FnKind.ASYNC_GENERATOR):
-        return anyio.from_thread.run(_await_fn, fn, kind, args)
-    return fn(*args)
-
-
-async def _await_fn(fn: Callable[..., Any], kind: FnKind, args: list[Any]) -> Any:
-    if kind is FnKind.ASYNC:
-        return await fn(*args)
-    return await _last(fn(*args))
-
-
-async def _last(results: AsyncIterator[Any]) -> Any:
-    """The last item of ``results`` (``None`` if empty)."""
-    last = None
-    async for item in results:
-        last = item
-    return last
-
-
 def _not_a_stream(job_id: str) -> str:
     return (
         f"job {job_id!r} is a call, not a stream: frames, inputs and close_stream are for streams"
     )
-
-
-def _pixels_of(source: Any, max_pixels: int) -> Any:
-    """A frame's pixels: decoded if they are encoded bytes, converted if they are a decoded
-    video frame (anything with ``to_ndarray``, such as PyAV's), else as they are."""
-    if isinstance(source, bytes):
-        return decode(source, max_pixels=max_pixels)
-    to_ndarray = getattr(source, "to_ndarray", None)
-    if callable(to_ndarray):
-        return to_ndarray(format="rgb24")
-    return source
-
-
-def _frame_input_index(dependency: Dependency) -> int:
-    for index, component in enumerate(dependency.inputs):
-        if component.frame_input() is not None:
-            return index
-    raise InvalidInputError(
-        f"the stream event {dependency.api_name!r} has no Image input to receive frames"
-    )
-
-
-def _streaming_image_output(dependency: Dependency) -> int | None:
-    for index, component in enumerate(dependency.outputs):
-        if component.frame_output() is not None:
-            return index
-    return None
-
-
-def _event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:
-    """A fn parameter annotated ``SelectData`` (or ``EventData``) gets the event data."""
-    fn = dependency.fn
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ()
-    extra = parameters[len(dependency.inputs) :]
-    for parameter in extra:
-        annotation = parameter.annotation
-        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if name.split(".")[-1] in ("SelectData", "EventData"):
-            return (SelectData.from_payload(event_data),)
-    return ()
-
-
-def _validation_failures(dependency: Dependency, results: Any) -> list[dict[str, Any]] | None:
-    items = list(results) if isinstance(results, list | tuple) else [results]
-    names = _parameter_names(dependency)
-    report, refused = [], False
-    for index, item in enumerate(items):
-        if isinstance(item, dict) and item.get("__type__") == "validate":
-            valid = bool(item.get("is_valid", True))
-            refused = refused or not valid
-            report.append(
-                {
-                    "parameter_name": names[index] if index < len(names) else f"parameter_{index}",
-                    "is_valid": valid,
-                    "message": item.get("message", ""),
-                }
-            )
-    return report if refused else None
-
-
-def _parameter_names(dependency: Dependency) -> list[str]:
-    try:
-        return list(inspect.signature(dependency.fn).parameters)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return []
-
-
-def _error_payload(exc: BaseException, *, frame_error: bool = False) -> dict[str, Any]:
-    if isinstance(exc, Error):
-        return {
-            "type": "Error",
-            "message": exc.message,
-            "title": exc.title,
-            "duration": exc.duration,
-            "visible": exc.visible,
-        }
-    if isinstance(exc, StreamcoreError):
-        return {
-            "type": type(exc).__name__,
-            "message": str(exc),
-            "title": "Bad frame" if frame_error else "Bad input",
-            "frame": frame_error,
-        }
-    return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
-
-
-def _to_wire(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value

@@ -1,0 +1,190 @@
+"""The values of one event call, both ways, and a session's ``State`` values.
+
+:class:`SessionValues` turns a client's payloads into a fn's arguments (each input
+component's ``preprocess``; a stateful input gets the session's value) and a fn's result
+into the payloads a client receives (each output component's ``postprocess``; a stateful
+output stores the value in the session instead), for calls, batches and stream frames. The
+functions below read what else a call needs from its dependency: the event data argument,
+a validator's verdict, and the error payload a client gets.
+
+Pure conversion: no I/O, no event loop; the runtime calls it where the work belongs (in a
+worker thread for anything that scales with the input).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from .contract import Block
+from .errors import Error, StreamcoreError
+from .events import Dependency, SelectData
+
+__all__ = [
+    "SessionValues",
+    "error_payload",
+    "event_data_args",
+    "to_wire",
+    "validation_failures",
+]
+
+
+class SessionValues:
+    """One client session's value conversion; :attr:`state` holds its ``State`` values by
+    component id."""
+
+    def __init__(self) -> None:
+        self.state: dict[int, Any] = {}
+
+    def preprocess(
+        self, dependency: Dependency, data: list[Any], skip: int | None = None
+    ) -> list[Any]:
+        """The fn's arguments for the client's ``data``, one per input (``None`` at
+        ``skip``, a stream's frame input). Raises what the components raise."""
+        values: list[Any] = []
+        for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
+            if index == skip:
+                values.append(None)
+            elif component.stateful:
+                values.append(self._state_of(component))
+            elif dependency.preprocess:
+                values.append(component.preprocess(value))
+            else:
+                values.append(value)
+        return values
+
+    def _state_of(self, component: Block) -> Any:
+        if component.id not in self.state:
+            self.state[component.id] = component.initial_value()
+        return self.state[component.id]
+
+    def postprocess_batch(self, dependency: Dependency, result: Any, size: int) -> list[list[Any]]:
+        """A batch fn's result (one list per output) as ``size`` rows of payloads; raises
+        :class:`~streamcore.errors.Error` when its shape is wrong."""
+        expected = len(dependency.outputs)
+        if not isinstance(result, list | tuple) or len(result) != expected:
+            raise Error(
+                f"a batch fn must return a tuple with one list per output ({expected}), "
+                f"got {type(result).__name__}"
+                + (f" of length {len(result)}" if isinstance(result, list | tuple) else "")
+            )
+        for column in result:
+            if not isinstance(column, list | tuple) or len(column) != size:
+                raise Error(
+                    f"each list a batch fn returns must have one value per batched call "
+                    f"({size}), got {column!r:.80}"
+                )
+        rows = list(zip(*result, strict=True)) if expected else [() for _ in range(size)]
+        return [self.postprocess(dependency, row, unpacked=True) for row in rows]
+
+    def postprocess(
+        self, dependency: Dependency, value: Any, *, unpacked: bool = False
+    ) -> list[Any]:
+        """The fn's return value as client-side values, one per output component."""
+        outputs = dependency.outputs
+        if unpacked:
+            values = list(value)
+        elif len(outputs) == 1:
+            values = [value]
+        elif not outputs:
+            values = []
+        elif isinstance(value, list | tuple) and len(value) == len(outputs):
+            values = list(value)
+        else:
+            got = f"{len(value)} values" if isinstance(value, list | tuple) else "one value"
+            raise Error(
+                f"{dependency.api_name!r} has {len(outputs)} outputs but its fn returned {got}"
+            )
+        result: list[Any] = []
+        for component, item in zip(outputs, values, strict=True):
+            if component.stateful:
+                self.state[component.id] = item
+                result.append(None)
+            elif dependency.postprocess:
+                result.append(to_wire(component.postprocess(item)))
+            else:
+                result.append(to_wire(item))
+        return result
+
+    def postprocess_frame_result(
+        self, dependency: Dependency, result: Any, image_index: int, *, raw: bool = False
+    ) -> tuple[list[Any], Any, str | None]:
+        """The outputs with the image taken out: encoded bytes and their mime type, or
+        (``raw``, for a video track) a uint8 RGB array and ``"raw"``."""
+        values = [result] if len(dependency.outputs) == 1 else list(result)
+        image_value = values[image_index]
+        values[image_index] = None
+        rest = self.postprocess(dependency, values, unpacked=True)
+        if image_value is None:
+            return rest, None, None
+        carrier = dependency.outputs[image_index].frame_output()
+        assert carrier is not None  # chosen by frame_output()
+        if raw:
+            return rest, carrier.postprocess_to_array(image_value), "raw"
+        frame, mime = carrier.postprocess_to_bytes(image_value)
+        return rest, frame, mime
+
+
+def event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:
+    """A fn parameter annotated ``SelectData`` (or ``EventData``) gets the event data."""
+    fn = dependency.fn
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ()
+    extra = parameters[len(dependency.inputs) :]
+    for parameter in extra:
+        annotation = parameter.annotation
+        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if name.split(".")[-1] in ("SelectData", "EventData"):
+            return (SelectData.from_payload(event_data),)
+    return ()
+
+
+def validation_failures(dependency: Dependency, results: Any) -> list[dict[str, Any]] | None:
+    items = list(results) if isinstance(results, list | tuple) else [results]
+    names = _parameter_names(dependency)
+    report, refused = [], False
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("__type__") == "validate":
+            valid = bool(item.get("is_valid", True))
+            refused = refused or not valid
+            report.append(
+                {
+                    "parameter_name": names[index] if index < len(names) else f"parameter_{index}",
+                    "is_valid": valid,
+                    "message": item.get("message", ""),
+                }
+            )
+    return report if refused else None
+
+
+def _parameter_names(dependency: Dependency) -> list[str]:
+    try:
+        return list(inspect.signature(dependency.fn).parameters)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return []
+
+
+def error_payload(exc: BaseException, *, frame_error: bool = False) -> dict[str, Any]:
+    if isinstance(exc, Error):
+        return {
+            "type": "Error",
+            "message": exc.message,
+            "title": exc.title,
+            "duration": exc.duration,
+            "visible": exc.visible,
+        }
+    if isinstance(exc, StreamcoreError):
+        return {
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "title": "Bad frame" if frame_error else "Bad input",
+            "frame": frame_error,
+        }
+    return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
+
+
+def to_wire(value: Any) -> Any:
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value

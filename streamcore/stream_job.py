@@ -1,0 +1,204 @@
+"""One stream event's run: the per-frame path in one place.
+
+A :class:`StreamJob` is built once when a stream job starts. It decides, once, which input
+receives the frames and which output carries the image, and builds the frame handler::
+
+    frame bytes -> decode -> preprocess -> fn -> postprocess -> encode (or RGB pixels)
+
+which runs as one worker-thread call per frame, paced by a
+:class:`~streamcore.session.StreamSession` (latest frame wins, ``stream_every``,
+``time_limit``, idle timeout). :meth:`StreamJob.run` turns the session's outputs into the
+job's messages and returns its completion. *When* a frame is handled is the session's
+business; *what* is done with it is this module's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from .clock import Clock
+from .encoding import decode
+from .errors import Error, FrameRejected, InvalidInputError
+from .event_values import SessionValues, error_payload
+from .events import Dependency
+from .frames import Frame, Pixels
+from .functions import call_from_worker
+from .messages import Completed, FrameError, Message, Output, Started
+from .session import EndReason, StreamSession
+
+__all__ = [
+    "FrameSink",
+    "StreamJob",
+    "StreamSettings",
+    "frame_input_index",
+    "image_output_index",
+]
+
+log = logging.getLogger("streamcore")
+
+FrameSink = Callable[[Any, int, float], None]
+"""``sink(rgb_array, seq, pts)``: receives a stream's image outputs as uint8 RGB arrays."""
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """What every stream of an app shares: its clock, worker limiter and limits."""
+
+    clock: Clock
+    limiter: anyio.CapacityLimiter
+    idle_timeout: float | None
+    max_pixels: int
+
+
+def frame_input_index(dependency: Dependency) -> int:
+    """The position of the input that receives a stream's frames (the first that declares
+    :meth:`~streamcore.contract.Block.frame_input`). Raises
+    :class:`~streamcore.errors.InvalidInputError` if there is none."""
+    for index, component in enumerate(dependency.inputs):
+        if component.frame_input() is not None:
+            return index
+    raise InvalidInputError(
+        f"the stream event {dependency.api_name!r} has no Image input to receive frames"
+    )
+
+
+def image_output_index(dependency: Dependency) -> int | None:
+    """The position of the output that carries a stream's image as bytes or pixels (the
+    first that declares :meth:`~streamcore.contract.Block.frame_output`), if any."""
+    for index, component in enumerate(dependency.outputs):
+        if component.frame_output() is not None:
+            return index
+    return None
+
+
+class StreamJob:
+    """One stream job's frames: feed them with :meth:`send_nowait`, run it with :meth:`run`.
+
+    ``binary``: the image output travels as encoded bytes (``Output.frame``, at
+    ``Output.frame_index``) rather than inside ``data``; with a ``frame_sink`` (a video
+    track) it goes to the sink as RGB pixels. ``extra_inputs`` holds the preprocessed values
+    of the other inputs (replaced by ``update_inputs``; the next frame uses them).
+    """
+
+    def __init__(
+        self,
+        job_id: str,
+        dependency: Dependency,
+        frame_index: int,
+        *,
+        values: SessionValues,
+        settings: StreamSettings,
+        post: Callable[[Message], Awaitable[None]],
+        binary: bool,
+        frame_sink: FrameSink | None = None,
+    ) -> None:
+        self.id = job_id
+        self.dependency = dependency
+        self.frame_index = frame_index
+        self.extra_inputs: list[Any] = []
+        self._values = values
+        self._post = post
+        self._frame_sink = frame_sink
+        self._image_index = image_output_index(dependency) if binary or frame_sink else None
+        receiver = dependency.inputs[frame_index].frame_input()
+        assert receiver is not None  # the index was chosen by frame_input()
+        self._receiver = receiver
+        assert dependency.fn is not None
+        self._fn = dependency.fn
+        self._kind = dependency.kind  # decided once, not per frame
+        self._max_pixels = settings.max_pixels
+        self.session = StreamSession(
+            self._handle,
+            stream_every=dependency.stream_every,
+            time_limit=dependency.time_limit,
+            idle_timeout=settings.idle_timeout,
+            clock=settings.clock,
+            limiter=settings.limiter,
+        )
+
+    def send_nowait(self, frame: Frame) -> bool:
+        """Offer a frame; ``True`` if it replaced one the fn had not taken (a drop)."""
+        return self.session.send_nowait(frame)
+
+    def close(self) -> None:
+        """Stop taking frames; the call in flight finishes and is the final output."""
+        self.session.close()
+
+    def cancel(self) -> None:
+        """Stop now; the call in flight is dropped."""
+        self.session.cancel()
+
+    def _handle(self, frame: Frame) -> tuple[list[Any], Any, str | None]:
+        """The per-frame work, in one worker-thread call: ``(data, image, mime)``."""
+        dependency = self.dependency
+        try:
+            pixels = _pixels_of(frame.pixels, self._max_pixels)
+            value = self._receiver.preprocess_frame(pixels) if dependency.preprocess else pixels
+        except InvalidInputError as exc:
+            raise FrameRejected(exc) from exc
+        args = list(self.extra_inputs)
+        args[self.frame_index] = value
+        result = call_from_worker(self._fn, self._kind, args)
+        if self._image_index is None:
+            return self._values.postprocess(dependency, result), None, None
+        raw = self._frame_sink is not None
+        return self._values.postprocess_frame_result(dependency, result, self._image_index, raw=raw)
+
+    async def run(self) -> Completed:
+        """Run the stream until it ends; every output and refused frame is posted as it
+        comes; returns the completion (its ``data`` is the last output)."""
+        stream = self.session
+        await self._post(Started(self.id, self.dependency.time_limit))
+        last: list[Any] | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(stream.run)
+            async for output in stream:
+                if output.rejected is not None:
+                    error = error_payload(output.rejected.reason, frame_error=True)
+                    await self._post(FrameError(self.id, output.seq, error))
+                    continue
+                data, image, mime = output.value
+                last = data
+                if mime == "raw" and self._frame_sink is not None:
+                    if image is not None:
+                        self._frame_sink(image, output.seq, output.pts)
+                    image = mime = None
+                await self._post(
+                    Output(
+                        self.id,
+                        data,
+                        output.seq,
+                        round(output.latency * 1000, 3),
+                        image,
+                        mime,
+                        None if image is None else self._image_index,
+                    )
+                )
+        return self._completion(last)
+
+    def _completion(self, last: list[Any] | None) -> Completed:
+        end = self.session.end
+        assert end is not None
+        stats = self.session.statistics().as_dict()
+        if end.reason is EndReason.ERROR and end.error is not None:
+            if not isinstance(end.error, Error):
+                log.error("stream %r failed", self.dependency.api_name, exc_info=end.error)
+            return Completed(self.id, "error", False, last, error_payload(end.error), stats=stats)
+        return Completed(self.id, end.reason.value, True, last, stats=stats)
+
+
+def _pixels_of(source: Any, max_pixels: int) -> Pixels:
+    """A frame's pixels: decoded if they are encoded bytes, converted if they are a decoded
+    video frame (anything with ``to_ndarray``, such as PyAV's), else as they are."""
+    if isinstance(source, bytes):
+        return decode(source, max_pixels=max_pixels)
+    to_ndarray = getattr(source, "to_ndarray", None)
+    if callable(to_ndarray):
+        pixels: Pixels = to_ndarray(format="rgb24")
+        return pixels
+    return source  # type: ignore[no-any-return]
