@@ -3,7 +3,7 @@
 Three measurements per frame size, interleaved round by round (the order flips every
 round) so that load from other processes falls on all of them alike:
 
-* **pipeline**: a :class:`~streamcore.session.StreamSession` with ``stream_every=0`` and
+* **pipeline**: a :class:`~streamcore.engine.session.StreamSession` with ``stream_every=0`` and
   a sync handler that does what a ``.stream`` event does for a streaming ``Image`` output:
   ``Image(sources="webcam", streaming=True).preprocess_frame`` -> an identity fn ->
   ``Image(streaming=True).postprocess`` (JPEG q75, base64 ``data:`` URL). The driver keeps
@@ -35,9 +35,9 @@ import numpy as np
 import PIL.Image
 
 import streamcore
-from streamcore.encoding import decode, encode, parse_data_url, to_data_url
-from streamcore.frames import Frame, Pixels
-from streamcore.image_data import ImageData
+from streamcore.engine.frames import Frame, Pixels
+from streamcore.media.encoding import decode, encode, parse_data_url, to_data_url
+from streamcore.media.image_data import ImageData
 
 from .harness import (
     BenchmarkError,

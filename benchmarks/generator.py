@@ -37,8 +37,8 @@ import anyio
 import numpy as np
 import PIL.Image
 
-from streamcore.convert import to_uint8
-from streamcore.encoding import decode, encode, to_data_url
+from streamcore.media.convert import to_uint8
+from streamcore.media.encoding import decode, encode, to_data_url
 
 from .harness import (
     BenchmarkError,

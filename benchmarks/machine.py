@@ -29,7 +29,7 @@ _VERSIONED: Final = (
 """(key in the JSON, distribution name)."""
 
 _ACCELERATORS: Final = ("simplejpeg", "pybase64")
-"""Optional modules that change what streamcore.encoding uses (see its docstring)."""
+"""Optional modules that change what streamcore.media.encoding uses (see its docstring)."""
 
 
 def describe_machine() -> dict[str, Any]:

@@ -33,8 +33,8 @@ from typing import Any, Final
 import anyio
 import numpy as np
 
-from streamcore.encoding import encode
-from streamcore.frames import Frame, Pixels
+from streamcore.engine.frames import Frame, Pixels
+from streamcore.media.encoding import encode
 
 from .harness import BenchmarkError
 from .marks import Unwrapper, mean_abs_diff, read_index, stamp_index

@@ -28,7 +28,7 @@ from typing import Final
 
 import anyio
 
-from streamcore.encoding import decode, encode, to_data_url
+from streamcore.media.encoding import decode, encode, to_data_url
 
 from .core import make_frame
 from .harness import (

@@ -5,8 +5,8 @@
 available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks).
 """
 
-from .blocks import Blocks
-from .clock import Clock, FakeClock, MonotonicClock
+from .app.blocks import Blocks
+from .app.interface import Interface
 from .components.base import Component
 from .components.image import Image
 from .components.values import (
@@ -20,6 +20,11 @@ from .components.values import (
     Textbox,
     Timer,
 )
+from .engine.clock import Clock, FakeClock, MonotonicClock
+from .engine.frames import Frame
+from .engine.operators import stop_when, throttle
+from .engine.session import EndReason, StreamEnd, StreamOutput, StreamSession, open_stream
+from .engine.slots import LatestSlot
 from .errors import (
     Error,
     FetchError,
@@ -36,13 +41,8 @@ from .errors import (
     WouldBlockError,
 )
 from .events import Dependency, EventListener, SelectData, on, validate
-from .frames import Frame
-from .image_data import ImageData
-from .interface import Interface
-from .operators import stop_when, throttle
-from .options import WatermarkOptions, WebcamOptions
-from .session import EndReason, StreamEnd, StreamOutput, StreamSession, open_stream
-from .slots import LatestSlot
+from .media.image_data import ImageData
+from .media.options import WatermarkOptions, WebcamOptions
 
 EventData = SelectData
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import abc
 from typing import Any, Protocol
 
-from .frames import Pixels
+from .engine.frames import Pixels
 
 __all__ = ["Block", "FrameInput", "FrameOutput"]
 

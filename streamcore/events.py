@@ -2,7 +2,7 @@
 
 ``image.change(fn, inputs, outputs, ...)`` (or ``@image.change(inputs=..., outputs=...)``)
 validates its parameters and registers a :class:`Dependency` on the app being built (the
-innermost :func:`building` context, a :class:`~streamcore.blocks.Blocks`). A dependency is
+innermost :func:`building` context, a :class:`~streamcore.app.blocks.Blocks`). A dependency is
 the unit the runtime executes: fn, inputs, outputs and every documented event parameter,
 resolved and validated at registration so that a bad value fails where it is written, with
 the valid choices in the message. Inputs and outputs are components, known here only by
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from .contract import Block
-from .functions import FnKind, fn_kind
+from .engine.functions import FnKind, fn_kind
 
 __all__ = [
     "API_VISIBILITIES",

@@ -12,9 +12,9 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
+from streamcore.app.testing import AsyncTestClient, ValidationError
 from streamcore.events import Trigger, current_blocks
-from streamcore.files import FileAccess, use_file_access
-from streamcore.testing import AsyncTestClient, ValidationError
+from streamcore.media.files import FileAccess, use_file_access
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from streamcore.clock import Clock, FakeClock, MonotonicClock
+from streamcore.engine.clock import Clock, FakeClock, MonotonicClock
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

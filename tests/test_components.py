@@ -33,7 +33,7 @@ from streamcore.components.values import (
     Timer,
 )
 from streamcore.errors import Error, InvalidInputError, PathNotAllowedError
-from streamcore.files import FileAccess, use_file_access
+from streamcore.media.files import FileAccess, use_file_access
 
 
 def test_exports() -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import streamcore as gr
+from streamcore.app.runtime import AppRuntime
 from streamcore.components.base import Component
 from streamcore.contract import Block
-from streamcore.runtime import AppRuntime
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamcore import convert
-from streamcore.convert import to_uint8
+from streamcore.media import convert
+from streamcore.media.convert import to_uint8
 
 
 def test_exports() -> None:

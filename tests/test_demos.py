@@ -23,9 +23,9 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
-from streamcore.clock import FakeClock
-from streamcore.files import FileAccess, use_file_access
-from streamcore.testing import AsyncTestClient, TestClient
+from streamcore.app.testing import AsyncTestClient, TestClient
+from streamcore.engine.clock import FakeClock
+from streamcore.media.files import FileAccess, use_file_access
 
 WAIT = 5.0
 MEAN_ERROR = 2.5

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from streamcore import files
-from streamcore.encoding import DEFAULT_MAX_PIXELS
 from streamcore.errors import FetchError, PathNotAllowedError
-from streamcore.files import (
+from streamcore.media import files
+from streamcore.media.encoding import DEFAULT_MAX_PIXELS
+from streamcore.media.files import (
     CACHE_DIR_ENV,
     FileAccess,
     check_readable,

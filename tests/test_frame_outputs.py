@@ -17,8 +17,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 import streamcore as gr
-from streamcore.encoding import decode, encode, parse_data_url
-from streamcore.testing import AsyncTestClient
+from streamcore.app.testing import AsyncTestClient
+from streamcore.media.encoding import decode, encode, parse_data_url
 from transports import AsyncClient, serve
 from transports.protocol import pack_binary, parse_event, unpack_binary
 

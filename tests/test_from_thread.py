@@ -8,7 +8,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from streamcore._from_thread import current_async_library, loop_caller
+from streamcore.engine._from_thread import current_async_library, loop_caller
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -20,10 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamcore import encoding
 from streamcore.components import image as image_module
 from streamcore.components.image import IMAGE_MODES, Image, writable_formats
-from streamcore.encoding import decode, encode, parse_data_url, to_data_url
 from streamcore.errors import (
     ImageDecodeError,
     ImageTooLargeError,
@@ -31,9 +29,11 @@ from streamcore.errors import (
     PathNotAllowedError,
     UnsupportedImageError,
 )
-from streamcore.files import FileAccess, use_file_access
-from streamcore.image_data import ImageData
-from streamcore.options import WatermarkOptions, WebcamOptions
+from streamcore.media import encoding
+from streamcore.media.encoding import decode, encode, parse_data_url, to_data_url
+from streamcore.media.files import FileAccess, use_file_access
+from streamcore.media.image_data import ImageData
+from streamcore.media.options import WatermarkOptions, WebcamOptions
 
 SOURCES_ERROR = "`sources` must a list consisting of elements in ['upload', 'webcam', 'clipboard']"
 STREAMING_ERROR = (

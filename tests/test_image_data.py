@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from streamcore import image_data
 from streamcore.errors import InvalidInputError
-from streamcore.image_data import ImageData
+from streamcore.media import image_data
+from streamcore.media.image_data import ImageData
 
 
 def test_exports() -> None:

@@ -10,9 +10,9 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
+from streamcore.app.testing import AsyncTestClient, TestClient
 from streamcore.events import Trigger
-from streamcore.files import FileAccess, use_file_access
-from streamcore.testing import AsyncTestClient, TestClient
+from streamcore.media.files import FileAccess, use_file_access
 
 
 @pytest.fixture(autouse=True)

@@ -3,9 +3,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from streamcore.clock import FakeClock
-from streamcore.operators import aiterate, stop_when, throttle
-from streamcore.slots import LatestSlot
+from streamcore.engine.clock import FakeClock
+from streamcore.engine.operators import aiterate, stop_when, throttle
+from streamcore.engine.slots import LatestSlot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -10,8 +10,8 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from streamcore import options
-from streamcore.options import WatermarkOptions, WebcamOptions
+from streamcore.media import options
+from streamcore.media.options import WatermarkOptions, WebcamOptions
 
 
 def test_exports() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamcore.encoding import to_data_url
+from streamcore.media.encoding import to_data_url
 from streamcore.messages import Accepted, Completed, Estimation, FrameError, Output, Started
 from transports.protocol import (
     PROTOCOL_VERSION,

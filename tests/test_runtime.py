@@ -20,11 +20,12 @@ import numpy as np
 import pytest
 
 import streamcore as gr
-from streamcore.clock import FakeClock
-from streamcore.encoding import encode, to_data_url
+from streamcore.app.runtime import AppRuntime, ClientSession
+from streamcore.engine.clock import FakeClock
+from streamcore.engine.frames import Frame
 from streamcore.errors import UnknownJobError
-from streamcore.files import FileAccess, use_file_access
-from streamcore.frames import Frame
+from streamcore.media.encoding import encode, to_data_url
+from streamcore.media.files import FileAccess, use_file_access
 from streamcore.messages import (
     Completed,
     Estimation,
@@ -33,7 +34,6 @@ from streamcore.messages import (
     Output,
     Started,
 )
-from streamcore.runtime import AppRuntime, ClientSession
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -7,8 +7,8 @@ from collections.abc import Hashable
 import anyio
 import pytest
 
+from streamcore.app.scheduler import Scheduler, Ticket
 from streamcore.errors import QueueFullError
-from streamcore.scheduler import Scheduler, Ticket
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -7,10 +7,10 @@ import anyio
 import numpy as np
 import pytest
 
-from streamcore.clock import FakeClock
+from streamcore.engine.clock import FakeClock
+from streamcore.engine.frames import Frame
+from streamcore.engine.session import EndReason, StreamOutput, StreamSession, open_stream
 from streamcore.errors import FrameRejected, InvalidInputError, StreamClosedError
-from streamcore.frames import Frame
-from streamcore.session import EndReason, StreamOutput, StreamSession, open_stream
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import streamcore as gr
+from streamcore.app.runtime import AppRuntime
 from streamcore.messages import Accepted, Completed
-from streamcore.runtime import AppRuntime
 from transports.protocol import ServerError, Uploaded, pack_binary
 from transports.session_protocol import SessionProtocol
 

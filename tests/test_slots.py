@@ -5,8 +5,8 @@ import threading
 import anyio
 import pytest
 
+from streamcore.engine.slots import LatestSlot
 from streamcore.errors import StreamClosedError, WouldBlockError
-from streamcore.slots import LatestSlot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

@@ -11,18 +11,18 @@ import numpy as np
 import pytest
 
 import streamcore as gr
-from streamcore.clock import FakeClock
-from streamcore.encoding import encode
-from streamcore.errors import InvalidInputError
-from streamcore.event_values import SessionValues
-from streamcore.frames import Frame
-from streamcore.messages import Completed, FrameError, Message, Output, Started
-from streamcore.stream_job import (
+from streamcore.app.event_values import SessionValues
+from streamcore.app.stream_job import (
     StreamJob,
     StreamSettings,
     frame_input_index,
     image_output_index,
 )
+from streamcore.engine.clock import FakeClock
+from streamcore.engine.frames import Frame
+from streamcore.errors import InvalidInputError
+from streamcore.media.encoding import encode
+from streamcore.messages import Completed, FrameError, Message, Output, Started
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
 

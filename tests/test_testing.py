@@ -14,11 +14,11 @@ import PIL.Image
 import pytest
 
 import streamcore as gr
+from streamcore.app.testing import AsyncTestClient, TestClient, ValidationError
 from streamcore.client import JobSkippedError, Status
-from streamcore.clock import FakeClock
-from streamcore.encoding import encode, to_data_url
-from streamcore.files import FileAccess, use_file_access
-from streamcore.testing import AsyncTestClient, TestClient, ValidationError
+from streamcore.engine.clock import FakeClock
+from streamcore.media.encoding import encode, to_data_url
+from streamcore.media.files import FileAccess, use_file_access
 
 WAIT = 5.0
 

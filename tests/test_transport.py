@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import streamcore as gr
 from streamcore.client import JobCancelledError, Status
-from streamcore.encoding import decode, encode, parse_data_url, to_data_url
+from streamcore.media.encoding import decode, encode, parse_data_url, to_data_url
 from transports import AsyncClient, Client, Server, serve
 from transports.http import static_files
 from transports.protocol import pack_binary, unpack_binary

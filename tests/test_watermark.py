@@ -8,10 +8,10 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from streamcore import watermark
 from streamcore.errors import ImageDecodeError
-from streamcore.options import WatermarkOptions
-from streamcore.watermark import (
+from streamcore.media import watermark
+from streamcore.media.options import WatermarkOptions
+from streamcore.media.watermark import (
     PADDING,
     add_watermark,
     load_watermark,

@@ -27,9 +27,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from streamcore.client import BaseAsyncClient, ClientStream, SyncClient
-from streamcore.encoding import encode
+from streamcore.engine.frames import Frame
 from streamcore.errors import ClientError, InvalidInputError, UnknownEventError
-from streamcore.frames import Frame
+from streamcore.media.encoding import encode
 from streamcore.messages import Accepted, Message
 
 from .protocol import (

@@ -19,7 +19,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from streamcore.errors import PathNotAllowedError
-from streamcore.files import FileAccess, check_readable
+from streamcore.media.files import FileAccess, check_readable
 
 from .protocol import json_default
 

@@ -13,9 +13,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from streamcore.encoding import b64decode, to_data_url
 from streamcore.errors import ImageDecodeError, ProtocolError
-from streamcore.image_data import ImageData
+from streamcore.media.encoding import b64decode, to_data_url
+from streamcore.media.image_data import ImageData
 from streamcore.messages import (
     Accepted,
     Completed,

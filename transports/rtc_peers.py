@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from anyio.abc import TaskGroup
 
+from streamcore.app.runtime import ClientSession
 from streamcore.messages import Completed, FrameError, Message, Output
-from streamcore.runtime import ClientSession
 
 from .protocol import RtcAnswer, RtcOffer, encode_event
 

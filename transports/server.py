@@ -22,8 +22,8 @@ from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as websockets_serve
 from websockets.http11 import Request, Response
 
-from streamcore.files import FileAccess, current_file_access
-from streamcore.runtime import App, AppRuntime
+from streamcore.app.runtime import App, AppRuntime
+from streamcore.media.files import FileAccess, current_file_access
 
 from .http import HttpRoutes, respond
 from .rtc_peers import RtcSettings

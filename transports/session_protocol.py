@@ -3,7 +3,7 @@
 :class:`SessionProtocol` is what a connection does with each message a client sends,
 whatever carries it: :meth:`SessionProtocol.receive` parses one message with the codec of
 :mod:`transports.protocol`, carries the request out on the
-:class:`~streamcore.runtime.ClientSession`, and answers a refusal with an ``error`` reply
+:class:`~streamcore.app.runtime.ClientSession`, and answers a refusal with an ``error`` reply
 whose code comes from :func:`streamcore.errors.wire_error`. It does no I/O of its own:
 replies go through the session's one ordered message channel (the transport's write loop
 sends them), and a WebRTC offer goes to the ``open_rtc`` callback the transport gives.
@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 
+from streamcore.app.runtime import ClientSession
+from streamcore.engine.frames import Frame
 from streamcore.errors import InvalidInputError, ProtocolError, StreamcoreError, wire_error
-from streamcore.files import save_bytes_to_cache
-from streamcore.frames import Frame
-from streamcore.runtime import ClientSession
+from streamcore.media.files import save_bytes_to_cache
 
 from .protocol import (
     PROTOCOL_VERSION,

@@ -33,10 +33,10 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
+from streamcore.app.runtime import ClientSession
+from streamcore.engine.frames import Frame
+from streamcore.engine.slots import LatestSlot
 from streamcore.errors import InvalidInputError, StreamClosedError, UnknownJobError
-from streamcore.frames import Frame
-from streamcore.runtime import ClientSession
-from streamcore.slots import LatestSlot
 
 __all__ = [
     "VIDEO_CLOCK_RATE",

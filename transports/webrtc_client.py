@@ -36,8 +36,8 @@ from streamcore.client import (
     StreamHost,
     raise_for_completion,
 )
-from streamcore.encoding import decode
-from streamcore.frames import Pixels
+from streamcore.engine.frames import Pixels
+from streamcore.media.encoding import decode
 from streamcore.messages import Completed, FrameError, Output
 
 from .protocol import parse_event

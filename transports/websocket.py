@@ -1,7 +1,7 @@
 """One WebSocket connection = one client session: the read loop and the write loop.
 
 :func:`serve_connection` is the whole per-connection life: it opens a
-:class:`~streamcore.runtime.ClientSession`, hands every message the client sends to the
+:class:`~streamcore.app.runtime.ClientSession`, hands every message the client sends to the
 :class:`~transports.session_protocol.SessionProtocol`, and writes the session's messages
 in order (a WebRTC stream's per-frame messages go on its data channel instead, see
 :mod:`transports.rtc_peers`). Every reply goes through the session's one bounded channel,
@@ -18,7 +18,7 @@ import anyio
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from streamcore.runtime import AppRuntime, ClientSession
+from streamcore.app.runtime import AppRuntime, ClientSession
 
 from .protocol import PROTOCOL_VERSION, Welcome, encode_event
 from .rtc_peers import ConnectionPeers, RtcSettings

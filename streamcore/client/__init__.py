@@ -1,7 +1,7 @@
 """The client library: call an app's events and feed its streams, in gradio_client's terms.
 
 Transport-neutral: a client talks to an app through a :class:`Channel` (in process, see
-:mod:`streamcore.testing`; over a WebSocket or WebRTC, see :mod:`transports.client`).
+:mod:`streamcore.app.testing`; over a WebSocket or WebRTC, see :mod:`transports.client`).
 
 - :class:`BaseAsyncClient`: ``predict``, ``submit`` (an :class:`AsyncJob`), ``stream``
   (a :class:`ClientStream`), ``view_api``;

@@ -1,7 +1,7 @@
 """The client logic every client shares: :class:`BaseAsyncClient`.
 
 A client speaks to an app through a :class:`~.channel.Channel`: in process
-(:class:`streamcore.testing.AsyncTestClient`) or over a WebSocket
+(:class:`streamcore.app.testing.AsyncTestClient`) or over a WebSocket
 (:class:`transports.client.AsyncClient`). This class does the rest: it routes the
 channel's messages to jobs and streams, turns client-side values into payloads and back,
 and owns the download folder.
@@ -26,7 +26,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
-from ..encoding import decode, parse_data_url
+from ..media.encoding import decode, parse_data_url
 from ..messages import Accepted, Completed, Message, Output
 from .channel import Channel
 from .endpoints import Endpoint, api_info, find_endpoint, render_api_info

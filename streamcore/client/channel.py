@@ -1,7 +1,7 @@
 """The seam between the client logic and a transport: :class:`Channel`.
 
 A channel is one connection to one client session of an app: in process
-(:mod:`streamcore.testing`) or over a WebSocket (:mod:`transports.client`). It sends
+(:mod:`streamcore.app.testing`) or over a WebSocket (:mod:`transports.client`). It sends
 requests and hands back, in order, the messages of :mod:`streamcore.messages`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ..frames import Frame
+from ..engine.frames import Frame
 from ..messages import Message
 
 __all__ = ["Channel"]

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 import anyio
 import numpy as np
 
-from ..frames import Frame, Pixels
+from ..engine.frames import Frame, Pixels
+from ..engine.operators import aiterate
 from ..messages import Completed, FrameError, Output
-from ..operators import aiterate
 from .channel import Channel
 from .endpoints import Endpoint
 from .jobs import JobInbox, raise_for_completion

@@ -25,11 +25,11 @@ import anyio
 import numpy as np
 import PIL.Image
 
-from ..convert import to_uint8
-from ..encoding import encode, encode_pil, parse_data_url, to_data_url
+from ..engine.frames import Frame, Pixels
 from ..errors import FrameValueError
-from ..files import is_http_url
-from ..frames import Frame, Pixels
+from ..media.convert import to_uint8
+from ..media.encoding import encode, encode_pil, parse_data_url, to_data_url
+from ..media.files import is_http_url
 
 __all__ = [
     "CODECS",

@@ -28,8 +28,10 @@ import PIL.ImageFile
 import PIL.ImageOps
 import PIL.PngImagePlugin
 
-from ..convert import to_uint8
-from ..encoding import (
+from ..engine.frames import Pixels
+from ..errors import ImageDecodeError, InvalidInputError, UnsupportedImageError
+from ..media.convert import to_uint8
+from ..media.encoding import (
     MIME_TYPES,
     decode,
     decode_to_pil,
@@ -39,8 +41,7 @@ from ..encoding import (
     parse_data_url,
     to_data_url,
 )
-from ..errors import ImageDecodeError, InvalidInputError, UnsupportedImageError
-from ..files import (
+from ..media.files import (
     FileAccess,
     check_readable,
     current_file_access,
@@ -48,10 +49,9 @@ from ..files import (
     is_http_url,
     save_bytes_to_cache,
 )
-from ..frames import Pixels
-from ..image_data import ImageData
-from ..options import WatermarkOptions, WebcamOptions
-from ..watermark import load_watermark, paste_watermark
+from ..media.image_data import ImageData
+from ..media.options import WatermarkOptions, WebcamOptions
+from ..media.watermark import load_watermark, paste_watermark
 from .base import Component
 
 __all__ = ["IMAGE_MODES", "Image", "ImageValue", "writable_formats"]

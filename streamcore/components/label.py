@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..files import check_readable, current_file_access
+from ..media.files import check_readable, current_file_access
 from ._common import (
     Key,
     as_builtin_number,

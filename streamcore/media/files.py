@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import IO, Final
 from urllib.parse import urlsplit
 
+from ..errors import FetchError, PathNotAllowedError
 from .encoding import DEFAULT_MAX_PIXELS
-from .errors import FetchError, PathNotAllowedError
 
 __all__ = [
     "CACHE_DIR_ENV",

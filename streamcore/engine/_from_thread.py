@@ -1,6 +1,6 @@
 """Scheduling a callback on the event loop from a worker thread, on any anyio backend.
 
-The fast path of :class:`~streamcore.session.StreamSession` hands every result from its
+The fast path of :class:`~streamcore.engine.session.StreamSession` hands every result from its
 worker thread to the event loop without waiting for the loop to run it (fire and forget).
 anyio's public ``anyio.from_thread.run_sync`` waits for the call to finish: the worker
 would stall for a loop turn on every frame, a round trip the fast path exists to avoid.

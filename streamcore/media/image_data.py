@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 __all__ = ["FILE_DATA_META", "ImageData"]
 

@@ -5,7 +5,7 @@ network client's calls (``predict``, ``submit``, ``stream``) with client-side va
 :class:`TestClient` is the same for synchronous code (the app's event loop runs in a
 background thread). Both share their logic with the network client
 (:mod:`streamcore.client`); only the channel differs: here it calls the
-:class:`~streamcore.runtime.ClientSession` directly.
+:class:`~streamcore.app.runtime.ClientSession` directly.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from .client import AsyncJob, BaseAsyncClient, FrameStream, Job, SyncClient, ValidationError
-from .errors import StreamClosedError, UnknownJobError
-from .files import save_bytes_to_cache
-from .frames import Frame
-from .messages import Message
+from ..client import AsyncJob, BaseAsyncClient, FrameStream, Job, SyncClient, ValidationError
+from ..engine.frames import Frame
+from ..errors import StreamClosedError, UnknownJobError
+from ..media.files import save_bytes_to_cache
+from ..messages import Message
 from .runtime import App, AppRuntime, ClientSession
 
 __all__ = ["AsyncJob", "AsyncTestClient", "FrameStream", "Job", "TestClient", "ValidationError"]
@@ -75,7 +75,7 @@ class _SessionChannel:
 class AsyncTestClient(BaseAsyncClient):
     """An in-process client of ``blocks``, for ``async with``.
 
-    ``runtime_options`` go to :class:`~streamcore.runtime.AppRuntime` (``clock``,
+    ``runtime_options`` go to :class:`~streamcore.app.runtime.AppRuntime` (``clock``,
     ``idle_timeout``, ``max_threads``, ``file_access``, ``message_buffer``...).
     """
 

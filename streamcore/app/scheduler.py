@@ -22,7 +22,7 @@ from typing import Any
 
 import anyio
 
-from .errors import QueueFullError
+from ..errors import QueueFullError
 
 __all__ = ["ConcurrencyGroup", "Scheduler", "Ticket"]
 

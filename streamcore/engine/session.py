@@ -12,9 +12,9 @@ Two pumps move frames to the handler, chosen once per session:
 * a sync handler with ``stream_every == 0`` runs in one dedicated worker thread that
   takes frames straight from the slot, so the per-frame thread hand-off (about 0.1 ms on
   2 cores) is off the critical path; it hands results back with the backend's own
-  fire-and-forget call (:func:`~streamcore._from_thread.loop_caller`), so the session runs
+  fire-and-forget call (:func:`~streamcore.engine._from_thread.loop_caller`), so the session runs
   on asyncio and on trio alike;
-* otherwise an async loop takes frames through :func:`~streamcore.operators.throttle` and
+* otherwise an async loop takes frames through :func:`~streamcore.engine.operators.throttle` and
   awaits the handler (async handlers on the loop, sync ones in a worker thread).
 
 Ending rules (see ``docs/semantics.md``): at ``time_limit`` (counted from :meth:`run`) or
@@ -37,9 +37,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from ..errors import FrameRejected, StreamClosedError, WouldBlockError
 from ._from_thread import LoopCaller, loop_caller
 from .clock import Clock, MonotonicClock
-from .errors import FrameRejected, StreamClosedError, WouldBlockError
 from .frames import Frame, Pixels
 from .functions import FnKind, fn_kind
 from .operators import aiterate, throttle
@@ -276,7 +276,7 @@ class StreamSession:
     def _pump_in_thread(self, call_on_loop: LoopCaller) -> None:
         """The dedicated worker thread: take, handle, hand the result to the loop.
 
-        Results go to the loop through ``call_on_loop`` (see :mod:`streamcore._from_thread`:
+        Results go to the loop through ``call_on_loop`` (see :mod:`streamcore.engine._from_thread`:
         the backend's own fire-and-forget call, ``loop.call_soon_threadsafe`` on asyncio,
         ``TrioToken.run_sync_soon`` on trio), so the thread never waits for the loop.
 

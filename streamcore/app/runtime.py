@@ -30,8 +30,11 @@ import anyio.to_thread
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from .clock import Clock, MonotonicClock
-from .errors import (
+from ..engine.clock import Clock, MonotonicClock
+from ..engine.frames import Frame
+from ..engine.functions import call_once, iterate_fn, last_result
+from ..engine.operators import stop_when
+from ..errors import (
     Error,
     EventKindError,
     InvalidInputError,
@@ -40,18 +43,15 @@ from .errors import (
     UnknownEventError,
     UnknownJobError,
 )
+from ..events import Dependency
+from ..media.files import FileAccess, current_file_access, use_file_access
+from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
     SessionValues,
     error_payload,
     event_data_args,
     validation_failures,
 )
-from .events import Dependency
-from .files import FileAccess, current_file_access, use_file_access
-from .frames import Frame
-from .functions import call_once, iterate_fn, last_result
-from .messages import Accepted, Completed, Estimation, Message, Output, Started
-from .operators import stop_when
 from .scheduler import Scheduler, Ticket
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
@@ -94,7 +94,7 @@ def _ended(job: Job) -> None:
 
 
 class App(Protocol):
-    """What running an app needs of it (a :class:`~streamcore.blocks.Blocks` is one)."""
+    """What running an app needs of it (a :class:`~streamcore.app.blocks.Blocks` is one)."""
 
     dependencies: list[Dependency]
     max_size: int | None

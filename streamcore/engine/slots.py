@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 import anyio
 
-from .errors import StreamClosedError, WouldBlockError
+from ..errors import StreamClosedError, WouldBlockError
 
 __all__ = ["LatestSlot", "SlotStatistics"]
 

@@ -22,8 +22,8 @@ from typing import Any, Final
 import numpy as np
 import PIL.Image
 
-from .errors import ImageDecodeError, ImageTooLargeError
-from .frames import Pixels
+from ..engine.frames import Pixels
+from ..errors import ImageDecodeError, ImageTooLargeError
 
 
 def _optional(module: str) -> Any:

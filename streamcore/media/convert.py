@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .frames import Pixels
+from ..engine.frames import Pixels
 
 __all__ = ["to_uint8"]
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from .contract import Block
-from .errors import Error, StreamcoreError
-from .events import Dependency, SelectData
+from ..contract import Block
+from ..errors import Error, StreamcoreError
+from ..events import Dependency, SelectData
 
 __all__ = [
     "SessionValues",

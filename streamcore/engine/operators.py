@@ -1,7 +1,7 @@
 """Async-generator operators over frames.
 
 Each operator is an async generator: cancelling the consumer cancels it, and none of them
-buffers more than the one item of a :class:`~streamcore.slots.LatestSlot`.
+buffers more than the one item of a :class:`~streamcore.engine.slots.LatestSlot`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import anyio
 
+from ..errors import StreamClosedError
 from .clock import Clock
-from .errors import StreamClosedError
 from .slots import LatestSlot
 
 __all__ = ["aiterate", "stop_when", "throttle"]

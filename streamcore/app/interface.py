@@ -7,11 +7,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ..components.base import Component
+from ..components.shortcuts import component_from_string
+from ..components.values import Button
+from ..events import Dependency, EventListener, on
 from .blocks import Blocks
-from .components.base import Component
-from .components.shortcuts import component_from_string
-from .components.values import Button
-from .events import Dependency, EventListener, on
 
 __all__ = ["Interface"]
 

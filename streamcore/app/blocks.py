@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .components.base import Component
-from .components.values import Timer
-from .contract import Block
-from .errors import UnknownEventError
-from .events import (
+from ..components.base import Component
+from ..components.values import Timer
+from ..contract import Block
+from ..errors import UnknownEventError
+from ..events import (
     AppUnderConstruction,
     Dependency,
     EventListener,
@@ -19,7 +19,7 @@ from .events import (
     building,
     current_blocks,
 )
-from .files import current_file_access
+from ..media.files import current_file_access
 from .testing import TestClient
 
 __all__ = ["Blocks", "current_blocks"]
@@ -247,7 +247,7 @@ class Blocks:
         event, else the first one (Gradio's ``fn_index=0``). Images are file paths or URLs
         in and out; a generator returns its last value; a batch fn gets its single input
         wrapped in a batch and its result unwrapped; a validator's refusal raises
-        :class:`~streamcore.testing.ValidationError` (an :class:`~streamcore.errors.Error`)
+        :class:`~streamcore.app.testing.ValidationError` (an :class:`~streamcore.errors.Error`)
         with its messages.
         """
         if api_name is None:

@@ -6,7 +6,7 @@ receives the frames and which output carries the image, and builds the frame han
     frame bytes -> decode -> preprocess -> fn -> postprocess -> encode (or RGB pixels)
 
 which runs as one worker-thread call per frame, paced by a
-:class:`~streamcore.session.StreamSession` (latest frame wins, ``stream_every``,
+:class:`~streamcore.engine.session.StreamSession` (latest frame wins, ``stream_every``,
 ``time_limit``, idle timeout). :meth:`StreamJob.run` turns the session's outputs into the
 job's messages and returns its completion. *When* a frame is handled is the session's
 business; *what* is done with it is this module's.
@@ -21,15 +21,15 @@ from typing import Any
 
 import anyio
 
-from .clock import Clock
-from .encoding import decode
-from .errors import Error, FrameRejected, InvalidInputError
+from ..engine.clock import Clock
+from ..engine.frames import Frame, Pixels
+from ..engine.functions import call_from_worker
+from ..engine.session import EndReason, StreamSession
+from ..errors import Error, FrameRejected, InvalidInputError
+from ..events import Dependency
+from ..media.encoding import decode
+from ..messages import Completed, FrameError, Message, Output, Started
 from .event_values import SessionValues, error_payload
-from .events import Dependency
-from .frames import Frame, Pixels
-from .functions import call_from_worker
-from .messages import Completed, FrameError, Message, Output, Started
-from .session import EndReason, StreamSession
 
 __all__ = [
     "FrameSink",
