@@ -3,6 +3,7 @@ one frame's trip through the handler."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import anyio
@@ -98,3 +99,42 @@ async def test_a_frame_too_large_is_refused_and_the_stream_goes_on() -> None:
     completed = messages[-1]
     assert isinstance(completed, Completed)
     assert completed.reason == "closed"
+
+
+async def test_an_async_fn_runs_on_the_loop_and_holds_no_worker_thread_while_it_waits() -> None:
+    loop_thread = threading.get_ident()
+    seen: list[int] = []
+    entered, release = anyio.Event(), anyio.Event()
+
+    async def fn(n: int, image: Any) -> tuple[int, Any]:
+        seen.append(threading.get_ident())
+        entered.set()
+        await release.wait()
+        return n + 1, image
+
+    with gr.Blocks():
+        outputs = [gr.Number(), gr.Image(streaming=True)]
+    found = dependency(fn, outputs)
+    messages: list[Message] = []
+
+    async def post(message: Message) -> None:
+        messages.append(message)
+
+    limiter = anyio.CapacityLimiter(1)
+    settings = StreamSettings(FakeClock(), limiter, None, 10_000)
+    job = StreamJob(
+        "j", found, 1, values=SessionValues(), settings=settings, post=post, binary=True
+    )
+    job.extra_inputs = [1, None]
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(job.run)
+        job.send_nowait(Frame(encode(np.full((8, 8, 3), 90, np.uint8), "png"), seq=3))
+        await entered.wait()
+        assert limiter.borrowed_tokens == 0  # no worker thread waits on the fn
+        release.set()
+        while not any(isinstance(m, Output) for m in messages):
+            await anyio.lowlevel.checkpoint()
+        job.close()
+    assert seen == [loop_thread]
+    output = next(m for m in messages if isinstance(m, Output))
+    assert (output.seq, output.data[0], output.frame_mime) == (3, 2, "image/jpeg")

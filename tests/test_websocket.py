@@ -55,7 +55,7 @@ async def test_reason_time_limit_ends_a_stream_fed_with_frames() -> None:
             completed = await raw.until("completed", job=job)
             feeder.cancel_scope.cancel()
     assert (completed["reason"], completed["success"]) == ("time_limit", True)
-    assert 0.25 < time.monotonic() - began < 3
+    assert 0.25 < time.monotonic() - began < 10  # exact times: test_session.py, fake clock
     assert completed["stats"]["processed"] >= 1
     assert completed["data"] is not None  # the last output is the final one
 
@@ -175,7 +175,7 @@ async def test_reason_idle_ends_a_stream_without_frames() -> None:
         began = time.monotonic()
         completed = await raw.until("completed", job=job)
     assert (completed["reason"], completed["success"]) == ("idle", True)
-    assert 0.2 < time.monotonic() - began < 3
+    assert 0.2 < time.monotonic() - began < 10  # exact times: test_session.py, fake clock
 
 
 async def test_reason_error_carries_a_gr_error_verbatim() -> None:

@@ -30,7 +30,7 @@ import anyio.to_thread
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ..engine.clock import Clock, MonotonicClock
+from ..engine.clock import Clock, Deadline, MonotonicClock
 from ..engine.frames import Frame
 from ..engine.functions import call_once, iterate_fn, last_result
 from ..engine.operators import stop_when
@@ -470,7 +470,7 @@ class ClientSession:
         await self._post(Started(job.id, dependency.time_limit))
         # no task group here: it would wrap the fn's exception in an ExceptionGroup
         time_limit = dependency.time_limit if kind.is_generator else None
-        deadline = _Deadline(self.runtime.clock, time_limit)
+        deadline = Deadline(self.runtime.clock, time_limit)
         last: list[Any] | None = None
         results = iterate_fn(
             dependency.fn,  # type: ignore[arg-type]
@@ -601,17 +601,6 @@ class ClientSession:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-class _Deadline:
-    """True once ``limit`` seconds have passed on ``clock`` since it was made (never if None)."""
-
-    def __init__(self, clock: Clock, limit: float | None) -> None:
-        self._clock = clock
-        self._end = None if limit is None else clock.now() + limit
-
-    def passed(self) -> bool:
-        return self._end is not None and self._clock.now() >= self._end
 
 
 async def _wait_for_batch_result(ticket: Ticket) -> Completed:

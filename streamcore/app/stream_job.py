@@ -5,7 +5,8 @@ receives the frames and which output carries the image, and builds the frame han
 
     frame bytes -> decode -> preprocess -> fn -> postprocess -> encode (or RGB pixels)
 
-which runs as one worker-thread call per frame, paced by a
+which runs as one worker-thread call per frame for a sync fn (an async fn runs on the
+event loop between a worker-thread call that decodes and one that encodes), paced by a
 :class:`~streamcore.engine.session.StreamSession` (latest frame wins, ``stream_every``,
 ``time_limit``, idle timeout). :meth:`StreamJob.run` turns the session's outputs into the
 job's messages and returns its completion. *When* a frame is handled is the session's
@@ -20,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.to_thread
 
 from ..engine.clock import Clock
 from ..engine.frames import Frame, Pixels
-from ..engine.functions import call_from_worker
+from ..engine.functions import call_in_worker, call_to_end
 from ..engine.session import EndReason, StreamSession
 from ..errors import Error, FrameRejected, InvalidInputError
 from ..events import Dependency
@@ -110,10 +112,14 @@ class StreamJob:
         self._receiver = receiver
         assert dependency.fn is not None
         self._fn = dependency.fn
-        self._kind = dependency.kind  # decided once, not per frame
+        kind = dependency.kind  # decided once, not per frame
+        assert kind is not None
+        self._kind = kind
         self._max_pixels = settings.max_pixels
+        self._limiter = settings.limiter
+        handler = self._handle_async if self._kind.is_async else self._handle
         self.session = StreamSession(
-            self._handle,
+            handler,
             stream_every=dependency.stream_every,
             time_limit=dependency.time_limit,
             idle_timeout=settings.idle_timeout,
@@ -134,20 +140,40 @@ class StreamJob:
         self.session.cancel()
 
     def _handle(self, frame: Frame) -> tuple[list[Any], Any, str | None]:
-        """The per-frame work, in one worker-thread call: ``(data, image, mime)``."""
-        dependency = self.dependency
+        """The per-frame work of a sync fn, in one worker-thread call: ``(data, image, mime)``."""
+        args = self._prepare(frame)
+        return self._finish(call_in_worker(self._fn, self._kind, args))
+
+    async def _handle_async(self, frame: Frame) -> tuple[list[Any], Any, str | None]:
+        """The per-frame work of an async fn: the fn runs on the event loop, as a task of
+        the session; decoding before it and encoding after it run in worker threads."""
+        limiter = self._limiter
+        args = await anyio.to_thread.run_sync(self._prepare, frame, limiter=limiter)
+        result = await call_to_end(self._fn, self._kind, args)
+        return await anyio.to_thread.run_sync(self._finish, result, limiter=limiter)
+
+    def _prepare(self, frame: Frame) -> list[Any]:
+        """Decode and preprocess the frame into the fn's arguments; a frame that cannot be
+        used raises :class:`~streamcore.errors.FrameRejected` (the stream goes on)."""
         try:
             pixels = _pixels_of(frame.pixels, self._max_pixels)
-            value = self._receiver.preprocess_frame(pixels) if dependency.preprocess else pixels
+            preprocess = self.dependency.preprocess
+            value = self._receiver.preprocess_frame(pixels) if preprocess else pixels
         except InvalidInputError as exc:
             raise FrameRejected(exc) from exc
         args = list(self.extra_inputs)
         args[self.frame_index] = value
-        result = call_from_worker(self._fn, self._kind, args)
+        return args
+
+    def _finish(self, result: Any) -> tuple[list[Any], Any, str | None]:
+        """Postprocess the fn's result: ``(data, image, mime)``, the image encoded (or RGB
+        pixels for a frame sink) when it travels apart from ``data``."""
         if self._image_index is None:
-            return self._values.postprocess(dependency, result), None, None
+            return self._values.postprocess(self.dependency, result), None, None
         raw = self._frame_sink is not None
-        return self._values.postprocess_frame_result(dependency, result, self._image_index, raw=raw)
+        return self._values.postprocess_frame_result(
+            self.dependency, result, self._image_index, raw=raw
+        )
 
     async def run(self) -> Completed:
         """Run the stream until it ends; every output and refused frame is posted as it

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 import anyio
 import anyio.lowlevel
 
-__all__ = ["Clock", "FakeClock", "MonotonicClock"]
+__all__ = ["Clock", "Deadline", "FakeClock", "MonotonicClock"]
 
 
 @runtime_checkable
@@ -29,6 +29,32 @@ class Clock(Protocol):
     async def sleep_until(self, deadline: float) -> None:
         """Return once ``now() >= deadline``. Cancelling it is safe."""
         ...
+
+
+class Deadline:
+    """The ``time_limit`` rule's moment: ``limit`` seconds on ``clock`` after it is made.
+
+    ``Deadline(clock, None)`` never passes. A stream and a generator job each make one when
+    they start running and apply the same rule with it: once it has passed no new work is
+    taken (no frame, no next item), the work in flight completes and is the final output,
+    and the end's reason is ``time_limit``.
+    """
+
+    def __init__(self, clock: Clock, limit: float | None) -> None:
+        self._clock = clock
+        self.at: float | None = None if limit is None else clock.now() + limit
+        """When it passes, on ``clock``; ``None``: never."""
+
+    def passed(self) -> bool:
+        """True once the clock has reached the deadline."""
+        return self.at is not None and self._clock.now() >= self.at
+
+    async def wait(self) -> None:
+        """Return once the deadline has passed (never, for a deadline of ``None``)."""
+        if self.at is None:
+            await anyio.sleep_forever()
+        else:
+            await self._clock.sleep_until(self.at)
 
 
 class MonotonicClock:

@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 
 __all__ = [
     "FnKind",
-    "call_from_worker",
+    "call_in_worker",
     "call_once",
+    "call_to_end",
     "fn_kind",
     "iterate_fn",
     "last_result",
@@ -40,6 +40,11 @@ class FnKind(enum.Enum):
     @property
     def is_generator(self) -> bool:
         return self in (FnKind.SYNC_GENERATOR, FnKind.ASYNC_GENERATOR)
+
+    @property
+    def is_async(self) -> bool:
+        """Runs on the event loop (a coroutine or async generator function)."""
+        return self in (FnKind.ASYNC, FnKind.ASYNC_GENERATOR)
 
 
 def fn_kind(fn: Callable[..., Any]) -> FnKind:
@@ -153,21 +158,24 @@ async def call_once(
     return await last_result(iterate_fn(fn, args, limiter=limiter))
 
 
-def call_from_worker(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
-    """Run ``fn`` to its end from a worker thread that anyio started (a stream's frame
-    handler): sync code runs right here, async code on the event loop (this thread waits).
-    A generator's last yield is its result."""
+def call_in_worker(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
+    """Run a sync ``fn`` to its end in the calling worker thread (a stream's frame handler);
+    a sync generator's last yield is its result. Async fns go to :func:`call_to_end`."""
+    if kind is not None and kind.is_async:
+        raise TypeError("call_in_worker runs sync fns; await call_to_end() for async ones")
     if kind is FnKind.SYNC_GENERATOR:
         result = None
         for item in fn(*args):
             result = item
         return result
-    if kind in (FnKind.ASYNC, FnKind.ASYNC_GENERATOR):
-        return anyio.from_thread.run(_await_to_end, fn, kind, args)
     return fn(*args)
 
 
-async def _await_to_end(fn: Callable[..., Any], kind: FnKind, args: list[Any]) -> Any:
+async def call_to_end(fn: Callable[..., Any], kind: FnKind | None, args: list[Any]) -> Any:
+    """Await an async ``fn`` on the event loop to its end; an async generator's last yield
+    is its result. Sync fns go to :func:`call_in_worker` (or :func:`call_once`)."""
     if kind is FnKind.ASYNC:
         return await fn(*args)
-    return await last_result(fn(*args))
+    if kind is FnKind.ASYNC_GENERATOR:
+        return await last_result(fn(*args))
+    raise TypeError("call_to_end awaits async fns; run sync ones with call_in_worker")

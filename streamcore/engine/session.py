@@ -39,7 +39,7 @@ import anyio.to_thread
 
 from ..errors import FrameRejected, StreamClosedError, WouldBlockError
 from ._from_thread import LoopCaller, loop_caller
-from .clock import Clock, MonotonicClock
+from .clock import Clock, Deadline, MonotonicClock
 from .frames import Frame, Pixels
 from .functions import FnKind, fn_kind
 from .operators import aiterate, throttle
@@ -223,7 +223,7 @@ class StreamSession:
                 async with anyio.create_task_group() as watchers:
                     watchers.start_soon(self._close_inbox_when_cancelled)
                     if self.time_limit is not None:
-                        watchers.start_soon(self._expire, self.started_at + self.time_limit)
+                        watchers.start_soon(self._expire, Deadline(self.clock, self.time_limit))
                     if self.idle_timeout is not None:
                         watchers.start_soon(self._watch_idle, self.idle_timeout)
                     try:
@@ -327,8 +327,10 @@ class StreamSession:
                 self._wait_scope.cancel()
         self._inbox.close()
 
-    async def _expire(self, deadline: float) -> None:
-        await self.clock.sleep_until(deadline)
+    async def _expire(self, deadline: Deadline) -> None:
+        """``time_limit``: at the deadline no new frame is taken (the waiting one is
+        dropped); the call in flight completes and its result is the final output."""
+        await deadline.wait()
         self._stop(EndReason.TIME_LIMIT)
 
     async def _watch_idle(self, idle_for: float) -> None:
