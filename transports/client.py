@@ -203,6 +203,13 @@ def _raise(error: ClientError) -> None:
     raise error
 
 
+def _socket_url(url: str) -> str:
+    """``url`` (http or https) with the matching WebSocket scheme (ws or wss)."""
+    parts = urlsplit(url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+
+
 def _http_get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:
         data: bytes = response.read()
@@ -234,9 +241,7 @@ class AsyncClient(BaseAsyncClient):
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
         raw = await anyio.to_thread.run_sync(_http_get, urljoin(self.src, "config"))
         self.config = json.loads(raw)
-        parts = urlsplit(self.src)
-        scheme = "wss" if parts.scheme == "https" else "ws"
-        ws_url = urlunsplit((scheme, parts.netloc, self.config.get("ws_path", "/ws"), "", ""))
+        ws_url = _socket_url(urljoin(self.src, self.config.get("ws_path", "ws")))
         connection = await stack.enter_async_context(
             connect(
                 ws_url,

@@ -1,6 +1,6 @@
 /**
  * The streamcore browser page: its entry module (index.html loads it as
- * `<script type="module" src="/static/app.js">`; the other modules, under `js/`, are plain
+ * `<script type="module" src="static/app.js">`; the other modules, under `js/`, are plain
  * ES modules too, served as they are: no build step).
  *
  * It fetches the app description (GET /config), renders its components in order, wires the
@@ -15,6 +15,7 @@
  * - js/page.js: `window.streamcore` (page state for tests and tools) and the notices
  * - js/dom.js: small DOM and value helpers
  * - js/stats.js: the frame statistics and their panel
+ * - js/urls.js: every URL, relative to where the page is served (so it works under a prefix)
  * - js/protocol.js: protocol version, binary framing, request errors
  * - js/connection.js: the WebSocket session (hello/welcome, requests, job messages)
  * - js/streams/transports.js: the stream transports' contract and how one is chosen
@@ -26,17 +27,18 @@
  */
 
 import { App } from "./js/app.js";
-import { Connection, socketUrl } from "./js/connection.js";
+import { Connection } from "./js/connection.js";
 import { page, setTransport, showBanner } from "./js/page.js";
 import { STATS_REFRESH_MS, Stats } from "./js/stats.js";
 import { chooseTransport } from "./js/streams/transports.js";
+import { appUrl, socketUrl } from "./js/urls.js";
 
 /** Load the config, render the app, connect, then mark the page ready. */
 async function main() {
   const statsView = document.getElementById("stats");
   const stats = new Stats(statsView);
   page.stats = stats.values;
-  const response = await fetch("/config");
+  const response = await fetch(appUrl("config"));
   if (!response.ok) throw new Error(`GET /config answered ${response.status}`);
   const config = await response.json();
   document.title = config.title ?? "streamcore";
@@ -49,7 +51,7 @@ async function main() {
   app.render(root);
   statsView.hidden = app.streamDeps.size === 0;
   setInterval(() => stats.render(), STATS_REFRESH_MS);
-  const connection = await Connection.open(socketUrl(config.ws_path ?? "/ws"), (event) => {
+  const connection = await Connection.open(socketUrl(config.ws_path ?? "ws"), (event) => {
     page.ready = false;
     showBanner(`The connection to the server closed (code ${event.code}). Reload the page to reconnect.`);
   });

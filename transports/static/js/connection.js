@@ -217,12 +217,3 @@ export class Connection {
     }
   }
 }
-
-/**
- * @param {string} path config.ws_path
- * @returns {string} the WebSocket URL on this page's host
- */
-export function socketUrl(path) {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${window.location.host}${path}`;
-}

@@ -36,14 +36,6 @@ export function cssSize(size) {
 }
 
 /**
- * @param {string} path a file path on the server
- * @returns {string} the URL that serves it (`/file=<path>`)
- */
-export function fileUrl(path) {
-  return `/file=${path.split("/").map(encodeURIComponent).join("/")}`;
-}
-
-/**
  * @param {unknown} a
  * @param {unknown} b
  * @returns {boolean} whether two client values are the same (JSON-equal)

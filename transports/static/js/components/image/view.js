@@ -5,7 +5,8 @@
  * it by {@link ImageBlock} (input.js), through the hooks marked below.
  */
 
-import { blobToDataUrl, cssSize, fileUrl, h } from "../../dom.js";
+import { blobToDataUrl, cssSize, h } from "../../dom.js";
+import { fileUrl } from "../../urls.js";
 import { notify } from "../../page.js";
 import { Block } from "../block.js";
 import { JPEG_QUALITY } from "./webcam.js";
