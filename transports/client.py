@@ -11,7 +11,10 @@ stream. See ``docs/client.md`` and ``docs/protocol.md``.
 from __future__ import annotations
 
 import contextlib
+import http.cookies
 import json
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import AsyncIterable, Callable, Iterable
@@ -61,10 +64,15 @@ class _WebSocketChannel:
     """The :class:`~streamcore.client.Channel` over one WebSocket connection."""
 
     def __init__(
-        self, connection: ClientConnection, base_url: str, download_dir: Callable[[], Path]
+        self,
+        connection: ClientConnection,
+        base_url: str,
+        download_dir: Callable[[], Path],
+        http: _Http,
     ) -> None:
         self._connection = connection
         self._base_url = base_url
+        self._http = http
         self._download_dir = download_dir
         self._replies: dict[str, tuple[anyio.Event, list[Any]]] = {}
         send, receive = anyio.create_memory_object_stream[Message](16)
@@ -188,7 +196,7 @@ class _WebSocketChannel:
         url = urljoin(self._base_url, "file=" + quote(path))
         target = self._download_dir() / Path(path).parent.name / Path(path).name
         if not await anyio.Path(target).exists():
-            data = await anyio.to_thread.run_sync(_http_get, url)
+            data = await anyio.to_thread.run_sync(self._http.get, url)
             await anyio.Path(target.parent).mkdir(parents=True, exist_ok=True)
             await anyio.Path(target).write_bytes(data)
         return str(target)
@@ -210,17 +218,58 @@ def _socket_url(url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
 
 
-def _http_get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        data: bytes = response.read()
-        return data
+class _Http:
+    """The client's plain HTTP requests (config, login, file downloads), blocking: run
+    them in a worker thread. Every request carries the client's ``headers`` and, once
+    :meth:`login` has succeeded, the session cookie (which the WebSocket then carries too)."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers = dict(headers)
+
+    def get(self, url: str) -> bytes:
+        request = urllib.request.Request(url, headers=self.headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data: bytes = response.read()
+            return data
+
+    def get_config(self, url: str) -> dict[str, Any]:
+        """``GET config``; a server that needs a login says so with 401."""
+        try:
+            config: dict[str, Any] = json.loads(self.get(url))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                raise ClientError(
+                    "auth_required", f"{url} needs a login: pass auth=(user, password)"
+                ) from None
+            raise
+        return config
+
+    def login(self, url: str, user: str, password: str) -> None:
+        """``POST login`` with the form Gradio's clients send; keeps the session cookie."""
+        form = urllib.parse.urlencode({"username": user, "password": password}).encode()
+        headers = {**self.headers, "Accept": "application/json"}
+        request = urllib.request.Request(url, data=form, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                cookies = http.cookies.SimpleCookie()
+                for header in response.headers.get_all("Set-Cookie") or []:
+                    cookies.load(header)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (400, 401):
+                raise ClientError("login_refused", f"{url} refused the login of {user!r}") from None
+            raise
+        if not cookies:
+            raise ClientError("login_refused", f"{url} answered without a session cookie")
+        self.headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in cookies.items())
 
 
 class AsyncClient(BaseAsyncClient):
     """A client of a streamcore server at ``src`` (``http://host:port/``), for ``async with``.
 
     ``binary_frames`` asks for stream image outputs as binary messages (faster than the
-    base64 data URLs of the documented behaviour, which it gets otherwise).
+    base64 data URLs of the documented behaviour, which it gets otherwise). ``auth``
+    (``(user, password)``) logs in first, for an app launched with ``auth``; ``headers``
+    go with every request, the WebSocket's included.
     """
 
     channel: _WebSocketChannel
@@ -232,25 +281,32 @@ class AsyncClient(BaseAsyncClient):
         binary_frames: bool = True,
         download_dir: str | Path | None = None,
         headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(download_dir=download_dir)
         self.src = src if src.endswith("/") else src + "/"
         self.binary_frames = binary_frames
         self.headers = headers or {}
+        self.auth = auth
 
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
-        raw = await anyio.to_thread.run_sync(_http_get, urljoin(self.src, "config"))
-        self.config = json.loads(raw)
+        web = _Http(self.headers)
+        if self.auth is not None:
+            user, password = self.auth
+            await anyio.to_thread.run_sync(web.login, urljoin(self.src, "login"), user, password)
+        self.config = await anyio.to_thread.run_sync(web.get_config, urljoin(self.src, "config"))
         ws_url = _socket_url(urljoin(self.src, self.config.get("ws_path", "ws")))
         connection = await stack.enter_async_context(
             connect(
                 ws_url,
                 compression=None,
                 max_size=None,
-                additional_headers=self.headers or None,
+                additional_headers=web.headers or None,
             )
         )
-        self.channel = channel = _WebSocketChannel(connection, self.src, lambda: self.download_dir)
+        self.channel = channel = _WebSocketChannel(
+            connection, self.src, lambda: self.download_dir, web
+        )
         stack.callback(channel.close)
         tasks = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tasks.cancel_scope.cancel)
