@@ -15,8 +15,8 @@ from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.testclient import TestClient
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.websockets import WebSocket
 
 from transports.auth import COOKIE_NAME, Authenticator, LoginGate
 
@@ -117,8 +117,9 @@ def test_without_a_session_every_route_but_login_and_healthz_is_closed() -> None
         assert form.status_code == 200
         assert "Ask Ada" in form.text
         assert 'action="login"' in form.text
-        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/ws"):
+        with pytest.raises(WebSocketDenialResponse) as denied, client.websocket_connect("/ws"):
             pass
+        assert denied.value.status_code == 401
         client.cookies.set(COOKIE_NAME, "forged.123.sig")
         assert client.get("/config").status_code == 401
 

@@ -33,9 +33,11 @@ from typing import Any, TypeAlias
 import anyio.to_thread
 from starlette.datastructures import URL
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.responses import Response as HttpResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .refusals import refuse
 
 __all__ = [
     "SECRET_ENV",
@@ -223,36 +225,14 @@ class LoginGate:
             scope["user_name"] = user
             await self.app(scope, receive, send)
             return
-        if scope["type"] == "websocket":
-            await _refuse_websocket(scope, send)
-            return
-        refusal = self._refusal(route, URL(scope=scope))
-        await refusal(scope, receive, send)
-
-    def _refusal(self, route: str, url: URL) -> HttpResponse:
-        if route in PAGE_ROUTES and self.authenticator.has_login:
-            return RedirectResponse("login", status_code=302)
-        if route == "/config":
+        if scope["type"] == "http" and route in PAGE_ROUTES and self.authenticator.has_login:
+            await RedirectResponse("login", status_code=302)(scope, receive, send)
+        elif scope["type"] == "http" and route == "/config":
             body = {"auth_required": True, "auth_message": self.authenticator.auth_message}
-            return JSONResponse(body, status_code=401)
-        return PlainTextResponse(f"log in first: {url.path} needs a session", status_code=401)
-
-
-async def _refuse_websocket(scope: Scope, send: Send) -> None:
-    """Refuse an upgrade with HTTP 401 where the server has the ASGI denial-response
-    extension (uvicorn has), else by closing before accepting (the server answers 403)."""
-    if "websocket.http.response" not in scope.get("extensions", {}):
-        await send({"type": "websocket.close", "code": 1008})
-        return
-    body = b"log in first: the WebSocket needs a session"
-    await send(
-        {
-            "type": "websocket.http.response.start",
-            "status": 401,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "websocket.http.response.body", "body": body})
+            await JSONResponse(body, status_code=401)(scope, receive, send)
+        else:
+            text = f"log in first: {URL(scope=scope).path} needs a session"
+            await refuse(scope, receive, send, 401, text)
 
 
 def _credential_check(auth: Credentials) -> Callable[[str, str], Awaitable[Any]]:
