@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission, AuthCallback
 
-__all__ = ["AuthCallback", "Server", "ServerOptions", "launch", "serve"]
+__all__ = ["AuthCallback", "Server", "ServerOptions", "asgi_app", "launch", "serve"]
 
 log = logging.getLogger("streamcore.transports")
 
@@ -243,6 +244,22 @@ class _EmbeddedUvicorn(uvicorn.Server):
         if not self._started.is_set():
             await serving  # raises what stopped it
             raise RuntimeError("uvicorn stopped before it started serving")
+
+
+_built: weakref.WeakKeyDictionary[App, Server] = weakref.WeakKeyDictionary()
+"""The servers :func:`asgi_app` built for apps not launched, one per app, never running."""
+
+
+def asgi_app(blocks: App) -> Starlette:
+    """``demo.app``: the ASGI app of the server ``launch()`` started, else of one built once
+    for ``blocks`` with the default :class:`ServerOptions`, for those who serve it with
+    their own ASGI server."""
+    if blocks.server is not None:
+        return blocks.server.app  # type: ignore[no-any-return]
+    server = _built.get(blocks)
+    if server is None:
+        server = _built[blocks] = Server(blocks, ServerOptions())
+    return server.app
 
 
 @asynccontextmanager
