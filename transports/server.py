@@ -242,7 +242,10 @@ class _EmbeddedUvicorn(uvicorn.Server):
         finally:
             started.cancel()
         if not self._started.is_set():
-            await serving  # raises what stopped it
+            try:
+                await serving  # raises what stopped it
+            except SystemExit as exc:  # uvicorn exits the process when startup fails
+                raise RuntimeError("uvicorn could not start (see its log)") from exc
             raise RuntimeError("uvicorn stopped before it started serving")
 
 
@@ -323,6 +326,7 @@ def launch(
 
 
 def _start_thread(server: Server, sock: socket.socket, host: str) -> None:
+    port = sock.getsockname()[1]
     started = threading.Event()
     thread = threading.Thread(
         target=server._run_in_thread,
@@ -334,7 +338,6 @@ def _start_thread(server: Server, sock: socket.socket, host: str) -> None:
     thread.start()
     started.wait()
     if server.error is not None:
-        port = sock.getsockname()[1] if sock.fileno() != -1 else "?"
         raise OSError(f"could not serve on {host}:{port}: {server.error}") from server.error
 
 
