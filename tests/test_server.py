@@ -1,9 +1,14 @@
-"""The server's edges (``transports/server.py``, ``transports/http.py``): who may connect,
-and the HTTP routes (page, modules, ``/config``, ``/healthz``, ``/file=``).
+"""The server's edges (``transports/server.py``, ``transports/http.py``,
+``transports/ws_route.py``): who may connect, the HTTP routes (page, modules, ``/config``,
+``/healthz``, ``/file=``) and the HTTP conventions they keep (keep-alive, HEAD, 304, Range,
+405/404, gzip, downloads).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import http.client
 import json
 import posixpath
 import re
@@ -11,8 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 import pytest
 from live_support import (
+    TIMEOUT,
     close_to,
     get,
     gradient,
@@ -24,7 +31,7 @@ from live_support import (
 from websockets.exceptions import InvalidStatus
 
 from streamcore.media.encoding import decode, encode
-from transports import serve
+from transports import Server, serve
 from transports.http import static_files
 from transports.protocol import pack_binary
 
@@ -179,3 +186,157 @@ async def test_file_route_serves_cached_outputs_only(tmp_path: Path) -> None:
     async with serve(sepia_demo(), allowed_paths=[tmp_path]) as server:
         status, kind, _ = await get(server, "/file=" + quote(str(secret)))
         assert (status, kind) == (200, "image/png")
+
+
+# -- HTTP conventions ------------------------------------------------------------------------------
+
+
+def exchange(
+    server: Server, requests: list[tuple[str, str, dict[str, str]]]
+) -> list[tuple[int, dict[str, str], bytes]]:
+    """Send ``(method, path, headers)`` requests one after another on one connection; each
+    answer's status, headers (lower-case names) and body. Fails if the server closed the
+    connection between them (no keep-alive)."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=TIMEOUT)
+    answers = []
+    with contextlib.closing(connection):
+        first_socket = None
+        for method, path, headers in requests:
+            connection.request(method, path, headers=headers)
+            first_socket = first_socket or connection.sock
+            assert connection.sock is first_socket, "a request needed a new connection"
+            response = connection.getresponse()
+            body = response.read()
+            answers.append(
+                (response.status, {k.lower(): v for k, v in response.getheaders()}, body)
+            )
+        assert connection.sock is first_socket, "the server closed the connection"
+    return answers
+
+
+async def ask(
+    server: Server, *requests: tuple[str, str, dict[str, str]]
+) -> list[tuple[int, dict[str, str], bytes]]:
+    return await anyio.to_thread.run_sync(exchange, server, list(requests))
+
+
+async def test_requests_share_one_connection_and_head_has_no_body() -> None:
+    async with serve(sepia_demo()) as server:
+        answers = await ask(
+            server,
+            ("GET", "/healthz", {}),
+            ("GET", "/", {}),
+            ("HEAD", "/", {}),
+            ("GET", "/static/app.js", {}),
+            ("HEAD", "/static/app.js", {}),
+            ("GET", "/config", {}),
+        )
+    assert [status for status, _, _ in answers] == [200] * 6
+    (_, _, health), (_, _, page), (_, page_head, page_body), (_, _, js), (_, js_head, js_body) = (
+        answers[:5]
+    )
+    assert health == b"ok"
+    assert b"<html" in page.lower()
+    assert (page_body, int(page_head["content-length"])) == (b"", len(page))
+    assert page_head["content-type"] == "text/html; charset=utf-8"
+    assert (js_body, int(js_head["content-length"])) == (b"", len(js))
+    assert js_head["x-content-type-options"] == "nosniff"
+
+
+async def test_static_files_have_etags_and_answer_304() -> None:
+    async with serve(sepia_demo()) as server:
+        ((status, headers, body),) = await ask(server, ("GET", "/static/style.css", {}))
+        assert (status, headers["content-type"]) == (200, "text/css; charset=utf-8")
+        etag = headers["etag"]
+        answers = await ask(
+            server,
+            ("GET", "/static/style.css", {"If-None-Match": etag}),
+            ("GET", "/", {"If-None-Match": etag}),  # another file: its own ETag
+        )
+    (unchanged, unchanged_headers, unchanged_body), (page_status, _, page) = answers
+    assert (unchanged, unchanged_body, unchanged_headers["etag"]) == (304, b"", etag)
+    assert body
+    assert (page_status, b"<html" in page.lower()) == (200, True)
+
+
+async def test_wrong_method_is_405_and_unknown_route_404() -> None:
+    async with serve(sepia_demo()) as server:
+        answers = await ask(
+            server,
+            ("POST", "/config", {"Content-Length": "0"}),
+            ("DELETE", "/healthz", {}),
+            ("POST", "/nowhere", {"Content-Length": "0"}),
+            ("GET", "/static/js", {}),
+        )
+    (config, config_headers, _), (health, _, _), (nowhere, _, body), (folder, _, _) = answers
+    assert (config, health, nowhere, folder) == (405, 405, 404, 404)
+    assert "GET" in config_headers["allow"]
+    assert body == b"no such page: /nowhere"
+
+
+async def test_json_and_javascript_are_gzipped_for_clients_that_accept_it(
+    tmp_path: Path,
+) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(encode(gradient(), "png"))
+    gzipped = {"Accept-Encoding": "gzip"}
+    async with serve(stream_demo(), allowed_paths=[tmp_path]) as server:
+        answers = await ask(
+            server,
+            ("GET", "/config", {}),
+            ("GET", "/config", gzipped),
+            ("GET", "/static/app.js", gzipped),
+            ("GET", "/file=" + quote(str(photo)), gzipped),
+        )
+    (_, plain_headers, plain), (_, headers, packed), (_, js_headers, js), (_, png_headers, png) = (
+        answers
+    )
+    assert "content-encoding" not in plain_headers
+    assert headers["content-encoding"] == "gzip"
+    assert len(packed) < len(plain)
+    assert json.loads(gzip.decompress(packed)) == json.loads(plain)
+    assert js_headers["content-encoding"] == "gzip"
+    assert b"import" in gzip.decompress(js)
+    assert "content-encoding" not in png_headers  # images are not compressed again
+    assert png == photo.read_bytes()
+
+
+async def test_file_ranges_and_downloads(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 40
+    (tmp_path / "blob.bin").write_bytes(data)
+    (tmp_path / "page.html").write_text("<script>alert(1)</script>")
+    (tmp_path / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    png = encode(gradient(), "png")
+    (tmp_path / "photo.png").write_bytes(png)
+
+    def file(name: str) -> str:
+        return "/file=" + quote(str(tmp_path / name))
+
+    async with serve(sepia_demo(), allowed_paths=[tmp_path]) as server:
+        answers = await ask(
+            server,
+            ("GET", file("blob.bin"), {"Range": "bytes=1000-1099"}),
+            ("GET", file("blob.bin"), {"Range": "bytes=-10"}),
+            ("GET", file("page.html"), {}),
+            ("GET", file("drawing.svg"), {}),
+            ("GET", file("photo.png"), {}),
+            ("GET", "/file=" + quote("/etc/passwd"), {}),
+        )
+    (part, part_headers, part_body), (tail, _, tail_body) = answers[:2]
+    assert (part, part_body) == (206, data[1000:1100])
+    assert part_headers["content-range"] == f"bytes 1000-1099/{len(data)}"
+    assert (tail, tail_body) == (206, data[-10:])
+    for (status, headers, body), name in zip(
+        answers[2:4], ["page.html", "drawing.svg"], strict=True
+    ):
+        assert status == 200
+        assert headers["content-type"] == "application/octet-stream"
+        assert headers["content-disposition"] == f'attachment; filename="{name}"'
+        assert headers["x-content-type-options"] == "nosniff"
+        assert body == (tmp_path / name).read_bytes()
+    status, headers, body = answers[4]
+    assert (status, headers["content-type"], body) == (200, "image/png", png)
+    assert "content-disposition" not in headers
+    assert headers["x-content-type-options"] == "nosniff"
+    status, headers, _ = answers[5]
+    assert (status, headers["x-content-type-options"]) == (403, "nosniff")

@@ -15,14 +15,25 @@ import anyio
 import anyio.to_thread
 import numpy as np
 import pytest
-from live_support import Gate, gradient, held_demo, raw_client, sepia, sepia_demo, stream_demo
+from live_support import (
+    TIMEOUT,
+    Gate,
+    gradient,
+    held_demo,
+    raw_client,
+    sepia,
+    sepia_demo,
+    stream_demo,
+)
 from websockets.exceptions import ConnectionClosed
 
 import streamcore as gr
+from streamcore.app.runtime import AppRuntime
 from streamcore.client import JobCancelledError
 from streamcore.media.encoding import decode, encode, parse_data_url, to_data_url
 from transports import AsyncClient, serve
 from transports.protocol import pack_binary
+from transports.websocket import SocketClosed, serve_connection
 
 pytestmark = pytest.mark.anyio
 
@@ -544,6 +555,44 @@ async def test_oversized_message_closes_with_1009() -> None:
             assert caught.value.rcvd.code == 1009
         async with raw_client(server) as raw:  # the server still serves others
             await raw.assert_alive()
+
+
+class MemorySocket:
+    """A :class:`~transports.websocket.MessageSocket` fed from a list; it records what the
+    server sends and how it closed."""
+
+    def __init__(self, incoming: list[str | bytes]) -> None:
+        self.incoming = incoming
+        self.sent: list[str | bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    async def receive(self) -> str | bytes:
+        if self.closed is not None or not self.incoming:
+            raise SocketClosed("closed")
+        return self.incoming.pop(0)
+
+    async def send(self, message: str | bytes) -> None:
+        self.sent.append(message)
+
+    async def close(self, code: int, reason: str = "") -> None:
+        self.closed = (code, reason)
+
+
+async def test_the_read_loop_itself_closes_oversized_messages_with_1009() -> None:
+    """Mounted in a server that does not limit message size, the session still does: a
+    message over ``max_message_bytes`` on the wire (UTF-8 for text) closes it with 1009."""
+    limits = {"max_message_bytes": 100, "max_pixels": None, "idle_timeout": None}
+    small = json.dumps({"type": "ping", "ref": "ok"})
+    wide = json.dumps({"type": "ping", "ref": "é" * 60})  # under 100 characters, over 100 bytes
+    socket = MemorySocket([small, wide, json.dumps({"type": "ping", "ref": "after"})])
+    with anyio.fail_after(TIMEOUT):
+        await serve_connection(socket, AppRuntime(stream_demo()), limits)
+    assert socket.closed == (1009, "message over 100 bytes")
+    assert socket.incoming == [json.dumps({"type": "ping", "ref": "after"})]  # never read
+    socket = MemorySocket([small, b"x" * 101])
+    with anyio.fail_after(TIMEOUT):
+        await serve_connection(socket, AppRuntime(stream_demo()), limits)
+    assert socket.closed == (1009, "message over 100 bytes")
 
 
 async def test_uploads_good_and_bad(tmp_path: Path) -> None:

@@ -1,27 +1,36 @@
-"""The plain HTTP side of the server: the page, its static files, ``/config`` and cached files.
+"""The plain HTTP routes: the page, its static files, ``/config``, files and ``/healthz``.
 
-These run inside ``websockets``' ``process_request`` hook, before any upgrade, so one
-port serves both. Only ``GET`` exists; everything a client sends goes over the WebSocket.
+Each route is a small Starlette endpoint; ETag, ``304``, ``HEAD``, ``Range`` and streaming
+from disk are Starlette's (``StaticFiles``, ``FileResponse``), and so are ``405`` for a
+wrong method. The page, its modules and ``/config`` are gzipped for clients that accept it.
+
+``/file=<path>`` serves only what :func:`~streamcore.media.files.check_readable` allows
+(the cache and ``allowed_paths``): ``403`` otherwise, ``404`` for a missing file. A file
+is served with its own type only when it is a raster image; anything else (an uploaded
+``.html``, ``.svg`` or ``.js``) comes as a download, so it never runs on the app's origin.
 """
 
 from __future__ import annotations
 
-import json
 import mimetypes
+import os
 import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from typing import TYPE_CHECKING
 
-from websockets.datastructures import Headers
-from websockets.http11 import Request, Response
+import anyio.to_thread
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from streamcore.errors import PathNotAllowedError
 from streamcore.media.files import FileAccess, check_readable
-
-from .protocol import json_default
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -29,10 +38,19 @@ if TYPE_CHECKING:
     else:
         from importlib.abc import Traversable
 
-__all__ = ["HttpRoutes", "respond"]
+__all__ = ["PageFiles", "http_routes", "not_found", "static_files"]
 
 _STATIC_SUFFIXES = (".html", ".js", ".css")
 """The kinds of file under ``transports/static`` that ``/static/<path>`` serves."""
+
+_INLINE_IMAGE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
+)
+"""Types a browser shows as a picture and never runs; SVG (which can hold script) is not one."""
+
+_NO_CACHE = {"Cache-Control": "no-cache"}
+_NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+_GZIP = [Middleware(GZipMiddleware)]
 
 
 def static_files() -> frozenset[str]:
@@ -55,65 +73,87 @@ def static_files() -> frozenset[str]:
     return frozenset(names)
 
 
-def respond(
-    status: int, body: bytes | str, content_type: str = "text/plain; charset=utf-8"
-) -> Response:
-    """A complete HTTP response with the usual headers."""
-    data = body.encode() if isinstance(body, str) else body
-    headers = Headers(
-        [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(data))),
-            ("Cache-Control", "no-cache"),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
+class PageFiles(StaticFiles):
+    """``transports/static`` as served: exactly the names :func:`static_files` lists
+    (anything else, ``..`` included, is a 404), text types with ``charset=utf-8``."""
+
+    def __init__(self) -> None:
+        super().__init__(packages=[("transports", "static")])
+        self._names = static_files()
+
+    def get_path(self, scope: Scope) -> str:
+        path, root = scope["path"], scope.get("root_path", "")
+        name = path.removeprefix(root).removeprefix("/")  # the path under /static, as sent
+        return name if name in self._names else ""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        if path not in self._names:
+            return "", None
+        return super().lookup_path(path)
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        kind = response.headers.get("content-type", "")
+        if (kind.startswith("text/") or kind.endswith("javascript")) and "charset" not in kind:
+            response.headers["content-type"] = f"{kind}; charset=utf-8"
+        response.headers.update(_NOSNIFF)
+        return response
+
+
+def http_routes(config: Callable[[], bytes], files: FileAccess) -> list[BaseRoute]:
+    """The routes: ``/`` and ``/index.html`` (the page), ``/static/<file>``, ``/config``
+    (``config()`` is its JSON body, made per request), ``/file=<path>`` and ``/healthz``."""
+    page_files = PageFiles()
+
+    async def page(request: Request) -> Response:
+        return await page_files.get_response("index.html", request.scope)
+
+    async def config_json(request: Request) -> Response:
+        return Response(config(), media_type="application/json", headers=_NO_CACHE)
+
+    async def file(request: Request) -> Response:
+        return await _file_response(request.path_params["path"], files)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok", headers=_NO_CACHE)
+
+    return [
+        Route("/", page, middleware=_GZIP),
+        Route("/index.html", page, middleware=_GZIP),
+        Mount("/static", app=page_files, middleware=_GZIP),
+        Route("/config", config_json, middleware=_GZIP),
+        Route("/file={path:path}", file),
+        Route("/healthz", healthz),
+    ]
+
+
+async def _file_response(name: str, files: FileAccess) -> Response:
+    try:
+        path: Path = await anyio.to_thread.run_sync(check_readable, name, files)
+    except PathNotAllowedError:
+        return PlainTextResponse(
+            "that file is not served: only the cache and allowed_paths are", 403, _NOSNIFF
+        )
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return PlainTextResponse("no such file", 404, _NOSNIFF)
+    kind = mimetypes.guess_type(Path(name).name)[0]
+    if kind in _INLINE_IMAGE_TYPES:
+        return FileResponse(path, media_type=kind, headers=_NOSNIFF)
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        filename=Path(name).name,
+        headers=_NOSNIFF,
+        content_disposition_type="attachment",
     )
-    reasons = {200: "OK", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
-    return Response(status, reasons.get(status, "Error"), headers, data)
 
 
-class HttpRoutes:
-    """``GET /``, ``/static/<file>``, ``/config``, ``/file=<path>`` and ``/healthz``."""
-
-    def __init__(self, config: Callable[[], dict[str, Any]], files: FileAccess) -> None:
-        self._config = config
-        self._files = files
-        self._static_files = static_files()
-
-    def __call__(self, request: Request) -> Response:
-        path = request.path.split("?", 1)[0]
-        if path in ("/", "/index.html"):
-            return self._static("index.html")
-        if path.startswith("/static/"):
-            return self._static(path.removeprefix("/static/"))
-        if path == "/config":
-            body = json.dumps(self._config(), default=json_default)
-            return respond(200, body, "application/json")
-        if path.startswith("/file="):
-            return self._file(unquote(path.removeprefix("/file=")))
-        if path == "/healthz":
-            return respond(200, "ok")
-        return respond(404, f"no such page: {path}")
-
-    def _static(self, name: str) -> Response:
-        if name not in self._static_files:
-            return respond(404, f"no such static file: {name}")
-        resource = resources.files("transports").joinpath("static")
-        for part in name.split("/"):
-            resource = resource.joinpath(part)
-        data = resource.read_bytes()
-        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if kind.startswith("text/") or kind.endswith("javascript"):
-            kind += "; charset=utf-8"
-        return respond(200, data, kind)
-
-    def _file(self, name: str) -> Response:
-        try:
-            path = check_readable(name, self._files)
-            data = path.read_bytes()
-        except PathNotAllowedError:
-            return respond(403, "that file is not served: only the cache and allowed_paths are")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return respond(404, "no such file")
-        kind = mimetypes.guess_type(Path(name).name)[0] or "application/octet-stream"
-        return respond(200, data, kind)
+def not_found(request: Request, exc: Exception) -> Response:
+    """The ``404`` of every route: it names the path that was asked for."""
+    return PlainTextResponse(f"no such page: {request.url.path}", 404, _NOSNIFF)

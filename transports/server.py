@@ -1,42 +1,48 @@
 """The server: one port for the page, ``/config``, cached files and WebSocket sessions.
 
-``async with serve(demo, port=0) as server:`` runs it on the current event loop (tests,
-embedding); :func:`launch` (what ``demo.launch()`` calls) runs it on a loop of its own in a
-background thread, as Gradio does, and returns at once with ``prevent_thread_lock=True``.
+A :class:`Server` holds an app's runtime and its ASGI application (``server.app``, built by
+:mod:`transports.asgi`), which uvicorn serves. ``async with serve(demo, port=0) as server:``
+runs it on the current event loop (tests, embedding); :func:`launch` (what ``demo.launch()``
+calls) runs it on a loop of its own in a background thread, as Gradio does, and returns at
+once with ``prevent_thread_lock=True``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
+import socket
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection
-from websockets.asyncio.server import serve as websockets_serve
-from websockets.http11 import Request, Response
+import uvicorn
+from starlette.applications import Starlette
 
 from streamcore.app.runtime import App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 
-from .http import HttpRoutes, respond
+from .asgi import WS_PATH, build_app
+from .ports import bind_first_free, bind_socket, first_port
+from .protocol import json_default
 from .rtc_peers import RtcSettings
-from .websocket import serve_connection
+from .websocket import MessageSocket, serve_connection
+from .ws_route import Admission, AuthCallback
 
-__all__ = ["AuthCallback", "Server", "ServerOptions", "launch", "serve"]
+__all__ = ["AuthCallback", "Server", "ServerOptions", "asgi_app", "launch", "serve"]
 
 log = logging.getLogger("streamcore.transports")
 
-AuthCallback = Callable[[Mapping[str, str], Mapping[str, list[str]]], bool]
-"""``auth(headers, query) -> bool``: ``False`` refuses the connection with HTTP 403."""
-
 DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+SHUTDOWN_GRACE_SECONDS = 10
+"""How long closing waits for open connections to end before cancelling their tasks."""
 
 
 @dataclass
@@ -65,7 +71,11 @@ class ServerOptions:
 
 
 class Server:
-    """A running server for one app; ``local_url`` is where to point a browser."""
+    """An app's runtime and its ASGI app (``app``); ``local_url`` is where to point a browser.
+
+    Iterating gives ``(app, local_url, share_url)``, what Gradio's ``launch()`` returns
+    (``share_url`` is always ``None``: there is no share service).
+    """
 
     def __init__(self, blocks: App, options: ServerOptions) -> None:
         self.blocks = blocks
@@ -90,13 +100,22 @@ class Server:
             allowed_paths=tuple(Path(p) for p in options.allowed_paths),
             blocked_paths=policy.blocked_paths,
         )
-        self._routes = HttpRoutes(self.config, served)
+        self.app: Starlette = build_app(
+            config=self._config_json,
+            files=served,
+            admission=Admission(options.allowed_origins, options.auth),
+            handle_websocket=self._handle,
+        )
         self.host = "127.0.0.1"
         self.port = 0
+        self.share_url: str | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.app, self.local_url, self.share_url))
 
     @property
     def local_url(self) -> str:
@@ -104,7 +123,7 @@ class Server:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.host}:{self.port}/ws"
+        return f"ws://{self.host}:{self.port}{WS_PATH}"
 
     def limits(self) -> dict[str, Any]:
         return {
@@ -118,83 +137,76 @@ class Server:
         return {
             **self.blocks.config(),
             "protocol": 1,
-            "ws_path": "/ws",
+            "ws_path": WS_PATH,
             "limits": self.limits(),
             "rtc_configuration": self.options.rtc_configuration,
         }
 
-    # -- the hooks websockets calls --------------------------------------------------------
+    def _config_json(self) -> bytes:
+        return json.dumps(self.config(), default=json_default).encode()
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = request.path.split("?", 1)[0]
-        if path != "/ws":
-            return self._routes(request)
-        if not self._origin_allowed(request):
-            origin = request.headers.get("Origin")
-            return respond(403, f"origin {origin!r} is not allowed (see allowed_origins)")
-        if self.options.auth is not None:
-            query = parse_qs(urlsplit(request.path).query)
-            headers = {k.lower(): v for k, v in request.headers.raw_items()}
-            try:
-                allowed = bool(self.options.auth(headers, query))
-            except Exception:
-                log.exception("the auth callback failed; refusing the connection")
-                allowed = False
-            if not allowed:
-                return respond(403, "authentication refused")
-        return None
-
-    def _origin_allowed(self, request: Request) -> bool:
-        origin = request.headers.get("Origin")
-        if origin is None:
-            return True  # not a browser: browsers always send Origin on WebSocket upgrades
-        allowed = self.options.allowed_origins
-        if allowed is None:
-            host = request.headers.get("Host", "")
-            return urlsplit(origin).netloc == host
-        return "*" in allowed or origin in allowed
-
-    async def _handle(self, connection: ServerConnection) -> None:
+    async def _handle(self, socket: MessageSocket) -> None:
         rtc = RtcSettings(self.options.rtc_configuration, self.options.rtc_connect_timeout)
-        await serve_connection(connection, self.runtime, self.limits(), rtc)
+        await serve_connection(socket, self.runtime, self.limits(), rtc)
 
     # -- running ---------------------------------------------------------------------------
 
     @asynccontextmanager
     async def running(self, host: str, port: int) -> AsyncIterator[Server]:
-        """Serve on ``host:port`` (0 = a free port) for the body of the ``async with``."""
-        async with websockets_serve(
-            self._handle,
-            host,
-            port,
-            process_request=self._process_request,
-            compression=None,
-            max_size=self.options.max_message_bytes,
-            max_queue=4,
-            server_header="streamcore",
-        ) as websocket_server:
-            sockname = next(iter(websocket_server.sockets)).getsockname()
-            self.host, self.port = host, int(sockname[1])
+        """Serve on ``host:port`` (0 = a free port) for the body of the ``async with``.
+
+        Raises ``OSError`` naming the port at once when it cannot be bound. On exit the
+        server stops accepting, closes open connections (WebSocket sessions get code 1012)
+        and waits for them to end; the port is free again when it returns.
+        """
+        async with self._serving(bind_socket(host, port), host):
+            yield self
+
+    @asynccontextmanager
+    async def _serving(self, sock: socket.socket, host: str) -> AsyncIterator[None]:
+        """uvicorn serving ``self.app`` on the listening ``sock`` (closed on exit)."""
+        with sock:
+            self.host, self.port = host, int(sock.getsockname()[1])
+            server = _EmbeddedUvicorn(self._uvicorn_config())
+            serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
             try:
-                yield self
+                await server.wait_started(serving)
+                yield
             finally:
-                websocket_server.close()
+                server.should_exit = True
+                await serving
+
+    def _uvicorn_config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app,
+            ws="websockets-sansio",
+            ws_max_size=self.options.max_message_bytes,
+            ws_per_message_deflate=False,  # images do not compress; deflate caps the rate
+            lifespan="off",
+            log_config=None,  # leave the program's logging alone
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            headers=[("server", "streamcore")],
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
 
     def close(self) -> None:
-        """Stop a server started by :func:`launch` (from any thread) and wait for it."""
+        """Stop a server started by :func:`launch` (from any thread) and wait for it: on
+        return its port is free and its thread has ended."""
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # the loop already ended
                 self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=2 * SHUTDOWN_GRACE_SECONDS)
         self._thread = None
 
-    def _run_in_thread(self, host: str, port: int, started: threading.Event) -> None:
+    def _run_in_thread(self, sock: socket.socket, host: str, started: threading.Event) -> None:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
             try:
-                async with self.running(host, port):
+                async with self._serving(sock, host):
                     started.set()
                     await self._stop.wait()
             finally:
@@ -202,15 +214,65 @@ class Server:
 
         try:
             asyncio.run(main())
-        except Exception as exc:  # reported to launch() through self.error
+        except BaseException as exc:  # reported to launch() through self.error
             self.error = exc
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn's server on a loop it does not own: it installs no signal handlers (the
+    program that owns the loop owns them) and tells when it is accepting connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._started = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self._started.set()
+
+    async def wait_started(self, serving: asyncio.Task[None]) -> None:
+        """Return once accepting; raise what made ``serving`` end before that."""
+        started = asyncio.ensure_future(self._started.wait())
+        try:
+            await asyncio.wait({serving, started}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            started.cancel()
+        if not self._started.is_set():
+            try:
+                await serving  # raises what stopped it
+            except SystemExit as exc:  # uvicorn exits the process when startup fails
+                raise RuntimeError("uvicorn could not start (see its log)") from exc
+            raise RuntimeError("uvicorn stopped before it started serving")
+
+
+_built: weakref.WeakKeyDictionary[App, Server] = weakref.WeakKeyDictionary()
+"""The servers :func:`asgi_app` built for apps not launched, one per app, never running."""
+
+
+def asgi_app(blocks: App) -> Starlette:
+    """``demo.app``: the ASGI app of the server ``launch()`` started, else of one built once
+    for ``blocks`` with the default :class:`ServerOptions`, for those who serve it with
+    their own ASGI server."""
+    if blocks.server is not None:
+        return blocks.server.app  # type: ignore[no-any-return]
+    server = _built.get(blocks)
+    if server is None:
+        server = _built[blocks] = Server(blocks, ServerOptions())
+    return server.app
 
 
 @asynccontextmanager
 async def serve(
     blocks: App, *, host: str = "127.0.0.1", port: int = 0, **options: Any
 ) -> AsyncIterator[Server]:
-    """Serve ``blocks`` on the running event loop for the body of the ``async with``."""
+    """Serve ``blocks`` on the running event loop for the body of the ``async with``.
+
+    Raises ``OSError`` naming the port at once when it cannot be bound.
+    """
     server = Server(blocks, ServerOptions(**options))
     async with server.running(host, port):
         yield server
@@ -231,19 +293,44 @@ def launch(
 ) -> Server:
     """Start serving ``blocks`` in a background thread and print its URL (``demo.launch``).
 
-    Blocks the calling thread until interrupted unless ``prevent_thread_lock``; then the
-    server keeps running until ``demo.close()``. ``share`` is not available (there is no
-    relay service): asking for it raises. Other keywords are :class:`ServerOptions`.
+    The host is ``server_name``, else ``GRADIO_SERVER_NAME``, else ``127.0.0.1``. With no
+    ``server_port``, the first free port of the 100 from ``GRADIO_SERVER_PORT`` (default
+    7860) up; a given port that is busy raises ``OSError`` naming it, before anything runs.
+    A server this app launched before is closed first. Blocks the calling thread until
+    interrupted unless ``prevent_thread_lock``; then the server keeps running until
+    ``demo.close()``. ``share=True`` raises ``ValueError``: there is no share service.
+    Other keywords are :class:`ServerOptions`. Returns the :class:`Server`, which unpacks
+    as ``app, local_url, share_url``.
     """
     if share:
-        raise ValueError("share=True is not available in streamcore: serve behind your own proxy")
-    host = server_name or "127.0.0.1"
-    port = 7860 if server_port is None else server_port
+        raise ValueError(
+            "share=True is not available: streamcore has no share service (no public relay). "
+            "Serve it on a reachable host (server_name='0.0.0.0') behind your own proxy."
+        )
     server = Server(blocks, ServerOptions(**options))
+    if blocks.server is not None:
+        blocks.server.close()
+        blocks.server = None
+    host = server_name or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    if server_port is None:
+        sock = bind_first_free(host, first_port())
+    else:
+        sock = bind_socket(host, server_port)
+    _start_thread(server, sock, host)
+    blocks.server = server
+    if not quiet:
+        print(f"* Running on local URL:  {server.local_url}", flush=True)
+    if not prevent_thread_lock:
+        _block_until_closed(server)
+    return server
+
+
+def _start_thread(server: Server, sock: socket.socket, host: str) -> None:
+    port = sock.getsockname()[1]
     started = threading.Event()
     thread = threading.Thread(
         target=server._run_in_thread,
-        args=(host, port, started),
+        args=(sock, host, started),
         name="streamcore-server",
         daemon=True,
     )
@@ -252,15 +339,14 @@ def launch(
     started.wait()
     if server.error is not None:
         raise OSError(f"could not serve on {host}:{port}: {server.error}") from server.error
-    blocks.server = server
-    if not quiet:
-        print(f"* Running on local URL:  {server.local_url}", flush=True)
-    if not prevent_thread_lock:
-        try:
-            while thread.is_alive():
-                thread.join(0.5)
-        except KeyboardInterrupt:
-            print("Keyboard interruption: closing the server.", flush=True)
-        finally:
-            server.close()
-    return server
+
+
+def _block_until_closed(server: Server) -> None:
+    thread = server._thread
+    try:
+        while thread is not None and thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        print("Keyboard interruption: closing the server.", flush=True)
+    finally:
+        server.close()

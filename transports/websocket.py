@@ -7,16 +7,18 @@ in order (a WebRTC stream's per-frame messages go on its data channel instead, s
 :mod:`transports.rtc_peers`). Every reply goes through the session's one bounded channel,
 so the client sees them in order and a slow client only slows itself. A disconnect leaves
 the session, which cancels its jobs (and closes their WebRTC peers) at once.
+
+The loops know the connection only as a :class:`MessageSocket` (receive a message, send
+one, close with a code), so they run over any WebSocket implementation;
+:mod:`transports.ws_route` adapts Starlette's.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
-from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
 
 from streamcore.app.runtime import AppRuntime, ClientSession
 
@@ -24,37 +26,77 @@ from .protocol import PROTOCOL_VERSION, Welcome, encode_event
 from .rtc_peers import ConnectionPeers, RtcSettings
 from .session_protocol import SessionProtocol
 
-__all__ = ["serve_connection"]
+__all__ = ["MESSAGE_TOO_BIG", "MessageSocket", "SocketClosed", "serve_connection"]
+
+MESSAGE_TOO_BIG = 1009
+"""The WebSocket close code for a message over ``max_message_bytes`` (RFC 6455)."""
+
+
+class SocketClosed(Exception):
+    """The connection is closed (by either side); nothing more can be received or sent."""
+
+
+class MessageSocket(Protocol):
+    """An accepted WebSocket connection, message by message."""
+
+    async def receive(self) -> str | bytes:
+        """The next whole message; raises :class:`SocketClosed` once the connection closed."""
+        ...
+
+    async def send(self, message: str | bytes) -> None:
+        """Send one message (text for ``str``), waiting while the peer is slow to read;
+        raises :class:`SocketClosed` if the connection is closed."""
+        ...
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Start the closing handshake with ``code``; a no-op once closed."""
+        ...
 
 
 async def serve_connection(
-    connection: ServerConnection,
+    socket: MessageSocket,
     runtime: AppRuntime,
     limits: dict[str, Any],
     rtc: RtcSettings | None = None,
 ) -> None:
-    """Run one client session over ``connection`` until either side closes it."""
+    """Run one client session over ``socket`` until either side closes it.
+
+    A message longer than ``limits["max_message_bytes"]`` closes the connection with code
+    1009 (the server in front may refuse it first, with the same code).
+    """
     async with runtime.session() as session, anyio.create_task_group() as tasks:
         peers = ConnectionPeers(session, tasks, rtc or RtcSettings())
         await session.post(Welcome(session.id, PROTOCOL_VERSION, limits))
-        tasks.start_soon(_write_messages, connection, session, peers)
-        await _read_requests(connection, SessionProtocol(session, peers.open))
+        tasks.start_soon(_write_messages, socket, session, peers)
+        protocol = SessionProtocol(session, peers.open)
+        await _read_requests(socket, protocol, int(limits["max_message_bytes"]))
         tasks.cancel_scope.cancel()
 
 
-async def _read_requests(connection: ServerConnection, protocol: SessionProtocol) -> None:
-    with contextlib.suppress(ConnectionClosed):
-        async for raw in connection:
+async def _read_requests(socket: MessageSocket, protocol: SessionProtocol, max_bytes: int) -> None:
+    with contextlib.suppress(SocketClosed):
+        while True:
+            raw = await socket.receive()
+            if _longer_than(raw, max_bytes):
+                await socket.close(MESSAGE_TOO_BIG, f"message over {max_bytes} bytes")
+                return
             await protocol.receive(raw)
 
 
+def _longer_than(raw: str | bytes, max_bytes: int) -> bool:
+    """Whether ``raw`` takes more than ``max_bytes`` on the wire (UTF-8 for text)."""
+    if isinstance(raw, bytes) or len(raw) * 4 <= max_bytes:  # UTF-8: at most 4 bytes a char
+        return len(raw) > max_bytes
+    return len(raw.encode()) > max_bytes
+
+
 async def _write_messages(
-    connection: ServerConnection, session: ClientSession, peers: ConnectionPeers
+    socket: MessageSocket, session: ClientSession, peers: ConnectionPeers
 ) -> None:
-    suppressed = (ConnectionClosed, anyio.EndOfStream, anyio.ClosedResourceError)
+    suppressed = (SocketClosed, anyio.EndOfStream, anyio.ClosedResourceError)
     with contextlib.suppress(*suppressed):
         while True:
             message = await session.receive()
             if peers.send_on_data_channel(message):
                 continue
-            await connection.send(encode_event(message, binary_frames=session.binary_frames))
+            await socket.send(encode_event(message, binary_frames=session.binary_frames))

@@ -49,8 +49,8 @@ MAX_DIFF = 10.0
 
 def serve(fn_name: str, passes: int, port: int, limit: int) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import uvicorn  # type: ignore[import-not-found]
-    from fastapi import FastAPI  # type: ignore[import-not-found]
+    import uvicorn
+    from fastapi import FastAPI
     from fastrtc import Stream  # type: ignore[import-not-found]
 
     def handler(frame: np.ndarray) -> np.ndarray:

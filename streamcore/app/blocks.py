@@ -237,6 +237,14 @@ class Blocks:
             self.server = None
 
     @property
+    def app(self) -> Any:
+        """The ASGI app serving this demo (the launched server's, else one built once, for
+        serving it with any ASGI server); see ``transports.server.asgi_app``."""
+        from transports.server import asgi_app
+
+        return asgi_app(self)
+
+    @property
     def local_url(self) -> str | None:
         return None if self.server is None else str(self.server.local_url)
 
