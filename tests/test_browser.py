@@ -160,3 +160,34 @@ def test_select_sends_the_clicked_pixel(browser: Browser) -> None:
     assert (size["width"], size["height"]) == (200, 100), "shown at its natural size"
     assert abs(x - 37) <= 1
     assert abs(y - 21) <= 1
+
+
+def test_a_user_logs_in_through_the_form_then_streams(browser: Browser) -> None:
+    demo = sepia_stream_demo()
+    demo.launch(
+        server_port=0,
+        prevent_thread_lock=True,
+        quiet=True,
+        auth=("ada", "lovelace"),
+        auth_message="Cameras of the lab",
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(str(demo.local_url))
+        assert page.url.endswith("/login")
+        page.get_by_text("Cameras of the lab").wait_for()
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill("babbage")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("alert").filter(has_text="Incorrect credentials.").wait_for()
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill("lovelace")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_function("window.streamcore && window.streamcore.ready === true")
+        page.click('[data-testid="start-camera"]')
+        page.wait_for_function("window.streamcore.stats.received >= 3")
+    finally:
+        context.close()
+        demo.close()

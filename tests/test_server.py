@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import http.client
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import anyio.to_thread
 import pytest
 from live_support import (
@@ -28,10 +30,11 @@ from live_support import (
     sepia_expected,
     stream_demo,
 )
+from starlette.requests import HTTPConnection
 from websockets.exceptions import InvalidStatus
 
 from streamcore.media.encoding import decode, encode
-from transports import Server, serve
+from transports import AsyncClient, ClientError, Server, serve
 from transports.http import static_files
 from transports.protocol import pack_binary
 
@@ -64,35 +67,37 @@ async def test_origin_check_at_the_handshake() -> None:
                 pass
 
 
-async def test_auth_callable_refuses_at_the_handshake() -> None:
-    seen: list[tuple[dict[str, str], dict[str, list[str]]]] = []
+async def test_auth_dependency_refuses_the_handshake_without_a_user() -> None:
+    seen: list[tuple[dict[str, str], dict[str, str]]] = []
 
-    def auth(headers: Any, query: Any) -> bool:
-        seen.append((dict(headers), dict(query)))
-        return bool(query.get("token") == ["s3cret"] or headers.get("x-token") == "s3cret")
+    def from_token(connection: HTTPConnection) -> str | None:
+        headers, query = dict(connection.headers), dict(connection.query_params)
+        seen.append((headers, query))
+        token = query.get("token") or headers.get("x-token")
+        return "ada" if token == "s3cret" else None
 
-    async with serve(sepia_demo(), auth=auth) as server:
+    async with serve(sepia_demo(), auth_dependency=from_token) as server:
         for path, headers in [("/ws", None), ("/ws?token=wrong", None), ("/ws", {"X-Token": "no"})]:
             with pytest.raises(InvalidStatus) as caught:
                 async with raw_client(server, path, additional_headers=headers):
                     pass
-            assert caught.value.response.status_code == 403
-            assert caught.value.response.body == b"authentication refused"
+            assert caught.value.response.status_code == 401
+            assert caught.value.response.body == b"log in first: /ws needs a session"
         async with raw_client(server, "/ws?token=s3cret") as raw:
             await raw.assert_alive()
         async with raw_client(server, additional_headers={"X-Token": "s3cret"}) as raw:
             await raw.assert_alive()
-    assert seen[1][1] == {"token": ["wrong"]}
+    assert seen[1][1] == {"token": "wrong"}
     assert seen[2][0]["x-token"] == "no"
 
-    def broken(headers: Any, query: Any) -> bool:
+    def broken(connection: HTTPConnection) -> str | None:
         raise RuntimeError("auth backend down")
 
-    async with serve(sepia_demo(), auth=broken) as server:
+    async with serve(sepia_demo(), auth_dependency=broken) as server:
         with pytest.raises(InvalidStatus) as caught:
             async with raw_client(server):
                 pass
-        assert caught.value.response.status_code == 403
+        assert caught.value.response.status_code == 401
 
 
 # -- the HTTP routes ------------------------------------------------------------------------------
@@ -103,7 +108,7 @@ async def test_config_page_and_health() -> None:
         status, kind, body = await get(server, "/config")
         assert (status, kind) == (200, "application/json")
         config = json.loads(body)
-        assert (config["protocol"], config["ws_path"]) == (1, "/ws")
+        assert (config["protocol"], config["ws_path"]) == (1, "ws")
         assert config["limits"]["idle_timeout"] == 7
         (dependency,) = config["dependencies"]
         assert (dependency["api_name"], dependency["connection"]) == ("sepia", "stream")
@@ -127,9 +132,10 @@ async def test_page_modules_are_served_as_javascript() -> None:
     imports = re.compile(r'^import .* from "(\.{1,2}/[^"]+)";$', re.MULTILINE)
     async with serve(stream_demo(time_limit=5)) as server:
         _, _, index = await get(server, "/")
-        entry = re.search(rb'<script type="module" src="(/static/[^"]+)"></script>', index)
+        # relative, so that the page works under a path prefix
+        entry = re.search(rb'<script type="module" src="(static/[^"]+)"></script>', index)
         assert entry is not None
-        queue, seen = [entry.group(1).decode()], set()
+        queue, seen = ["/" + entry.group(1).decode()], set()
         while queue:
             url = queue.pop()
             if url in seen:
@@ -340,3 +346,86 @@ async def test_file_ranges_and_downloads(tmp_path: Path) -> None:
     assert headers["x-content-type-options"] == "nosniff"
     status, headers, _ = answers[5]
     assert (status, headers["x-content-type-options"]) == (403, "nosniff")
+
+
+# -- auth on every route (a live server) ----------------------------------------------------------
+
+
+def _request(
+    server: Any, method: str, path: str, body: str | None = None, cookie: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request, redirects not followed: status, headers (lower-case names), body."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if cookie is not None:
+        headers["Cookie"] = cookie
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def _checker(user: str, password: str) -> bool:
+    return (user, password) == ("ada", "lovelace")
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [("ada", "lovelace"), [("bob", "b"), ("ada", "lovelace")], _checker],
+    ids=["tuple", "list", "callable"],
+)
+async def test_every_route_needs_the_login(auth: Any, tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    (outputs / "result.png").write_bytes(encode(gradient(), "png"))
+    file_route = "/file=" + quote(str(outputs / "result.png"))
+    async with serve(
+        sepia_demo(), auth=auth, auth_message="Ask Ada", allowed_paths=[outputs]
+    ) as server:
+        call = functools.partial(anyio.to_thread.run_sync, _request, server)
+        status, headers, _ = await call("GET", "/")
+        assert (status, headers["location"]) == (302, "login")
+        status, _, body = await call("GET", "/config")
+        assert (status, json.loads(body)) == (
+            401,
+            {"auth_required": True, "auth_message": "Ask Ada"},
+        )
+        assert (await call("GET", "/index.html"))[0] == 302
+        for path in ["/static/app.js", file_route]:
+            assert (await call("GET", path))[0] == 401, path
+        assert (await call("GET", "/healthz"))[2] == b"ok"
+        form = (await call("GET", "/login"))[2].decode()
+        assert "Ask Ada" in form
+        with pytest.raises(InvalidStatus) as refused:
+            async with raw_client(server):
+                pass
+        assert refused.value.response.status_code == 401
+
+        wrong = await call("POST", "/login", "username=ada&password=babbage")
+        assert (wrong[0], json.loads(wrong[2])) == (400, {"detail": "Incorrect credentials."})
+        assert "set-cookie" not in wrong[1]
+        status, headers, body = await call("POST", "/login", "username=ada&password=lovelace")
+        assert (status, json.loads(body)) == (200, {"success": True})
+        cookie = headers["set-cookie"].split(";", 1)[0]
+        for path in ["/", "/static/app.js", "/config", file_route]:
+            assert (await call("GET", path, None, cookie))[0] == 200, path
+        async with raw_client(server, additional_headers={"Cookie": cookie}) as raw:
+            await raw.assert_alive()
+
+
+async def test_the_client_logs_in_with_auth(tmp_path: Path) -> None:
+    async with serve(sepia_demo(), auth=("ada", "lovelace")) as server:
+        async with AsyncClient(server.local_url, auth=("ada", "lovelace")) as client:
+            toned = await client.predict(gradient(), api_name="/predict")
+            data = await anyio.Path(toned).read_bytes()  # downloaded with the cookie
+        assert close_to(decode(data), sepia_expected(gradient()))
+        with pytest.raises(ClientError, match="needs a login: pass auth="):
+            async with AsyncClient(server.local_url):
+                pass
+        with pytest.raises(ClientError, match="refused the login of 'ada'"):
+            async with AsyncClient(server.local_url, auth=("ada", "babbage")):
+                pass

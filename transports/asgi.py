@@ -7,12 +7,16 @@ result; :mod:`transports.server` runs it under uvicorn.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
 
 from streamcore.media.files import FileAccess
 
+from .auth import Authenticator, LoginGate
+from .host_check import HostCheck
 from .http import http_routes, not_found
 from .websocket import MessageSocket
 from .ws_route import Admission, websocket_route
@@ -28,9 +32,26 @@ def build_app(
     files: FileAccess,
     admission: Admission,
     handle_websocket: Callable[[MessageSocket], Awaitable[None]],
+    authenticator: Authenticator | None = None,
+    allowed_hosts: Sequence[str] = (),
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
     ``files`` allows at ``/file=<path>``, ``/healthz`` and, at :data:`WS_PATH`, WebSocket
-    sessions that ``admission`` lets in, each run by ``handle_websocket``."""
-    routes = [*http_routes(config, files), websocket_route(WS_PATH, admission, handle_websocket)]
-    return Starlette(routes=routes, exception_handlers={404: not_found})
+    sessions that ``admission`` lets in, each run by ``handle_websocket``.
+
+    In front of every route: the ``Host`` check (:class:`~transports.host_check.HostCheck`,
+    with ``allowed_hosts``), then, with an ``authenticator``, the login gate and the
+    ``login``/``logout`` routes (:mod:`transports.auth`).
+    """
+    routes: list[BaseRoute] = [
+        *http_routes(config, files),
+        websocket_route(WS_PATH, admission, handle_websocket),
+    ]
+    middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]
+    if authenticator is not None:
+        routes += [
+            Route("/login", authenticator.login, methods=["GET", "POST"]),
+            Route("/logout", authenticator.logout),
+        ]
+        middleware.append(Middleware(LoginGate, authenticator=authenticator))
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import html
 import inspect
+import logging
 import os
 import secrets
 import time
@@ -59,6 +60,8 @@ SECRET_ENV = "STREAMCORE_SECRET"
 """The environment variable that holds the key signing session cookies (hex or text).
 Set it, or let ``streamcore serve`` set it, so that every worker process (and a restart)
 accepts the same cookies; without it each process draws a random key."""
+
+log = logging.getLogger("streamcore.transports")
 
 COOKIE_NAME = "streamcore-session"
 OPEN_ROUTES = frozenset({"/login", "/logout", "/healthz"})
@@ -131,9 +134,13 @@ class Authenticator:
             return user
         if self._dependency is None:
             return None
-        found = self._dependency(connection)
-        if inspect.isawaitable(found):
-            found = await found
+        try:
+            found = self._dependency(connection)
+            if inspect.isawaitable(found):
+                found = await found
+        except Exception:
+            log.exception("auth_dependency failed; the request is refused")
+            return None
         return found if isinstance(found, str) and found else None
 
     # -- the login routes -------------------------------------------------------------------

@@ -237,6 +237,7 @@ class _Http:
         try:
             config: dict[str, Any] = json.loads(self.get(url))
         except urllib.error.HTTPError as exc:
+            exc.close()
             if exc.code == 401:
                 raise ClientError(
                     "auth_required", f"{url} needs a login: pass auth=(user, password)"
@@ -255,6 +256,7 @@ class _Http:
                 for header in response.headers.get_all("Set-Cookie") or []:
                     cookies.load(header)
         except urllib.error.HTTPError as exc:
+            exc.close()
             if exc.code in (400, 401):
                 raise ClientError("login_refused", f"{url} refused the login of {user!r}") from None
             raise

@@ -12,7 +12,7 @@ turns the check off, ``.example.com`` allows the domain and its subdomains).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,12 +44,13 @@ class HostCheck:
     """ASGI middleware: 421 Misdirected Request for a ``Host`` that is not this server.
 
     ``allowed_hosts`` are names besides IP literals and localhost (see the module
-    docstring); the server adds the name it was started on.
+    docstring). It is read at each request, so the server can add the name it was
+    started on once it knows it.
     """
 
-    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] = ()) -> None:
         self.app = app
-        self.allowed_hosts = tuple(allowed_hosts)
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):

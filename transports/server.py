@@ -30,13 +30,14 @@ from streamcore.app.runtime import App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 
 from .asgi import WS_PATH, build_app
+from .auth import AuthDependency, Authenticator, Credentials
 from .ports import bind_first_free, bind_socket, first_port
 from .protocol import json_default
 from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
-from .ws_route import Admission, AuthCallback
+from .ws_route import Admission
 
-__all__ = ["AuthCallback", "Server", "ServerOptions", "asgi_app", "launch", "serve"]
+__all__ = ["Server", "ServerOptions", "asgi_app", "launch", "serve"]
 
 log = logging.getLogger("streamcore.transports")
 
@@ -55,7 +56,16 @@ class ServerOptions:
     """Bigger frames and images are refused (default: the file access policy's)."""
     allowed_origins: Sequence[str] | None = None
     """Browser origins allowed to connect; ``None``: only the server's own host; ``"*"``: any."""
-    auth: AuthCallback | None = None
+    auth: Credentials | None = None
+    """Gradio's: a ``(user, password)`` tuple, a list of them, or a callable
+    ``(user, password) -> bool``; users log in at ``login`` (see :mod:`transports.auth`)."""
+    auth_message: str | None = None
+    """Shown on the login form."""
+    auth_dependency: AuthDependency | None = None
+    """Gradio's: ``(request) -> user name | None``, run on every request (a proxy's login)."""
+    allowed_hosts: Sequence[str] = ()
+    """``Host`` names the server answers to besides IP addresses, localhost and the name it
+    was started on (DNS-rebinding defence, :mod:`transports.host_check`); ``"*"``: any."""
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
@@ -100,11 +110,15 @@ class Server:
             allowed_paths=tuple(Path(p) for p in options.allowed_paths),
             blocked_paths=policy.blocked_paths,
         )
+        self.allowed_hosts: list[str] = list(options.allowed_hosts)
+        """Read at each request: :meth:`running` adds the name the server listens on."""
         self.app: Starlette = build_app(
             config=self._config_json,
             files=served,
-            admission=Admission(options.allowed_origins, options.auth),
+            admission=Admission(options.allowed_origins),
             handle_websocket=self._handle,
+            authenticator=_authenticator(options),
+            allowed_hosts=self.allowed_hosts,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -137,7 +151,7 @@ class Server:
         return {
             **self.blocks.config(),
             "protocol": 1,
-            "ws_path": WS_PATH,
+            "ws_path": WS_PATH.lstrip("/"),  # relative: the app may sit under a prefix
             "limits": self.limits(),
             "rtc_configuration": self.options.rtc_configuration,
         }
@@ -167,6 +181,7 @@ class Server:
         """uvicorn serving ``self.app`` on the listening ``sock`` (closed on exit)."""
         with sock:
             self.host, self.port = host, int(sock.getsockname()[1])
+            self.allowed_hosts.extend(_names_of(host))
             server = _EmbeddedUvicorn(self._uvicorn_config())
             serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
             try:
@@ -247,6 +262,23 @@ class _EmbeddedUvicorn(uvicorn.Server):
             except SystemExit as exc:  # uvicorn exits the process when startup fails
                 raise RuntimeError("uvicorn could not start (see its log)") from exc
             raise RuntimeError("uvicorn stopped before it started serving")
+
+
+def _authenticator(options: ServerOptions) -> Authenticator | None:
+    if options.auth is None and options.auth_dependency is None:
+        return None
+    return Authenticator(
+        options.auth, auth_dependency=options.auth_dependency, auth_message=options.auth_message
+    )
+
+
+def _names_of(host: str) -> list[str]:
+    """The names a server listening on ``host`` is reached by, for the ``Host`` check:
+    ``host`` itself, and the machine's names when it listens beyond loopback."""
+    names = [host]
+    if host in ("0.0.0.0", "::", ""):
+        names += [socket.gethostname(), socket.getfqdn()]
+    return names
 
 
 _built: weakref.WeakKeyDictionary[App, Server] = weakref.WeakKeyDictionary()

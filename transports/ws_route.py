@@ -1,8 +1,8 @@
-"""The ``/ws`` route: admit a WebSocket (origin, ``auth``), accept it, serve its session.
+"""The ``/ws`` route: admit a WebSocket (its origin), accept it, serve its session.
 
-A refused upgrade gets HTTP 403 with a plain-text reason, sent through the ASGI
-"WebSocket Denial Response" extension where the server has it (uvicorn does); elsewhere
-the connection is closed before it is accepted, which servers answer with a bare 403.
+Who the user is was settled before (:mod:`transports.auth`'s gate, in front of every
+route); this route checks that a browser's page comes from an allowed origin. A refused
+upgrade gets HTTP 403 with a plain-text reason (:func:`transports.refusals.refuse`).
 :class:`StarletteSocket` adapts Starlette's ``WebSocket`` to the
 :class:`~transports.websocket.MessageSocket` the session loops speak.
 """
@@ -10,44 +10,31 @@ the connection is closed before it is accepted, which servers answer with a bare
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from starlette.responses import PlainTextResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from .refusals import refuse
 from .websocket import MessageSocket, SocketClosed
 
-__all__ = ["Admission", "AuthCallback", "StarletteSocket", "websocket_route"]
-
-log = logging.getLogger("streamcore.transports")
-
-AuthCallback = Callable[[Mapping[str, str], Mapping[str, list[str]]], bool]
-"""``auth(headers, query) -> bool``: ``False`` (or an exception) refuses the connection with
-HTTP 403. ``headers`` has lower-case names; ``query`` maps each name to all its values."""
-
-POLICY_VIOLATION = 1008
-"""The close code of a refused upgrade where the server cannot send a 403 body."""
+__all__ = ["Admission", "StarletteSocket", "websocket_route"]
 
 
 @dataclass(frozen=True)
 class Admission:
-    """Who may open a WebSocket: browser origins and an ``auth`` callback."""
+    """Which browser pages may open a WebSocket."""
 
     allowed_origins: Sequence[str] | None = None
     """``None``: only pages served from the Host the browser connected to; ``"*"``: any."""
-    auth: AuthCallback | None = None
 
     def refusal(self, websocket: WebSocket) -> str | None:
         """Why ``websocket`` may not connect, or ``None`` when it may."""
         if not self._origin_allowed(websocket):
             origin = websocket.headers.get("origin")
             return f"origin {origin!r} is not allowed (see allowed_origins)"
-        if self.auth is not None and not self._authenticated(websocket):
-            return "authentication refused"
         return None
 
     def _origin_allowed(self, websocket: WebSocket) -> bool:
@@ -57,16 +44,6 @@ class Admission:
         if self.allowed_origins is None:
             return urlsplit(origin).netloc == websocket.headers.get("host", "")
         return "*" in self.allowed_origins or origin in self.allowed_origins
-
-    def _authenticated(self, websocket: WebSocket) -> bool:
-        assert self.auth is not None
-        headers = dict(websocket.headers.items())  # lower-case names
-        query = parse_qs(websocket.url.query)
-        try:
-            return bool(self.auth(headers, query))
-        except Exception:
-            log.exception("the auth callback failed; refusing the connection")
-            return False
 
 
 class StarletteSocket:
@@ -119,7 +96,7 @@ def websocket_route(
     async def endpoint(websocket: WebSocket) -> None:
         refusal = admission.refusal(websocket)
         if refusal is not None:
-            await _refuse(websocket, refusal)
+            await refuse(websocket.scope, websocket.receive, websocket.send, 403, refusal)
             return
         await websocket.accept()
         socket = StarletteSocket(websocket)
@@ -130,10 +107,3 @@ def websocket_route(
                 await socket.close(1000)
 
     return WebSocketRoute(path, endpoint)
-
-
-async def _refuse(websocket: WebSocket, reason: str) -> None:
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(PlainTextResponse(reason, status_code=403))
-    else:
-        await websocket.close(POLICY_VIOLATION, reason)
