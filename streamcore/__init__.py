@@ -5,7 +5,7 @@
 available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks).
 """
 
-from .app.blocks import Blocks
+from .app.blocks import Blocks, mount_gradio_app
 from .app.interface import Interface
 from .components.base import Component
 from .components.image import Image
@@ -92,6 +92,7 @@ __all__ = [
     "WebcamOptions",
     "WouldBlockError",
     "__version__",
+    "mount_gradio_app",
     "on",
     "open_stream",
     "stop_when",

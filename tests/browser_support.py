@@ -140,3 +140,39 @@ def _console_error(message: ConsoleMessage, errors: list[str]) -> None:
 def mean_colour(page: Page, selector: str) -> list[float]:
     """The average RGB of the image (or video) element ``selector`` as the page has it."""
     return list(page.evaluate(MEAN_COLOUR_JS, selector))
+
+
+@contextmanager
+def asgi_served(app: Any) -> Iterator[str]:
+    """``app`` (any ASGI app) under uvicorn on a free port, on a loop in a thread of its
+    own, for the body of the ``with``; yields its base URL (no trailing slash)."""
+    import asyncio
+    import threading
+
+    import uvicorn
+
+    from transports.ports import bind_socket
+    from transports.server import uvicorn_on
+
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    started = threading.Event()
+    running: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def main() -> None:
+        config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning")
+        stop = asyncio.Event()
+        running.append((asyncio.get_running_loop(), stop))
+        async with uvicorn_on(sock, config):
+            started.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), name="asgi-served")
+    thread.start()
+    try:
+        assert started.wait(30), "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop, stop = running[0]
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import PIL.Image
 import pytest
-from browser_support import app_page, launch_chromium, mean_colour, sync_api
+from browser_support import app_page, asgi_served, launch_chromium, mean_colour, sync_api
 
 import streamcore as gr
 
@@ -191,3 +191,21 @@ def test_a_user_logs_in_through_the_form_then_streams(browser: Browser) -> None:
     finally:
         context.close()
         demo.close()
+
+
+@pytest.mark.parametrize("transport", ["websocket", "webrtc"])
+def test_the_page_streams_when_mounted_under_a_prefix(browser: Browser, transport: str) -> None:
+    fastapi = pytest.importorskip("fastapi")
+    app = gr.mount_gradio_app(fastapi.FastAPI(), sepia_stream_demo(), path="/lab/cams")
+    with asgi_served(app) as base:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{base}/lab/cams/?transport={transport}")
+            page.wait_for_function("window.streamcore && window.streamcore.ready === true")
+            page.click('[data-testid="start-camera"]')
+            page.wait_for_function("window.streamcore.stats.received >= 3")
+            assert page.evaluate("window.streamcore.transport") == transport
+        finally:
+            context.close()

@@ -18,7 +18,8 @@ PUBLIC = [
     "QueueFullError", "SelectData", "Slider", "State", "StreamClosedError", "StreamEnd",
     "StreamError", "StreamOutput", "StreamSession", "StreamcoreError", "Textbox", "Timer",
     "UnsupportedImageError", "WatermarkOptions", "WebcamOptions", "WouldBlockError",
-    "__version__", "on", "open_stream", "stop_when", "throttle", "validate",
+    "__version__", "mount_gradio_app", "on", "open_stream", "stop_when", "throttle",
+    "validate",
 ]  # fmt: skip
 
 

@@ -37,7 +37,7 @@ from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
-__all__ = ["Server", "ServerOptions", "asgi_app", "launch", "serve"]
+__all__ = ["Server", "ServerOptions", "asgi_app", "launch", "serve", "uvicorn_on"]
 
 log = logging.getLogger("streamcore.transports")
 
@@ -63,6 +63,10 @@ class ServerOptions:
     """Shown on the login form."""
     auth_dependency: AuthDependency | None = None
     """Gradio's: ``(request) -> user name | None``, run on every request (a proxy's login)."""
+    root_path: str = ""
+    """The path prefix a proxy serves the app under and strips before forwarding (uvicorn's
+    and Gradio's ``root_path``): the app then scopes its login cookie to it. The page's
+    URLs are relative, so it needs none to work behind a proxy."""
     allowed_hosts: Sequence[str] = ()
     """``Host`` names the server answers to besides IP addresses, localhost and the name it
     was started on (DNS-rebinding defence, :mod:`transports.host_check`); ``"*"``: any."""
@@ -179,21 +183,15 @@ class Server:
     @asynccontextmanager
     async def _serving(self, sock: socket.socket, host: str) -> AsyncIterator[None]:
         """uvicorn serving ``self.app`` on the listening ``sock`` (closed on exit)."""
-        with sock:
-            self.host, self.port = host, int(sock.getsockname()[1])
-            self.allowed_hosts.extend(_names_of(host))
-            server = _EmbeddedUvicorn(self._uvicorn_config())
-            serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
-            try:
-                await server.wait_started(serving)
-                yield
-            finally:
-                server.should_exit = True
-                await serving
+        self.host, self.port = host, int(sock.getsockname()[1])
+        self.allowed_hosts.extend(_names_of(host))
+        async with uvicorn_on(sock, self._uvicorn_config()):
+            yield
 
     def _uvicorn_config(self) -> uvicorn.Config:
         return uvicorn.Config(
             self.app,
+            root_path=self.options.root_path,
             ws="websockets-sansio",
             ws_max_size=self.options.max_message_bytes,
             ws_per_message_deflate=False,  # images do not compress; deflate caps the rate
@@ -231,6 +229,23 @@ class Server:
             asyncio.run(main())
         except BaseException as exc:  # reported to launch() through self.error
             self.error = exc
+
+
+@asynccontextmanager
+async def uvicorn_on(sock: socket.socket, config: uvicorn.Config) -> AsyncIterator[None]:
+    """uvicorn serving ``config.app`` on the listening ``sock``, on the running event loop,
+    for the body of the ``async with`` (accepting when the body starts; on exit it stops
+    accepting, closes open connections, waits for them, and closes ``sock``). For any ASGI
+    app: a :class:`Server`'s, or one the demo is mounted into."""
+    with sock:
+        server = _EmbeddedUvicorn(config)
+        serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+        try:
+            await server.wait_started(serving)
+            yield
+        finally:
+            server.should_exit = True
+            await serving
 
 
 class _EmbeddedUvicorn(uvicorn.Server):

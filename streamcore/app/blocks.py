@@ -22,7 +22,7 @@ from ..events import (
 from ..media.files import current_file_access
 from .testing import TestClient
 
-__all__ = ["Blocks", "current_blocks"]
+__all__ = ["Blocks", "current_blocks", "mount_gradio_app"]
 
 
 class Blocks:
@@ -272,6 +272,14 @@ class Blocks:
     ) -> None:
         self.allowed_paths = tuple(Path(p).resolve() for p in allowed_paths)
         self.blocked_paths = tuple(Path(p).resolve() for p in blocked_paths)
+
+
+def mount_gradio_app(app: Any, blocks: Blocks, path: str, *args: Any, **kwargs: Any) -> Any:
+    """Mount ``blocks`` into a FastAPI or Starlette ``app`` at ``path`` and return ``app``,
+    as Gradio's function; see ``transports.mount``."""
+    from transports.mount import mount_gradio_app as mount
+
+    return mount(app, blocks, path, *args, **kwargs)
 
 
 def _jsonable(value: Any) -> Any:
