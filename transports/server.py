@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -37,7 +38,16 @@ from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
-__all__ = ["Server", "ServerOptions", "asgi_app", "launch", "serve", "uvicorn_on"]
+__all__ = [
+    "LaunchCall",
+    "Server",
+    "ServerOptions",
+    "asgi_app",
+    "launch",
+    "launches_captured",
+    "serve",
+    "uvicorn_on",
+]
 
 log = logging.getLogger("streamcore.transports")
 
@@ -325,6 +335,34 @@ async def serve(
         yield server
 
 
+_captured_launches: contextvars.ContextVar[list[LaunchCall] | None] = contextvars.ContextVar(
+    "streamcore_captured_launches", default=None
+)
+
+
+@dataclass(frozen=True)
+class LaunchCall:
+    """A ``launch(...)`` made while launches were captured: the app and its keywords."""
+
+    blocks: App
+    options: dict[str, Any]
+    """The :class:`ServerOptions` keywords it was given (``auth``, ``max_threads``, ...)."""
+
+
+@contextlib.contextmanager
+def launches_captured() -> Iterator[list[LaunchCall]]:
+    """While active, :func:`launch` serves nothing: it records each call in the yielded
+    list and returns a :class:`Server` that is not running. ``streamcore serve`` loads an
+    app this way, so that the ``demo.launch(auth=...)`` of its script configures the
+    served app without starting a second server."""
+    calls: list[LaunchCall] = []
+    token = _captured_launches.set(calls)
+    try:
+        yield calls
+    finally:
+        _captured_launches.reset(token)
+
+
 def launch(
     blocks: App,
     *,
@@ -355,6 +393,10 @@ def launch(
             "Serve it on a reachable host (server_name='0.0.0.0') behind your own proxy."
         )
     server = Server(blocks, ServerOptions(**options))
+    captured = _captured_launches.get()
+    if captured is not None:
+        captured.append(LaunchCall(blocks, options))
+        return server
     if blocks.server is not None:
         blocks.server.close()
         blocks.server = None

@@ -1,0 +1,183 @@
+"""``python -m streamcore serve`` (``transports/cli.py``), run as users run it: in a
+subprocess, on a real port, stopped with SIGTERM, with a time limit on every wait."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio
+import numpy as np
+import pytest
+from live_support import close_to
+
+from transports import AsyncClient, ClientError
+from transports.ports import bind_socket
+
+SECONDS = 60
+
+APP = """
+import os
+
+import numpy as np
+import streamcore as gr
+
+with gr.Blocks() as demo:
+    camera = gr.Image(sources="webcam", streaming=True)
+    out = gr.Image(streaming=True)
+    camera.stream(lambda image: 255 - image, camera, out, stream_every=0, api_name="invert")
+    pid = gr.Number()
+    gr.Button().click(lambda: os.getpid(), None, pid, api_name="pid")
+
+if __name__ == "__main__":
+    demo.launch(auth=("ada", "lovelace"), max_threads=8)
+"""
+
+
+def free_port() -> int:
+    with bind_socket("127.0.0.1", 0) as sock:
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str) -> Iterator[str]:
+    """``python -m streamcore serve <tmp>/app.py <args>`` until the body ends, then SIGTERM;
+    yields the base URL once ``/healthz`` answers. The command must exit 0 in time."""
+    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
+    port = free_port()
+    command = [sys.executable, "-m", "streamcore", "serve", "app.py", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SECONDS
+        while not _healthy(url):
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=SECONDS)
+    assert process.returncode == 0, output
+    bind_socket("127.0.0.1", port).close()  # the port is free again
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "healthz", timeout=2) as response:
+            return bool(response.read() == b"ok")
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
+def test_serve_runs_the_script_as_main_and_keeps_its_launch_keywords(tmp_path: Path) -> None:
+    with serving(tmp_path) as url:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "config", timeout=SECONDS)
+        refused.value.close()
+        assert refused.value.code == 401  # demo.launch(auth=...) of the script applies
+
+        async def call() -> int:
+            async with AsyncClient(url, auth=("ada", "lovelace")) as client:
+                return int(await client.predict(api_name="/pid"))
+
+        assert anyio.run(call) > 0
+
+
+def test_workers_share_one_port_and_serve_whole_sessions(tmp_path: Path) -> None:
+    image = np.tile(np.arange(64, dtype=np.uint8)[None, :, None], (48, 1, 3))
+
+    async def session(url: str) -> int:
+        async with AsyncClient(url, auth=("ada", "lovelace")) as client:
+            pid = int(await client.predict(api_name="/pid"))
+            outputs = [o async for o in await client.stream([image] * 6, api_name="/invert")]
+            assert outputs
+            assert close_to(outputs[-1], 255 - image)
+            return pid
+
+    async def eight_at_once(url: str) -> list[int]:
+        pids: list[int] = []
+
+        async def one() -> None:
+            pids.append(await session(url))
+
+        with anyio.fail_after(SECONDS):
+            async with anyio.create_task_group() as tasks:
+                for _ in range(8):
+                    tasks.start_soon(one)
+        return pids
+
+    with serving(tmp_path, "--workers", "2") as url:
+        seen: set[int] = set()
+        for _ in range(10):  # which process accepts is the kernel's choice
+            seen.update(anyio.run(eight_at_once, url))
+            if len(seen) == 2:
+                break
+    assert len(seen) == 2, f"one process served every session: {seen}"
+
+
+def test_a_bad_target_exits_2_naming_the_problem(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "streamcore", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=SECONDS,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+            check=False,
+        )
+
+    missing = run("serve", "app.py:nope")
+    assert missing.returncode == 2
+    assert "app.py has no app named 'nope'; its apps: demo" in missing.stderr
+    assert run("serve", "absent.py").returncode == 2
+    assert "no such file: absent.py" in run("serve", "absent.py").stderr
+    assert run("serve", "app.py", "--workers", "0").returncode == 2
+    assert run().returncode == 2  # no command: usage
+
+
+def test_the_loaded_app_carries_the_scripts_launch_options(tmp_path: Path) -> None:
+    from transports.cli import load_app
+
+    (tmp_path / "two.py").write_text(
+        "import streamcore as gr\n"
+        "a = gr.Blocks()\n"
+        "b = gr.Blocks()\n"
+        "b.launch(max_threads=3, server_port=1, quiet=True)\n"
+    )
+    loaded = load_app(f"{tmp_path / 'two.py'}:b")
+    assert loaded.options == {"max_threads": 3}  # the address is the command line's
+    from transports.cli import TargetError
+
+    with pytest.raises(
+        TargetError, match=r"name the app to serve as .*two.py:NAME; its apps: a, b"
+    ):
+        load_app(str(tmp_path / "two.py"))
+
+
+def test_a_client_without_the_login_is_told_so(tmp_path: Path) -> None:
+    async def connect(url: str) -> None:
+        async with AsyncClient(url):
+            pass
+
+    with serving(tmp_path) as url, pytest.raises(ClientError, match="needs a login"):
+        anyio.run(connect, url)
