@@ -26,5 +26,6 @@ SCENARIOS: Final[dict[str, str]] = {
     "slow_handler": "benchmarks.slow_handler",
     "concurrency": "benchmarks.concurrency",
     "loop_stall": "benchmarks.loop_stall",
+    "workers": "benchmarks.workers",
 }
 """The registered scenarios (see README.md)."""
