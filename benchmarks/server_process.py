@@ -174,8 +174,24 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.server_process")
     parser.add_argument("--busy-passes", type=int, default=25)
     parser.add_argument("--ticker", action="store_true")
+    parser.add_argument("--loop", choices=LOOPS, default=default_loop())
     args = parser.parse_args(argv)
-    asyncio.run(_serve(args.busy_passes, args.ticker))
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(_serve(args.busy_passes, args.ticker))
+    else:
+        asyncio.run(_serve(args.busy_passes, args.ticker))
+
+
+LOOPS: Final = ("asyncio", "uvloop")
+LOOP_ENV: Final = "STREAMCORE_BENCH_LOOP"
+"""Which event loop the benchmark server runs (``asyncio``, the default, or ``uvloop``)."""
+
+
+def default_loop() -> str:
+    """The benchmark server's event loop: :data:`LOOP_ENV`, else ``asyncio``."""
+    return os.environ.get(LOOP_ENV, "asyncio")
 
 
 # -- the parent ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import http.client
 import json
 import posixpath
 import re
+import urllib.error
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +34,7 @@ from live_support import (
 from starlette.requests import HTTPConnection
 from websockets.exceptions import InvalidStatus
 
+import streamcore as gr
 from streamcore.media.encoding import decode, encode
 from transports import AsyncClient, ClientError, Server, serve
 from transports.http import static_files
@@ -429,3 +431,66 @@ async def test_the_client_logs_in_with_auth(tmp_path: Path) -> None:
         with pytest.raises(ClientError, match="refused the login of 'ada'"):
             async with AsyncClient(server.local_url, auth=("ada", "babbage")):
                 pass
+
+
+# -- HTTPS ----------------------------------------------------------------------------------------
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A key and a self-signed certificate for 127.0.0.1, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_file, cert_file = directory / "key.pem", directory / "cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+async def test_https_and_wss_with_a_certificate(tmp_path: Path) -> None:
+    key_file, cert_file = self_signed(tmp_path)
+    with gr.Blocks() as demo:
+        camera = gr.Image(sources="webcam", streaming=True)
+        out = gr.Image(streaming=True)
+        camera.stream(lambda image: 255 - image, camera, out, stream_every=0, api_name="invert")
+    image = gradient()
+    async with serve(demo, ssl_keyfile=key_file, ssl_certfile=cert_file) as server:
+        assert server.local_url.startswith("https://127.0.0.1:")
+        assert server.ws_url.startswith("wss://127.0.0.1:")
+        async with AsyncClient(server.local_url, ssl_verify=False) as client:
+            outputs = [o async for o in await client.stream([image] * 4, api_name="/invert")]
+            assert close_to(outputs[-1], 255 - image)
+        with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+            async with AsyncClient(server.local_url):  # self-signed: refused by default
+                pass
+    with pytest.raises(ValueError, match="ssl_keyfile and ssl_certfile go together"):
+        async with serve(demo, ssl_certfile=cert_file):
+            pass

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import http.cookies
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -211,6 +212,14 @@ def _raise(error: ClientError) -> None:
     raise error
 
 
+def _unverified_context() -> ssl.SSLContext:
+    """TLS that accepts any certificate (``ssl_verify=False``)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def _socket_url(url: str) -> str:
     """``url`` (http or https) with the matching WebSocket scheme (ws or wss)."""
     parts = urlsplit(url)
@@ -223,12 +232,13 @@ class _Http:
     them in a worker thread. Every request carries the client's ``headers`` and, once
     :meth:`login` has succeeded, the session cookie (which the WebSocket then carries too)."""
 
-    def __init__(self, headers: dict[str, str]) -> None:
+    def __init__(self, headers: dict[str, str], ssl_context: ssl.SSLContext | None) -> None:
         self.headers = dict(headers)
+        self.ssl_context = ssl_context
 
     def get(self, url: str) -> bytes:
         request = urllib.request.Request(url, headers=self.headers)
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30, context=self.ssl_context) as response:
             data: bytes = response.read()
             return data
 
@@ -251,7 +261,7 @@ class _Http:
         headers = {**self.headers, "Accept": "application/json"}
         request = urllib.request.Request(url, data=form, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=self.ssl_context) as response:
                 cookies = http.cookies.SimpleCookie()
                 for header in response.headers.get_all("Set-Cookie") or []:
                     cookies.load(header)
@@ -271,7 +281,8 @@ class AsyncClient(BaseAsyncClient):
     ``binary_frames`` asks for stream image outputs as binary messages (faster than the
     base64 data URLs of the documented behaviour, which it gets otherwise). ``auth``
     (``(user, password)``) logs in first, for an app launched with ``auth``; ``headers``
-    go with every request, the WebSocket's included.
+    go with every request, the WebSocket's included. ``ssl_verify=False`` accepts a
+    server certificate that cannot be verified (a self-signed one), as gradio_client's.
     """
 
     channel: _WebSocketChannel
@@ -284,15 +295,18 @@ class AsyncClient(BaseAsyncClient):
         download_dir: str | Path | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
+        ssl_verify: bool = True,
     ) -> None:
         super().__init__(download_dir=download_dir)
         self.src = src if src.endswith("/") else src + "/"
         self.binary_frames = binary_frames
         self.headers = headers or {}
         self.auth = auth
+        self.ssl_verify = ssl_verify
 
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
-        web = _Http(self.headers)
+        context = None if self.ssl_verify else _unverified_context()
+        web = _Http(self.headers, context)
         if self.auth is not None:
             user, password = self.auth
             await anyio.to_thread.run_sync(web.login, urljoin(self.src, "login"), user, password)
@@ -304,6 +318,7 @@ class AsyncClient(BaseAsyncClient):
                 compression=None,
                 max_size=None,
                 additional_headers=web.headers or None,
+                ssl=context if ws_url.startswith("wss:") else None,
             )
         )
         self.channel = channel = _WebSocketChannel(

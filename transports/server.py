@@ -73,6 +73,11 @@ class ServerOptions:
     """Shown on the login form."""
     auth_dependency: AuthDependency | None = None
     """Gradio's: ``(request) -> user name | None``, run on every request (a proxy's login)."""
+    ssl_keyfile: str | Path | None = None
+    """With ``ssl_certfile``: serve HTTPS and WSS (the page then reaches the camera from
+    other machines too: browsers give it only to secure pages and localhost)."""
+    ssl_certfile: str | Path | None = None
+    ssl_keyfile_password: str | None = None
     root_path: str = ""
     """The path prefix a proxy serves the app under and strips before forwarding (uvicorn's
     and Gradio's ``root_path``): the app then scopes its login cookie to it. The page's
@@ -92,6 +97,12 @@ class ServerOptions:
     rtc_connect_timeout: float = 15.0
     """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
+            raise ValueError(
+                "ssl_keyfile and ssl_certfile go together: give both to serve HTTPS, or neither"
+            )
 
 
 class Server:
@@ -146,12 +157,19 @@ class Server:
         return iter((self.app, self.local_url, self.share_url))
 
     @property
+    def secure(self) -> bool:
+        """Whether it serves HTTPS (``ssl_certfile`` and ``ssl_keyfile`` given)."""
+        return self.options.ssl_certfile is not None
+
+    @property
     def local_url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        scheme = "https" if self.secure else "http"
+        return f"{scheme}://{self.host}:{self.port}/"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.host}:{self.port}{WS_PATH}"
+        scheme = "wss" if self.secure else "ws"
+        return f"{scheme}://{self.host}:{self.port}{WS_PATH}"
 
     def limits(self) -> dict[str, Any]:
         return {
@@ -202,6 +220,9 @@ class Server:
         return uvicorn.Config(
             self.app,
             root_path=self.options.root_path,
+            ssl_keyfile=_path_or_none(self.options.ssl_keyfile),
+            ssl_certfile=_path_or_none(self.options.ssl_certfile),
+            ssl_keyfile_password=self.options.ssl_keyfile_password,
             ws="websockets-sansio",
             ws_max_size=self.options.max_message_bytes,
             ws_per_message_deflate=False,  # images do not compress; deflate caps the rate
@@ -287,6 +308,10 @@ class _EmbeddedUvicorn(uvicorn.Server):
             except SystemExit as exc:  # uvicorn exits the process when startup fails
                 raise RuntimeError("uvicorn could not start (see its log)") from exc
             raise RuntimeError("uvicorn stopped before it started serving")
+
+
+def _path_or_none(path: str | Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _authenticator(options: ServerOptions) -> Authenticator | None:
