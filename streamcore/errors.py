@@ -9,6 +9,7 @@ wrong and, where it helps, what to do instead::
     ├── InvalidInputError         a value a client sent cannot be used (also a ValueError)
     │   ├── ImageDecodeError      bytes that are not a decodable image
     │   ├── ImageTooLargeError    an image over the configured pixel or byte limit
+    │   ├── FileTooLargeError     an upload over ``max_file_size``
     │   ├── UnsupportedImageError an image kind this component refuses (SVG for numpy, ...)
     │   ├── EventKindError        a stream request (frames, inputs...) for a call
     │   └── FrameValueError       (client) a value given as a frame cannot be sent
@@ -42,6 +43,7 @@ __all__ = [
     "Error",
     "EventKindError",
     "FetchError",
+    "FileTooLargeError",
     "FrameRejected",
     "FrameValueError",
     "ImageDecodeError",
@@ -105,6 +107,11 @@ class ImageDecodeError(InvalidInputError):
 
 class ImageTooLargeError(InvalidInputError):
     """The image is over the configured pixel (or byte) limit."""
+
+
+class FileTooLargeError(InvalidInputError):
+    """An uploaded file is over the server's ``max_file_size``; the message names the file
+    and the limit. Over HTTP it is a ``413``."""
 
 
 class UnsupportedImageError(InvalidInputError):
@@ -230,6 +237,7 @@ WIRE_CODES: dict[type[StreamcoreError], tuple[str, str | None]] = {
     EventKindError: ("not_a_stream", None),
     StreamClosedError: ("stream_ended", "that stream has stopped taking frames"),
     QueueFullError: ("queue_full", None),
+    FileTooLargeError: ("file_too_large", None),
     StreamcoreError: ("bad_input", None),
 }
 """Exception class -> (error code, the message clients get instead of the exception's, if

@@ -41,6 +41,7 @@ def test_exports() -> None:
         "fetch_url",
         "is_http_url",
         "save_bytes_to_cache",
+        "save_stream_to_cache",
         "use_file_access",
     }
 

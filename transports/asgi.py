@@ -1,8 +1,8 @@
 """The ASGI application: the HTTP routes and the ``/ws`` route, composed with Starlette.
 
 :func:`build_app` is all there is: a list of routes (:mod:`transports.http`,
-:mod:`transports.ws_route`) and the one ``404`` handler. Any ASGI server can run the
-result; :mod:`transports.server` runs it under uvicorn.
+:mod:`transports.uploads`, :mod:`transports.ws_route`) and the one ``404`` handler. Any
+ASGI server can run the result; :mod:`transports.server` runs it under uvicorn.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from streamcore.media.files import FileAccess
 from .auth import Authenticator, LoginGate
 from .host_check import HostCheck
 from .http import http_routes, not_found
+from .uploads import upload_route
 from .websocket import MessageSocket
 from .ws_route import Admission, websocket_route
 
@@ -34,10 +35,12 @@ def build_app(
     handle_websocket: Callable[[MessageSocket], Awaitable[None]],
     authenticator: Authenticator | None = None,
     allowed_hosts: Sequence[str] = (),
+    max_file_size: int | None = None,
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
-    ``files`` allows at ``/file=<path>``, ``/healthz`` and, at :data:`WS_PATH`, WebSocket
-    sessions that ``admission`` lets in, each run by ``handle_websocket``.
+    ``files`` allows at ``/file=<path>``, ``/healthz``, uploads into ``files``' cache of at
+    most ``max_file_size`` bytes each (:mod:`transports.uploads`) and, at :data:`WS_PATH`,
+    WebSocket sessions that ``admission`` lets in, each run by ``handle_websocket``.
 
     In front of every route: the ``Host`` check (:class:`~transports.host_check.HostCheck`,
     with ``allowed_hosts``), then, with an ``authenticator``, the login gate and the
@@ -45,6 +48,7 @@ def build_app(
     """
     routes: list[BaseRoute] = [
         *http_routes(config, files),
+        upload_route(files, max_file_size),
         websocket_route(WS_PATH, admission, handle_websocket),
     ]
     middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]

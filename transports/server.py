@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from starlette.applications import Starlette
 
 from streamcore.app.runtime import App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
+from streamcore.media.sizes import parse_file_size
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
@@ -64,6 +66,10 @@ class ServerOptions:
     """Bigger WebSocket messages close the connection with code 1009."""
     max_pixels: int | None = None
     """Bigger frames and images are refused (default: the file access policy's)."""
+    max_file_size: int | str | None = None
+    """Gradio's: the largest file a client may upload, in bytes or as ``"5mb"``, ``"200kb"``
+    (units b, kb, mb, gb, tb, powers of 1024); ``None``: no limit. Bigger uploads get 413 over
+    HTTP and a ``file_too_large`` error over the WebSocket."""
     allowed_origins: Sequence[str] | None = None
     """Browser origins allowed to connect; ``None``: only the server's own host; ``"*"``: any."""
     auth: Credentials | None = None
@@ -116,13 +122,13 @@ class Server:
         self.blocks = blocks
         self.options = options
         base = current_file_access.get()
-        policy = FileAccess(
-            cache_dir=base.cache_dir,
+        self.max_file_size = parse_file_size(options.max_file_size)
+        policy = dataclasses.replace(
+            base,
             allowed_paths=(*base.allowed_paths, *map(Path, options.allowed_paths)),
             blocked_paths=(*base.blocked_paths, *map(Path, options.blocked_paths)),
             max_pixels=options.max_pixels or base.max_pixels,
-            url_timeout=base.url_timeout,
-            max_url_bytes=base.max_url_bytes,
+            max_file_size=self.max_file_size,
         )
         self.runtime = AppRuntime(
             blocks,
@@ -144,6 +150,7 @@ class Server:
             handle_websocket=self._handle,
             authenticator=_authenticator(options),
             allowed_hosts=self.allowed_hosts,
+            max_file_size=self.max_file_size,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -185,6 +192,7 @@ class Server:
             "protocol": 1,
             "ws_path": WS_PATH.lstrip("/"),  # relative: the app may sit under a prefix
             "limits": self.limits(),
+            "max_file_size": self.max_file_size,
             "rtc_configuration": self.options.rtc_configuration,
         }
 

@@ -19,6 +19,7 @@ from streamcore.app.runtime import ClientSession
 from streamcore.engine.frames import Frame
 from streamcore.errors import InvalidInputError, ProtocolError, StreamcoreError, wire_error
 from streamcore.media.files import save_bytes_to_cache
+from streamcore.media.sizes import file_too_large
 
 from .protocol import (
     PROTOCOL_VERSION,
@@ -108,7 +109,12 @@ class SessionProtocol:
             await session.post(Pong(request.ref))
 
     async def _store_upload(self, upload: Upload) -> None:
+        """Store an upload in the cache and answer its path; one over the policy's
+        ``max_file_size`` is refused with ``file_too_large``, naming it and the limit."""
         policy = self.session.runtime.file_access
+        limit = policy.max_file_size
+        if limit is not None and len(upload.data) > limit:
+            raise file_too_large(upload.name, limit, len(upload.data))
         try:
             path = await anyio.to_thread.run_sync(
                 save_bytes_to_cache, upload.data, upload.name, policy

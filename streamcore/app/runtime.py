@@ -16,6 +16,7 @@ nothing but itself and never grows server memory.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import logging
 import uuid
@@ -133,13 +134,10 @@ class AppRuntime:
         self.idle_timeout = idle_timeout
         self.message_buffer = message_buffer
         base = file_access or current_file_access.get()
-        self.file_access = FileAccess(
-            cache_dir=base.cache_dir,
+        self.file_access = dataclasses.replace(  # every other limit of ``base`` is kept
+            base,
             allowed_paths=(*base.allowed_paths, *blocks.allowed_paths),
             blocked_paths=(*base.blocked_paths, *blocks.blocked_paths),
-            max_pixels=base.max_pixels,
-            url_timeout=base.url_timeout,
-            max_url_bytes=base.max_url_bytes,
         )
         self.stream_settings = StreamSettings(
             self.clock, self.limiter, idle_timeout, self.file_access.max_pixels

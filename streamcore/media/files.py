@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, BinaryIO, Final
 from urllib.parse import urlsplit
 
 from ..errors import FetchError, PathNotAllowedError
@@ -42,6 +42,7 @@ __all__ = [
     "fetch_url",
     "is_http_url",
     "save_bytes_to_cache",
+    "save_stream_to_cache",
     "use_file_access",
 ]
 
@@ -71,7 +72,8 @@ class FileAccess:
     ``cache_dir`` is where processed images are written, and is always readable.
     ``allowed_paths`` are the other directories (or single files) that may be read;
     ``blocked_paths`` win over them. ``max_pixels`` bounds every image decoded,
-    ``url_timeout`` (seconds) and ``max_url_bytes`` bound every download.
+    ``url_timeout`` (seconds) and ``max_url_bytes`` bound every download, ``max_file_size``
+    (bytes, ``None`` for no limit) every file a client uploads.
     """
 
     cache_dir: Path
@@ -80,6 +82,7 @@ class FileAccess:
     max_pixels: int = DEFAULT_MAX_PIXELS
     url_timeout: float = 10
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+    max_file_size: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).resolve())
@@ -87,6 +90,8 @@ class FileAccess:
         object.__setattr__(self, "blocked_paths", _as_paths(self.blocked_paths))
         if self.max_pixels <= 0 or self.max_url_bytes <= 0 or self.url_timeout <= 0:
             raise ValueError("max_pixels, max_url_bytes and url_timeout must be positive")
+        if self.max_file_size is not None and self.max_file_size <= 0:
+            raise ValueError("max_file_size must be positive (None: no limit)")
 
     @property
     def readable_roots(self) -> tuple[Path, ...]:
@@ -256,6 +261,36 @@ def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(target, data)
+    return target
+
+
+def save_stream_to_cache(source: BinaryIO, name: str, policy: FileAccess) -> Path:
+    """Store what is left to read of ``source`` as ``<cache_dir>/<hash>/<name>`` and return
+    that absolute path: :func:`save_bytes_to_cache` for a file too large to hold in memory.
+
+    The bytes are copied in chunks to a hidden temporary file in the cache directory while
+    they are hashed (the same hash as :func:`save_bytes_to_cache`, so the same bytes give
+    the same path either way), then moved into place atomically; an existing file is kept.
+    The temporary file is removed whatever happens. Blocking: call it from a worker thread.
+    Raises ``OSError`` if the cache is not writable, and what reading ``source`` raises.
+    """
+    digest = hashlib.sha256(_cache_seed(policy))
+    fd, temp = tempfile.mkstemp(dir=policy.cache_dir, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                file.write(chunk)
+        target = policy.cache_dir / digest.hexdigest() / _safe_name(name)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, target)
+            return target
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    os.unlink(temp)  # the same bytes were there already
     return target
 
 
