@@ -180,3 +180,23 @@ def test_a_script_on_a_busy_port_fails_at_once_and_one_that_closes_ends(tmp_path
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("* Running on local URL:  http://127.0.0.1:")
     assert done.stdout.endswith("closed None\n")
+
+
+def test_inbrowser_opens_the_page(tmp_path: Path) -> None:
+    done = run_script(
+        """
+        import os, shlex, sys
+        opener = "import sys; open('opened.txt', 'w').write(sys.argv[1])"
+        os.environ["BROWSER"] = f"{shlex.quote(sys.executable)} -c {shlex.quote(opener)} %s"
+        from live_support import sepia_demo
+
+        demo = sepia_demo()
+        demo.launch(server_port=0, inbrowser=True, prevent_thread_lock=True, quiet=True)
+        url = demo.local_url
+        demo.close()
+        print(url)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "opened.txt").read_text() == done.stdout.strip()

@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 import weakref
+import webbrowser
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -416,9 +417,12 @@ def launch(
     7860) up; a given port that is busy raises ``OSError`` naming it, before anything runs.
     A server this app launched before is closed first. Blocks the calling thread until
     interrupted unless ``prevent_thread_lock``; then the server keeps running until
-    ``demo.close()``. ``share=True`` raises ``ValueError``: there is no share service.
-    Other keywords are :class:`ServerOptions`. Returns the :class:`Server`, which unpacks
-    as ``app, local_url, share_url``.
+    ``demo.close()``; ``debug=True`` blocks it in any case, as Gradio. ``inbrowser=True``
+    opens the page in the default browser. ``share=True`` raises ``ValueError``: there is no
+    share service. ``show_error`` is accepted for Gradio's signature: streamcore always
+    shows a fn's error to its client (``docs/semantics.md``). Other keywords are
+    :class:`ServerOptions`. Returns the :class:`Server`, which unpacks as ``app,
+    local_url, share_url``.
     """
     if share:
         raise ValueError(
@@ -442,7 +446,9 @@ def launch(
     blocks.server = server
     if not quiet:
         print(f"* Running on local URL:  {server.local_url}", flush=True)
-    if not prevent_thread_lock:
+    if inbrowser:
+        webbrowser.open(server.local_url)
+    if debug or not prevent_thread_lock:
         _block_until_closed(server)
     return server
 
