@@ -25,9 +25,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     Raises ``OSError`` naming the host and port when it cannot (in use, no such address,
     not permitted). The socket has ``SO_REUSEADDR`` (a restarted server is not kept off its
     port by connections in ``TIME_WAIT``), so the caller owns it and must close it.
+
+    It is made with ``IPPROTO_TCP`` named: the connections it accepts inherit it, and
+    asyncio turns Nagle's algorithm off (``TCP_NODELAY``) only on sockets that say so.
+    Without it every response of a keep-alive connection waited for the client's delayed
+    ACK (44 ms a request, measured).
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
