@@ -22,7 +22,7 @@ import weakref
 import webbrowser
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,6 @@ class ServerOptions:
     enough on loopback and a LAN; see docs/deployment.md)."""
     rtc_connect_timeout: float = 15.0
     """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
