@@ -35,8 +35,9 @@ from streamcore.media.sizes import parse_file_size
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
+from .gradio_messages import gradio_config_keys
 from .ports import bind_first_free, bind_socket, first_port
-from .protocol import json_default
+from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
@@ -152,6 +153,8 @@ class Server:
             authenticator=_authenticator(options),
             allowed_hosts=self.allowed_hosts,
             max_file_size=self.max_file_size,
+            runtime=self.runtime,
+            describe=self.config,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -190,7 +193,8 @@ class Server:
         """``/config``: the app description plus what clients need to connect."""
         return {
             **self.blocks.config(),
-            "protocol": 1,
+            **gradio_config_keys(),
+            "streamcore_protocol": PROTOCOL_VERSION,
             "ws_path": WS_PATH.lstrip("/"),  # relative: the app may sit under a prefix
             "limits": self.limits(),
             "max_file_size": self.max_file_size,

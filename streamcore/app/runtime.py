@@ -39,6 +39,7 @@ from ..errors import (
     Error,
     EventKindError,
     InvalidInputError,
+    PathNotAllowedError,
     QueueFullError,
     StreamcoreError,
     UnknownEventError,
@@ -201,12 +202,15 @@ class ClientSession:
         event_data: Any = None,
         *,
         ref: str | None = None,
+        trigger_mode: str | None = None,
     ) -> str:
         """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
 
         Returns the job id. With ``ref``, an :class:`Accepted` message naming the job is
-        sent before any other message of the job. A stream event submitted so runs once, as
-        a call, on the single frame in ``data`` (as Gradio's API does). Raises ``KeyError``
+        sent before any other message of the job. ``trigger_mode`` overrides the event's
+        own for this trigger (Gradio's HTTP API runs every call: ``"multiple"``). A stream
+        event submitted so runs once, as a call, on the single frame in ``data`` (as
+        Gradio's API does). Raises ``KeyError``
         for an unknown or private api name and ``ValueError`` when ``data`` has the wrong
         number of values.
         Waits only if the client is behind reading its messages.
@@ -214,7 +218,7 @@ class ClientSession:
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
         self._check_arity(dependency, data)
-        await self._trigger(job, data, event_data, ref)
+        await self._trigger(job, data, event_data, ref, trigger_mode)
         return job.id
 
     async def open_stream(
@@ -325,8 +329,16 @@ class ClientSession:
     def _active_jobs(self, dependency: Dependency) -> list[Job]:
         return [job for job in self._jobs.values() if job.dependency is dependency]
 
-    async def _trigger(self, job: Job, data: list[Any], event_data: Any, ref: str | None) -> None:
+    async def _trigger(
+        self,
+        job: Job,
+        data: list[Any],
+        event_data: Any,
+        ref: str | None,
+        trigger_mode: str | None = None,
+    ) -> None:
         dependency = job.dependency
+        mode = trigger_mode or dependency.trigger_mode
         if ref is not None:
             await self._post(Accepted(job.id, ref))
         for cancelled in dependency.cancels:
@@ -334,11 +346,11 @@ class ClientSession:
             for other in self._active_jobs(cancelled):
                 self._cancel_job(other)
         running = self._active_jobs(dependency)
-        if running and dependency.trigger_mode == "once":
+        if running and mode == "once":
             await self._post(Completed(job.id, "skipped", success=True))
             _ended(job)
             return
-        if running and dependency.trigger_mode == "always_last":
+        if running and mode == "always_last":
             previous = self._pending_rerun.get(dependency.id)
             if previous is not None:
                 await self._post(Completed(previous[0].id, "superseded", success=True))
@@ -392,7 +404,9 @@ class ClientSession:
                     final = Completed(job.id, "cancelled", success=True)
             except Exception as exc:
                 final = Completed(job.id, "error", success=False, error=error_payload(exc))
-                if not isinstance(exc, Error | InvalidInputError | QueueFullError):
+                if not isinstance(
+                    exc, Error | InvalidInputError | QueueFullError | PathNotAllowedError
+                ):
                     log.exception("event %r failed", dependency.api_name)
             finally:
                 self._jobs.pop(job.id, None)

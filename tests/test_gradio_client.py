@@ -1,0 +1,251 @@
+"""The unmodified ``gradio_client`` against a live streamcore server (Gradio's HTTP API).
+
+Every test runs with the outside network out of reach (proxies pointing nowhere) and checks
+that the client spoke to nothing but the server: a client that took the Gradio 3 path would
+post the app's config to an outside service.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import PIL.Image
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from live_support import TIMEOUT, close_to, gradient, png_file, sepia_demo, sepia_expected
+
+import streamcore as gr
+from transports import Server
+
+
+@pytest.fixture(autouse=True)
+def only_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The outside network is unreachable and every host the client asks is recorded."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    hosts: list[str] = []
+    send = httpx.Client.send
+
+    def recording_send(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> Any:
+        hosts.append(request.url.host)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", recording_send)
+    yield hosts
+    assert set(hosts) <= {"127.0.0.1"}, hosts
+
+
+def api_demo() -> gr.Blocks:
+    """``greet`` (text), ``count`` (a generator of text), ``fail`` (raises ``gr.Error``)."""
+
+    def greet(name: str) -> str:
+        return f"Hello {name}!"
+
+    def count(n: float) -> Iterator[str]:
+        for step in range(int(n)):
+            yield f"step {step}"
+
+    def fail(name: str) -> str:
+        raise gr.Error(f"no greeting for {name}", title="Refused")
+
+    with gr.Blocks() as demo:
+        name = gr.Textbox(label="Name")
+        steps = gr.Number(label="Steps")
+        out = gr.Textbox(label="Out")
+        button = gr.Button()
+        button.click(greet, name, out, api_name="greet")
+        button.click(count, steps, out, api_name="count")
+        button.click(fail, name, out, api_name="fail")
+    return demo
+
+
+def launched(demo: gr.Blocks) -> Iterator[Server]:
+    server: Server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True)
+    try:
+        yield server
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def api_server() -> Iterator[Server]:
+    yield from launched(api_demo())
+
+
+@pytest.fixture
+def client(api_server: Server) -> Iterator[Client]:
+    client = Client(api_server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_view_api_lists_the_endpoints(client: Client) -> None:
+    info = client.view_api(print_info=False, return_format="dict")
+    assert isinstance(info, dict)
+    assert set(info["named_endpoints"]) == {"/greet", "/count", "/fail"}
+    (parameter,) = info["named_endpoints"]["/greet"]["parameters"]
+    assert (parameter["parameter_name"], parameter["component"]) == ("name", "Textbox")
+
+
+def test_predict_a_text_fn(client: Client) -> None:
+    assert client.predict("Ada", api_name="/greet") == "Hello Ada!"
+    assert client.predict(name="Bob", api_name="/greet") == "Hello Bob!"  # by keyword
+
+
+def test_submit_a_generator_every_yield_in_order(client: Client) -> None:
+    job = client.submit(4, api_name="/count")
+    seen = list(job)  # iterating a job gives each output as it arrives
+    assert job.result(timeout=TIMEOUT) == "step 3"
+    assert seen == ["step 0", "step 1", "step 2", "step 3"]
+    assert job.outputs() == seen
+
+
+def test_submits_of_one_session_run_concurrently(client: Client) -> None:
+    jobs = [client.submit(f"n{i}", api_name="/greet") for i in range(4)]
+    assert [job.result(timeout=TIMEOUT) for job in jobs] == [f"Hello n{i}!" for i in range(4)]
+
+
+def test_gr_error_arrives_as_app_error(client: Client) -> None:
+    with pytest.raises(AppError) as caught:
+        client.submit("Ada", api_name="/fail").result(timeout=TIMEOUT)
+    assert caught.value.message == "no greeting for Ada"
+    assert caught.value.title == "Refused"
+
+
+def test_an_unknown_api_name_raises_on_the_client(client: Client) -> None:
+    with pytest.raises(ValueError, match="/nowhere"):
+        client.predict("Ada", api_name="/nowhere")
+
+
+def test_predict_an_image_file(tmp_path: Path) -> None:
+    image = gradient()
+    source = png_file(tmp_path, image)
+    for server in launched(sepia_demo()):
+        client = Client(server.local_url, verbose=False, download_files=str(tmp_path / "out"))
+        try:
+            result = client.predict(handle_file(str(source)), api_name="/predict")
+        finally:
+            client.close()
+        assert tmp_path / "out" in Path(result).parents  # downloaded from /gradio_api/file=
+        received = np.asarray(PIL.Image.open(result).convert("RGB"))
+        assert close_to(received, sepia_expected(image))
+
+
+# -- the routes, raw ------------------------------------------------------------------------------
+
+
+def post_json(server: Server, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{server.local_url.rstrip('/')}{path}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def greet_id(server: Server) -> int:
+    with urllib.request.urlopen(f"{server.local_url}config", timeout=TIMEOUT) as response:
+        config = json.loads(response.read())
+    return next(d["id"] for d in config["dependencies"] if d["api_name"] == "greet")
+
+
+def join_body(fn_index: int, data: Any, session_hash: str = "s1") -> bytes:
+    return json.dumps({"data": data, "fn_index": fn_index, "session_hash": session_hash}).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        (b"{not json", 400, "not JSON"),
+        (b"[1, 2]", 422, "JSON object"),
+        (b'{"data": [], "fn_index": 0}', 422, "session_hash"),
+        (b'{"data": "x", "fn_index": 0, "session_hash": "s"}', 422, "'data' must be a list"),
+        (b'{"data": [], "fn_index": "a", "session_hash": "s"}', 422, "'fn_index'"),
+        (b'{"data": ["x"], "fn_index": 999999, "session_hash": "s"}', 404, "fn_index 999999"),
+    ],
+)
+def test_bad_joins_get_a_4xx_naming_the_problem(
+    api_server: Server, body: bytes, status: int, detail: str
+) -> None:
+    code, answer = post_json(api_server, "/gradio_api/queue/join", body)
+    assert (code, detail in answer["detail"]) == (status, True), answer
+
+
+def test_a_join_with_the_wrong_number_of_inputs_is_refused(api_server: Server) -> None:
+    code, answer = post_json(
+        api_server, "/gradio_api/queue/join", join_body(greet_id(api_server), ["a", "b"])
+    )
+    assert code == 422
+    assert answer["detail"] == "'greet' takes 1 input value(s), got 2"
+
+
+def read_events(server: Server, session_hash: str) -> list[dict[str, Any]]:
+    """The events of a session's stream, until it closes (within the timeout)."""
+    url = f"{server.local_url}gradio_api/queue/data?session_hash={session_hash}"
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + TIMEOUT
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response:
+            assert time.monotonic() < deadline
+            if line.startswith(b"data: "):
+                events.append(json.loads(line[6:]))
+    return events
+
+
+def test_the_event_stream_of_a_call(api_server: Server) -> None:
+    code, answer = post_json(
+        api_server, "/gradio_api/queue/join", join_body(greet_id(api_server), ["Ada"], "raw")
+    )
+    assert code == 200
+    event_id = answer["event_id"]
+    events = read_events(api_server, "raw")
+    assert [e["msg"] for e in events] == ["process_starts", "process_completed", "close_stream"]
+    completed = events[1]
+    assert completed["event_id"] == event_id
+    assert (completed["success"], completed["output"]["data"]) == (True, ["Hello Ada!"])
+    assert events[2]["event_id"] is None
+
+
+def test_a_stream_with_no_call_waiting_is_404(api_server: Server) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        read_events(api_server, "nobody")
+    with caught.value as error:
+        assert error.code == 404
+        assert "POST /gradio_api/queue/join first" in json.loads(error.read())["detail"]
+
+
+def test_an_image_path_not_uploaded_is_refused(tmp_path: Path) -> None:
+    secret = png_file(tmp_path, gradient(), "secret.png")
+    for server in launched(sepia_demo()):
+        fn_index = json.loads(urllib.request.urlopen(f"{server.local_url}config").read())[
+            "dependencies"
+        ][0]["id"]
+        value = {"path": str(secret), "meta": {"_type": "gradio.FileData"}}
+        code, _ = post_json(server, "/gradio_api/queue/join", join_body(fn_index, [value], "p"))
+        assert code == 200
+        *_, completed, closed = read_events(server, "p")
+        assert (completed["msg"], completed["success"]) == ("process_completed", False)
+        assert "not inside the allowed directories" in completed["output"]["error"]
+        assert closed["msg"] == "close_stream"
