@@ -198,10 +198,9 @@ class EventStream(Response):
             pass
         finally:
             self._sessions.end(self._session)
-            self._session.joins.close()
 
     async def _submit_joins(self, client: ClientSession) -> None:
-        async for call in self._session.joins:
+        while (call := await self._session.next_join()) is not None:
             try:
                 await client.submit(
                     call.index,

@@ -13,6 +13,7 @@ here is called from the event loop.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ class Join:
 
 
 class HttpSession:
-    """One ``session_hash``'s calls: waiting in :attr:`joins`, or open until completed."""
+    """One ``session_hash``'s calls: waiting (:meth:`next_join`), or open until completed."""
 
     def __init__(self, session_hash: str, created: float, max_waiting: int) -> None:
         self.session_hash = session_hash
@@ -47,25 +48,39 @@ class HttpSession:
         self.streaming = False
         self.open_events: set[str] = set()
         """Events joined and not yet completed."""
-        self._send, self.joins = anyio.create_memory_object_stream[Join](max_waiting)
+        self._waiting: deque[Join] = deque()
+        self._max_waiting = max_waiting
+        self._arrived: anyio.Event | None = None
+        self._closed = False
 
     def add(self, join: Join) -> None:
         """Queue ``join`` for the stream; raises :class:`TooManyCallsError` when full."""
-        try:
-            self._send.send_nowait(join)
-        except anyio.WouldBlock:
+        if len(self._waiting) >= self._max_waiting:
             raise TooManyCallsError(
                 "too many calls of this session are waiting for its event stream "
                 "(GET /gradio_api/queue/data): read it, or call less at once"
-            ) from None
+            )
+        self._waiting.append(join)
         self.open_events.add(join.event_id)
+        self._wake()
+
+    async def next_join(self) -> Join | None:
+        """The next waiting call, once there is one; ``None`` once the session has ended."""
+        while not self._waiting:
+            if self._closed:
+                return None
+            self._arrived = anyio.Event()
+            await self._arrived.wait()
+        return self._waiting.popleft()
 
     def close(self) -> None:
-        """No more calls: :attr:`joins` ends once read. Its reader, the session's stream,
-        closes it; a session that never streamed has none, so it is closed here."""
-        self._send.close()
-        if not self.streaming:
-            self.joins.close()
+        """No more calls: :meth:`next_join` gives ``None`` once the waiting ones are read."""
+        self._closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._arrived is not None:
+            self._arrived.set()
 
 
 class HttpSessions:
@@ -115,7 +130,7 @@ class HttpSessions:
         return True
 
     def end(self, session: HttpSession) -> None:
-        """Forget ``session``; its waiting calls are dropped."""
+        """Forget ``session``; it takes no more calls."""
         if self._sessions.get(session.session_hash) is session:
             del self._sessions[session.session_hash]
         session.close()
