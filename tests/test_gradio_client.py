@@ -7,7 +7,9 @@ post the app's config to an outside service.
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -130,6 +132,43 @@ def test_gr_error_arrives_as_app_error(client: Client) -> None:
 def test_an_unknown_api_name_raises_on_the_client(client: Client) -> None:
     with pytest.raises(ValueError, match="/nowhere"):
         client.predict("Ada", api_name="/nowhere")
+
+
+def test_cancel_closes_a_running_generator() -> None:
+    started, closed = threading.Event(), threading.Event()
+
+    def endless() -> Iterator[int]:
+        try:
+            for step in itertools.count():
+                started.set()
+                yield step
+                time.sleep(0.02)
+        finally:
+            closed.set()
+
+    with gr.Blocks() as demo:
+        out = gr.Number()
+        gr.Button().click(endless, None, out, api_name="endless")
+    for server in launched(demo):
+        client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        try:
+            job = client.submit(api_name="/endless")
+            assert started.wait(TIMEOUT)
+            assert job.cancel()
+            assert closed.wait(TIMEOUT)  # the server closed the generator
+            deadline = time.monotonic() + TIMEOUT
+            while not job.done():
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        finally:
+            client.close()
+
+
+def test_cancel_of_an_unknown_call_is_404(api_server: Server) -> None:
+    body = json.dumps({"event_id": "nope", "session_hash": "s", "fn_index": 0}).encode()
+    code, answer = post_json(api_server, "/gradio_api/cancel", body)
+    assert code == 404
+    assert "no call 'nope' of session 's' is open" in answer["detail"]
 
 
 def test_predict_an_image_file(tmp_path: Path) -> None:

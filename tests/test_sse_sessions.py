@@ -90,3 +90,21 @@ async def test_a_call_wakes_the_stream_waiting_for_one() -> None:
         await anyio.wait_all_tasks_blocked()
         sessions.join("s", call("b"))
     assert got == [call("b")]
+
+
+def test_cancel_marks_a_waiting_call_and_hands_a_running_one_to_the_stream() -> None:
+    sessions = HttpSessions()
+    sessions.join("s", call("a"))
+    session = sessions.get("s")
+    assert session is not None
+    assert session.cancel("a")
+    assert session.cancelled == {"a"}
+    assert not session.cancel("unknown")
+    cancelled: list[str] = []
+    assert sessions.claim("s") is session
+    session.cancel_running = cancelled.append
+    sessions.join("s", call("b"))
+    session.open_events.add("running")  # a call the stream has started
+    assert session.cancel("running")
+    assert cancelled == ["running"]
+    sessions.end(session)

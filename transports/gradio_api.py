@@ -8,6 +8,8 @@
   (:mod:`transports.gradio_messages`): its calls run on one runtime
   :class:`~streamcore.app.runtime.ClientSession` for as long as the stream is open, and
   are cancelled if the client goes away; ``close_stream`` ends it once every call completed;
+- ``POST /gradio_api/cancel``: cancel a call (``event_id``, ``session_hash``), waiting or
+  running (a running generator is closed);
 - ``GET /gradio_api/file=<path>``: what ``/file=<path>`` serves.
 
 Refusals are JSON ``{"detail": "..."}`` with a 4xx status naming the problem.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
 import anyio
@@ -98,6 +101,18 @@ def gradio_routes(
         file_root = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/file="
         return EventStream(runtime, sessions, session, file_root, heartbeat)
 
+    async def cancel(request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+        except _Refused as refused:
+            return JSONResponse({"detail": refused.detail}, refused.status)
+        event_id, session_hash = body.get("event_id"), body.get("session_hash")
+        session = sessions.get(session_hash) if isinstance(session_hash, str) else None
+        if session is None or not isinstance(event_id, str) or not session.cancel(event_id):
+            detail = f"no call {event_id!r:.80} of session {session_hash!r:.80} is open"
+            return JSONResponse({"detail": detail}, 404)
+        return JSONResponse({"success": True})
+
     async def file(request: Request) -> Response:
         return await file_response(request.path_params["path"], files)
 
@@ -105,6 +120,7 @@ def gradio_routes(
         Route(f"{API_PREFIX}/info", info),
         Route(f"{API_PREFIX}/queue/join", join, methods=["POST"]),
         Route(f"{API_PREFIX}/queue/data", data),
+        Route(f"{API_PREFIX}/cancel", cancel, methods=["POST"]),
         Route(API_PREFIX + "/file={path:path}", file),
     ]
 
@@ -188,6 +204,7 @@ class EventStream(Response):
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         try:
             async with self._runtime.session() as client, anyio.create_task_group() as tasks:
+                self._session.cancel_running = partial(self._cancel, client)
                 tasks.start_soon(self._submit_joins, client)
                 tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
                 async for chunk in self._events(client):
@@ -199,8 +216,16 @@ class EventStream(Response):
         finally:
             self._sessions.end(self._session)
 
+    def _cancel(self, client: ClientSession, event_id: str) -> None:
+        job = self._translator.job_of(event_id)
+        if job is not None and client.has_job(job):
+            client.cancel(job)
+
     async def _submit_joins(self, client: ClientSession) -> None:
         while (call := await self._session.next_join()) is not None:
+            if call.event_id in self._session.cancelled:
+                await client.post(_stopped(call.event_id, "the call was cancelled", "Cancelled"))
+                continue
             try:
                 await client.submit(
                     call.index,
@@ -210,7 +235,7 @@ class EventStream(Response):
                     trigger_mode="multiple",
                 )
             except StreamcoreError as exc:  # e.g. a value refused before the job started
-                await client.post(_refusal(call.event_id, exc))
+                await client.post(_stopped(call.event_id, str(exc), "Bad input"))
 
     async def _events(self, client: ClientSession) -> AsyncIterator[bytes]:
         while True:
@@ -242,8 +267,8 @@ class _Refusal:
         self.payload = payload
 
 
-def _refusal(event_id: str, exc: StreamcoreError) -> _Refusal:
-    output = {"error": str(exc), "title": "Bad input", "duration": 10, "visible": True}
+def _stopped(event_id: str, reason: str, title: str) -> _Refusal:
+    output = {"error": reason, "title": title, "duration": 10, "visible": True}
     return _Refusal(
         {"msg": "process_completed", "event_id": event_id, "success": False, "output": output}
     )

@@ -87,6 +87,10 @@ class EventTranslator:
         self._events: dict[str, str] = {}
         self._generating: set[str] = set()
 
+    def job_of(self, event_id: str) -> str | None:
+        """The job of ``event_id``, while it runs."""
+        return next((job for job, event in self._events.items() if event == event_id), None)
+
     def translate(self, message: Message | Any) -> dict[str, Any] | None:
         """The Gradio message for ``message``, or ``None`` when it has none."""
         if isinstance(message, Accepted):

@@ -52,6 +52,20 @@ class HttpSession:
         self._max_waiting = max_waiting
         self._arrived: anyio.Event | None = None
         self._closed = False
+        self.cancelled: set[str] = set()
+        """Events cancelled before their call started: the stream reports them so."""
+        self.cancel_running: Callable[[str], None] | None = None
+        """Set by the stream while it runs: cancels the job of an event it started."""
+
+    def cancel(self, event_id: str) -> bool:
+        """Cancel the call ``event_id``, waiting or running; whether it is one of ours."""
+        if event_id not in self.open_events:
+            return False
+        if any(join.event_id == event_id for join in self._waiting) or not self.streaming:
+            self.cancelled.add(event_id)
+        elif self.cancel_running is not None:
+            self.cancel_running(event_id)
+        return True
 
     def add(self, join: Join) -> None:
         """Queue ``join`` for the stream; raises :class:`TooManyCallsError` when full."""
@@ -113,6 +127,10 @@ class HttpSessions:
             session = HttpSession(session_hash, self._clock(), self.max_waiting)
             self._sessions[session_hash] = session
         session.add(join)
+
+    def get(self, session_hash: str) -> HttpSession | None:
+        """The session of ``session_hash``, if it has calls."""
+        return self._sessions.get(session_hash)
 
     def claim(self, session_hash: str) -> HttpSession | None:
         """The session, now streaming; ``None`` if it has no call or already streams."""
