@@ -22,8 +22,18 @@ import numpy as np
 import PIL.Image
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
-from live_support import TIMEOUT, close_to, gradient, png_file, sepia_demo, sepia_expected
+from gradio_client.exceptions import AppError, AuthenticationError
+from gradio_client.utils import QueueError
+from live_support import (
+    TIMEOUT,
+    Gate,
+    close_to,
+    gradient,
+    held_demo,
+    png_file,
+    sepia_demo,
+    sepia_expected,
+)
 
 import streamcore as gr
 from transports import Server
@@ -164,6 +174,50 @@ def test_cancel_closes_a_running_generator() -> None:
             client.close()
 
 
+def test_a_full_queue_refuses_a_call_with_503() -> None:
+    gate = Gate()
+    demo = held_demo(gate)
+    demo.queue(max_size=1)
+    for server in launched(demo):
+        client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        try:
+            running = client.submit(1, api_name="/hold")
+            assert gate.entered.wait(TIMEOUT)
+            waiting = client.submit(2, api_name="/hold")
+            deadline = time.monotonic() + TIMEOUT
+            while server.runtime.scheduler.queue_size < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            with pytest.raises(QueueError, match="Queue is full"):
+                client.submit(3, api_name="/hold").result(timeout=TIMEOUT)
+            gate.release.set()
+            assert (running.result(timeout=TIMEOUT), waiting.result(timeout=TIMEOUT)) == (1, 2)
+        finally:
+            gate.release.set()
+            client.close()
+
+
+def test_auth_logs_in_first_and_every_api_route_needs_it() -> None:
+    demo = api_demo()
+    server: Server = demo.launch(
+        server_port=0, prevent_thread_lock=True, quiet=True, auth=("ada", "lovelace")
+    )
+    try:
+        with pytest.raises(ValueError, match="Could not login"):  # 400, as Gradio answers
+            Client(server.local_url, verbose=False, auth=("ada", "wrong"))
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
+            Client(server.local_url, verbose=False)  # /config is 401
+        client = Client(server.local_url, verbose=False, auth=("ada", "lovelace"))
+        try:
+            assert client.predict("Ada", api_name="/greet") == "Hello Ada!"
+        finally:
+            client.close()
+        code, text = post(server, "/gradio_api/queue/join", join_body(0, [], "x"))
+        assert (code, text) == (401, b"log in first: /gradio_api/queue/join needs a session")
+    finally:
+        demo.close()
+
+
 def test_cancel_of_an_unknown_call_is_404(api_server: Server) -> None:
     body = json.dumps({"event_id": "nope", "session_hash": "s", "fn_index": 0}).encode()
     code, answer = post_json(api_server, "/gradio_api/cancel", body)
@@ -188,7 +242,7 @@ def test_predict_an_image_file(tmp_path: Path) -> None:
 # -- the routes, raw ------------------------------------------------------------------------------
 
 
-def post_json(server: Server, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+def post(server: Server, path: str, body: bytes) -> tuple[int, bytes]:
     request = urllib.request.Request(
         f"{server.local_url.rstrip('/')}{path}",
         data=body,
@@ -197,10 +251,15 @@ def post_json(server: Server, path: str, body: bytes) -> tuple[int, dict[str, An
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, json.loads(response.read())
+            return response.status, response.read()
     except urllib.error.HTTPError as exc:
         with exc:
-            return exc.code, json.loads(exc.read())
+            return exc.code, exc.read()
+
+
+def post_json(server: Server, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    code, answer = post(server, path, body)
+    return code, json.loads(answer)
 
 
 def greet_id(server: Server) -> int:

@@ -150,6 +150,9 @@ def _parse_join(runtime: AppRuntime, body: dict[str, Any]) -> tuple[str, Join]:
     if not isinstance(data, list):
         raise _Refused(422, "'data' must be a list with one value per input")
     index, dependency = _callable_dependency(runtime, fn_index)
+    scheduler = runtime.scheduler
+    if scheduler.max_size is not None and scheduler.queue_size >= scheduler.max_size:
+        raise _Refused(503, f"the queue is full ({scheduler.max_size} calls wait): try later")
     if len(data) != len(dependency.inputs):
         raise _Refused(
             422,
