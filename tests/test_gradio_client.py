@@ -7,6 +7,7 @@ post the app's config to an outside service.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import threading
@@ -23,7 +24,7 @@ import PIL.Image
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError, AuthenticationError
-from gradio_client.utils import QueueError
+from gradio_client.utils import QueueError, Status
 from live_support import (
     TIMEOUT,
     Gate,
@@ -185,9 +186,10 @@ def test_a_full_queue_refuses_a_call_with_503() -> None:
             assert gate.entered.wait(TIMEOUT)
             waiting = client.submit(2, api_name="/hold")
             deadline = time.monotonic() + TIMEOUT
-            while server.runtime.scheduler.queue_size < 1:
+            while waiting.status().code != Status.IN_QUEUE:  # from its estimation message
                 assert time.monotonic() < deadline
                 time.sleep(0.02)
+            assert (waiting.status().rank, waiting.status().queue_size) == (0, 1)
             with pytest.raises(QueueError, match="Queue is full"):
                 client.submit(3, api_name="/hold").result(timeout=TIMEOUT)
             gate.release.set()
@@ -216,6 +218,33 @@ def test_auth_logs_in_first_and_every_api_route_needs_it() -> None:
         assert (code, text) == (401, b"log in first: /gradio_api/queue/join needs a session")
     finally:
         demo.close()
+
+
+def test_output_files_get_a_url_that_serves_them(tmp_path: Path) -> None:
+    image = gradient()
+    source = png_file(tmp_path, image)
+    for server in launched(sepia_demo()):
+        root = server.local_url.rstrip("/")
+        with source.open("rb") as file:
+            uploaded = httpx.post(
+                f"{root}/gradio_api/upload", files={"files": file}, timeout=TIMEOUT
+            )
+        (path,) = uploaded.json()
+        value = {"path": path, "orig_name": "photo.png", "meta": {"_type": "gradio.FileData"}}
+        code, _ = post_json(server, "/gradio_api/queue/join", join_body(fn_of(server), [value]))
+        assert code == 200
+        *_, completed, _ = read_events(server, "s1")
+        (output,) = completed["output"]["data"]
+        assert output["url"] == f"{root}/gradio_api/file={output['path']}"
+        response = httpx.get(output["url"], timeout=TIMEOUT)
+        assert response.status_code == 200
+        assert (
+            response.content == httpx.get(f"{root}/file={output['path']}", timeout=TIMEOUT).content
+        )
+        received = np.asarray(PIL.Image.open(io.BytesIO(response.content)).convert("RGB"))
+        assert close_to(received, sepia_expected(image))
+        outside = httpx.get(f"{root}/gradio_api/file={source}", timeout=TIMEOUT)
+        assert outside.status_code == 403  # a file the server neither made nor was sent
 
 
 def test_cancel_of_an_unknown_call_is_404(api_server: Server) -> None:
@@ -262,10 +291,15 @@ def post_json(server: Server, path: str, body: bytes) -> tuple[int, dict[str, An
     return code, json.loads(answer)
 
 
-def greet_id(server: Server) -> int:
+def fn_of(server: Server, api_name: str = "predict") -> int:
+    """The ``fn_index`` (``/config``'s dependency ``id``) of the event ``api_name``."""
     with urllib.request.urlopen(f"{server.local_url}config", timeout=TIMEOUT) as response:
         config = json.loads(response.read())
-    return next(d["id"] for d in config["dependencies"] if d["api_name"] == "greet")
+    return next(d["id"] for d in config["dependencies"] if d["api_name"] == api_name)
+
+
+def greet_id(server: Server) -> int:
+    return fn_of(server, "greet")
 
 
 def join_body(fn_index: int, data: Any, session_hash: str = "s1") -> bytes:
@@ -337,9 +371,7 @@ def test_a_stream_with_no_call_waiting_is_404(api_server: Server) -> None:
 def test_an_image_path_not_uploaded_is_refused(tmp_path: Path) -> None:
     secret = png_file(tmp_path, gradient(), "secret.png")
     for server in launched(sepia_demo()):
-        fn_index = json.loads(urllib.request.urlopen(f"{server.local_url}config").read())[
-            "dependencies"
-        ][0]["id"]
+        fn_index = fn_of(server)
         value = {"path": str(secret), "meta": {"_type": "gradio.FileData"}}
         code, _ = post_json(server, "/gradio_api/queue/join", join_body(fn_index, [value], "p"))
         assert code == 200
