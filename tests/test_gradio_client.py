@@ -23,7 +23,7 @@ import numpy as np
 import PIL.Image
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError, AuthenticationError
+from gradio_client.exceptions import AppError, AuthenticationError, ValidationError
 from gradio_client.utils import QueueError, Status
 from live_support import (
     TIMEOUT,
@@ -247,6 +247,44 @@ def test_output_files_get_a_url_that_serves_them(tmp_path: Path) -> None:
         assert outside.status_code == 403  # a file the server neither made nor was sent
 
 
+def test_a_validator_refusal_is_422_and_the_fn_never_runs() -> None:
+    calls: list[float] = []
+
+    def double(x: float) -> float:
+        calls.append(x)
+        return 2 * x
+
+    def positive(x: float) -> dict[str, Any]:
+        return gr.validate(x > 0, "x must be positive")
+
+    with gr.Blocks() as demo:
+        number = gr.Number()
+        number.submit(double, number, number, api_name="double", validator=positive)
+    for server in launched(demo):
+        client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        try:
+            with pytest.raises(ValidationError, match="x must be positive"):
+                client.submit(-1, api_name="/double").result(timeout=TIMEOUT)
+            assert client.submit(2, api_name="/double").result(timeout=TIMEOUT) == 4
+        finally:
+            client.close()
+        code, answer = post_json(
+            server, "/gradio_api/queue/join", join_body(fn_of(server, "double"), [-3])
+        )
+        assert code == 422
+        assert answer == {
+            "detail": [
+                {
+                    "__type__": "validate",
+                    "parameter_name": "x",
+                    "is_valid": False,
+                    "message": "x must be positive",
+                }
+            ]
+        }
+    assert calls == [2]
+
+
 def test_cancel_of_an_unknown_call_is_404(api_server: Server) -> None:
     body = json.dumps({"event_id": "nope", "session_hash": "s", "fn_index": 0}).encode()
     code, answer = post_json(api_server, "/gradio_api/cancel", body)
@@ -310,10 +348,10 @@ def join_body(fn_index: int, data: Any, session_hash: str = "s1") -> bytes:
     ("body", "status", "detail"),
     [
         (b"{not json", 400, "not JSON"),
-        (b"[1, 2]", 422, "JSON object"),
-        (b'{"data": [], "fn_index": 0}', 422, "session_hash"),
-        (b'{"data": "x", "fn_index": 0, "session_hash": "s"}', 422, "'data' must be a list"),
-        (b'{"data": [], "fn_index": "a", "session_hash": "s"}', 422, "'fn_index'"),
+        (b"[1, 2]", 400, "JSON object"),
+        (b'{"data": [], "fn_index": 0}', 400, "session_hash"),
+        (b'{"data": "x", "fn_index": 0, "session_hash": "s"}', 400, "'data' must be a list"),
+        (b'{"data": [], "fn_index": "a", "session_hash": "s"}', 400, "'fn_index'"),
         (b'{"data": ["x"], "fn_index": 999999, "session_hash": "s"}', 404, "fn_index 999999"),
     ],
 )
@@ -328,7 +366,7 @@ def test_a_join_with_the_wrong_number_of_inputs_is_refused(api_server: Server) -
     code, answer = post_json(
         api_server, "/gradio_api/queue/join", join_body(greet_id(api_server), ["a", "b"])
     )
-    assert code == 422
+    assert code == 400
     assert answer["detail"] == "'greet' takes 1 input value(s), got 2"
 
 

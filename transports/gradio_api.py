@@ -82,6 +82,9 @@ def gradio_routes(
     async def join(request: Request) -> Response:
         try:
             session_hash, call = _parse_join(runtime, await _json_object(request))
+            refused = await _validator_refusals(runtime, call)
+            if refused is not None:  # Gradio's answer, which gradio_client raises
+                return JSONResponse({"detail": refused}, 422)
             sessions.join(session_hash, call)
         except _Refused as refused:
             return JSONResponse({"detail": refused.detail}, refused.status)
@@ -136,7 +139,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Refused(400, f"the request body is not JSON: {exc}") from None
     if not isinstance(value, dict):
-        raise _Refused(422, f"the request body must be a JSON object, not {type(value).__name__}")
+        raise _Refused(400, f"the request body must be a JSON object, not {type(value).__name__}")
     return value
 
 
@@ -144,23 +147,35 @@ def _parse_join(runtime: AppRuntime, body: dict[str, Any]) -> tuple[str, Join]:
     """The session hash and the call ``body`` asks for; :class:`_Refused` names a fault."""
     data, fn_index, session_hash = body.get("data"), body.get("fn_index"), body.get("session_hash")
     if not isinstance(session_hash, str) or not 0 < len(session_hash) <= 200:
-        raise _Refused(422, "'session_hash' must be a string of 1 to 200 characters")
+        raise _Refused(400, "'session_hash' must be a string of 1 to 200 characters")
     if not isinstance(fn_index, int) or isinstance(fn_index, bool):
-        raise _Refused(422, f"'fn_index' must be an integer, not {fn_index!r:.40}")
+        raise _Refused(400, f"'fn_index' must be an integer, not {fn_index!r:.40}")
     if not isinstance(data, list):
-        raise _Refused(422, "'data' must be a list with one value per input")
+        raise _Refused(400, "'data' must be a list with one value per input")
     index, dependency = _callable_dependency(runtime, fn_index)
     scheduler = runtime.scheduler
     if scheduler.max_size is not None and scheduler.queue_size >= scheduler.max_size:
         raise _Refused(503, f"the queue is full ({scheduler.max_size} calls wait): try later")
     if len(data) != len(dependency.inputs):
         raise _Refused(
-            422,
+            400,
             f"{dependency.api_name!r} takes {len(dependency.inputs)} input value(s), "
             f"got {len(data)}",
         )
     event = Join(uuid.uuid4().hex, index, data, body.get("event_data"))
     return session_hash, event
+
+
+async def _validator_refusals(runtime: AppRuntime, call: Join) -> list[dict[str, Any]] | None:
+    """The validator's refusals in Gradio's ``422`` shape, or ``None``. Inputs the
+    components refuse are not judged here: the call reports them when it runs."""
+    try:
+        refused = await runtime.refusals(runtime.blocks.dependencies[call.index], call.data)
+    except Exception:
+        return None
+    if refused is None:
+        return None
+    return [{"__type__": "validate", **verdict} for verdict in refused]
 
 
 def _callable_dependency(runtime: AppRuntime, fn_index: int) -> tuple[int, Dependency]:

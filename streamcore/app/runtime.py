@@ -148,6 +148,26 @@ class AppRuntime:
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
 
+    async def refusals(
+        self, dependency: Dependency, data: list[Any]
+    ) -> list[dict[str, Any]] | None:
+        """What ``dependency``'s validator refuses in client-side ``data``, before any job:
+        ``{"parameter_name", "is_valid", "message"}`` per input as ``Completed.validation``
+        has them, or ``None`` when it accepts them or there is no validator. Preprocessing
+        and the validator run off the loop (the job runs them again). Raises what the
+        input components or the validator raise."""
+        if dependency.validator is None:
+            return None
+        values = SessionValues()  # no session yet: a State input gets its initial value
+        with use_file_access(self.file_access):
+            inputs = await anyio.to_thread.run_sync(
+                values.preprocess, dependency, data, None, limiter=self.limiter
+            )
+            results = await last_result(
+                iterate_fn(dependency.validator, tuple(inputs), limiter=self.limiter)
+            )
+        return validation_failures(dependency, results)
+
     @asynccontextmanager
     async def session(self, *, binary_frames: bool = False) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs."""
