@@ -18,10 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 import numpy as np
 import PIL.Image
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError, AuthenticationError, ValidationError
 from gradio_client.utils import QueueError, Status
@@ -38,6 +42,8 @@ from live_support import (
 
 import streamcore as gr
 from transports import Server
+from transports.ports import bind_socket
+from transports.server import uvicorn_on
 
 
 @pytest.fixture(autouse=True)
@@ -304,6 +310,29 @@ def test_predict_an_image_file(tmp_path: Path) -> None:
         assert tmp_path / "out" in Path(result).parents  # downloaded from /gradio_api/file=
         received = np.asarray(PIL.Image.open(result).convert("RGB"))
         assert close_to(received, sepia_expected(image))
+
+
+@pytest.mark.anyio
+async def test_a_mounted_app_under_a_prefix(tmp_path: Path) -> None:
+    image = gradient()
+    source = png_file(tmp_path, image)
+    app = gr.mount_gradio_app(FastAPI(), sepia_demo(), path="/apps/sepia")
+    sock = bind_socket("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}/apps/sepia/"
+    config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning")
+
+    def call() -> Any:
+        client = Client(base, verbose=False, download_files=str(tmp_path / "out"))
+        try:
+            return client.predict(handle_file(str(source)), api_name="/predict")
+        finally:
+            client.close()
+
+    async with uvicorn_on(sock, config):
+        with anyio.fail_after(TIMEOUT):
+            result = await anyio.to_thread.run_sync(call)
+    received = np.asarray(PIL.Image.open(result).convert("RGB"))
+    assert close_to(received, sepia_expected(image))
 
 
 # -- the routes, raw ------------------------------------------------------------------------------
