@@ -7,6 +7,7 @@ post the app's config to an outside service.
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
@@ -38,6 +39,7 @@ from live_support import (
     png_file,
     sepia_demo,
     sepia_expected,
+    stream_demo,
 )
 
 import streamcore as gr
@@ -310,6 +312,21 @@ def test_predict_an_image_file(tmp_path: Path) -> None:
         assert tmp_path / "out" in Path(result).parents  # downloaded from /gradio_api/file=
         received = np.asarray(PIL.Image.open(result).convert("RGB"))
         assert close_to(received, sepia_expected(image))
+
+
+def test_a_stream_event_called_once_processes_its_single_frame(tmp_path: Path) -> None:
+    image = gradient()
+    source = png_file(tmp_path, image)
+    for server in launched(stream_demo()):
+        client = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        try:
+            result = client.predict(handle_file(str(source)), api_name="/sepia")
+        finally:
+            client.close()
+        url = result["url"]  # a streaming output is inline: a data URL, no file
+        assert url.startswith("data:image/jpeg;base64,")
+        received = np.asarray(PIL.Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+        assert close_to(received, sepia_expected(image), mean=4, peak=40)
 
 
 @pytest.mark.anyio

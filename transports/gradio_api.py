@@ -129,7 +129,7 @@ def gradio_routes(
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > _MAX_JOIN_BYTES:
