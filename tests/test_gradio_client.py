@@ -148,6 +148,26 @@ def test_gr_error_arrives_as_app_error(client: Client) -> None:
     assert caught.value.title == "Refused"
 
 
+def test_state_is_kept_per_client_session_across_calls() -> None:
+    def add(x: float, total: float) -> tuple[float, float]:
+        return total + x, total + x
+
+    with gr.Blocks() as demo:
+        number, total = gr.Number(), gr.State(0)
+        number.submit(add, [number, total], [number, total], api_name="add")
+    for server in launched(demo):
+        first = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        second = Client(server.local_url, verbose=False, httpx_kwargs={"timeout": TIMEOUT})
+        try:
+            assert first.predict(2, api_name="/add") == 2
+            assert first.predict(3, api_name="/add") == 5  # a new stream, the same session
+            assert second.predict(10, api_name="/add") == 10  # its own state
+            assert first.predict(1, api_name="/add") == 6
+        finally:
+            first.close()
+            second.close()
+
+
 def test_an_unknown_api_name_raises_on_the_client(client: Client) -> None:
     with pytest.raises(ValueError, match="/nowhere"):
         client.predict("Ada", api_name="/nowhere")

@@ -108,3 +108,15 @@ def test_cancel_marks_a_waiting_call_and_hands_a_running_one_to_the_stream() -> 
     assert session.cancel("running")
     assert cancelled == ["running"]
     sessions.end(session)
+
+
+def test_state_values_outlive_streams_and_the_least_recent_go_first() -> None:
+    sessions = HttpSessions(max_sessions=2)
+    first = sessions.values_of("a")
+    first.state[1] = "kept"
+    assert sessions.values_of("a") is first
+    sessions.values_of("b")
+    sessions.values_of("a")  # "a" used last: "b" is the least recent
+    sessions.values_of("c")
+    assert sessions.values_of("a").state == {1: "kept"}
+    assert sessions.values_of("b").state == {}  # forgotten, made anew

@@ -57,10 +57,13 @@ class _Refused(Exception):
 
 def gradio_info(config: dict[str, Any]) -> dict[str, Any]:
     """``/gradio_api/info``: :func:`~streamcore.client.endpoints.api_info` with each
-    endpoint's ``api_visibility`` and each parameter's ``parameter_default``."""
+    endpoint's ``api_visibility`` and each parameter's ``parameter_default``, and without
+    ``State`` parameters and returns (Gradio's clients fill those in and drop them)."""
     info = api_info(config)
     for endpoint in info["named_endpoints"].values():
         endpoint["api_visibility"] = "public"
+        for key in ("parameters", "returns"):  # a State is the server's, never the client's
+            endpoint[key] = [p for p in endpoint[key] if p["component"] != "State"]
         for parameter in endpoint["parameters"]:
             parameter.setdefault("parameter_default", None)
     return info
@@ -221,7 +224,11 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         try:
-            async with self._runtime.session() as client, anyio.create_task_group() as tasks:
+            values = self._sessions.values_of(self._session.session_hash)
+            async with (
+                self._runtime.session(values=values) as client,
+                anyio.create_task_group() as tasks,
+            ):
                 self._session.cancel_running = partial(self._cancel, client)
                 tasks.start_soon(self._submit_joins, client)
                 tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)

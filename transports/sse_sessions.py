@@ -5,7 +5,8 @@
 as its stream is open, carries its calls out on one runtime session. A session ends when
 its stream has nothing left to report (:meth:`HttpSessions.end_if_idle`) or goes away
 (:meth:`HttpSessions.end`); a session whose stream never came is forgotten after
-``stream_wait`` seconds. Every buffer is bounded: ``max_waiting`` calls a session,
+``stream_wait`` seconds. Its ``State`` values outlive its streams
+(:meth:`HttpSessions.values_of`). Every buffer is bounded: ``max_waiting`` calls a session,
 ``max_sessions`` sessions waiting for their stream. Bookkeeping only, no I/O: everything
 here is called from the event loop.
 """
@@ -13,13 +14,14 @@ here is called from the event loop.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
+from streamcore.app.event_values import SessionValues
 from streamcore.errors import StreamcoreError
 
 __all__ = ["HttpSession", "HttpSessions", "Join", "TooManyCallsError"]
@@ -113,6 +115,16 @@ class HttpSessions:
         self.max_sessions = max_sessions
         self._clock = clock
         self._sessions: dict[str, HttpSession] = {}
+        self._values: OrderedDict[str, SessionValues] = OrderedDict()
+
+    def values_of(self, session_hash: str) -> SessionValues:
+        """The ``State`` values of ``session_hash``, kept from one stream to the next, as
+        Gradio keeps them per session. The ``max_sessions`` used last are kept."""
+        values = self._values.pop(session_hash, None) or SessionValues()
+        self._values[session_hash] = values
+        while len(self._values) > self.max_sessions:
+            self._values.popitem(last=False)
+        return values
 
     def __len__(self) -> int:
         return len(self._sessions)

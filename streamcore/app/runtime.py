@@ -169,12 +169,19 @@ class AppRuntime:
         return validation_failures(dependency, results)
 
     @asynccontextmanager
-    async def session(self, *, binary_frames: bool = False) -> AsyncIterator[ClientSession]:
-        """A client session for the body of the ``async with``; leaving it cancels its jobs."""
+    async def session(
+        self, *, binary_frames: bool = False, values: SessionValues | None = None
+    ) -> AsyncIterator[ClientSession]:
+        """A client session for the body of the ``async with``; leaving it cancels its jobs.
+
+        ``values`` carries ``State`` values over from an earlier session of the same client
+        (the HTTP API's ``session_hash``); by default the session starts with none."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
         with send:  # closed even when the body fails (a connection handler that raised)
             async with anyio.create_task_group() as tasks:
                 session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+                if values is not None:
+                    session.values = values
                 try:
                     yield session
                 finally:
