@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from live_support import (
 )
 
 import streamcore as gr
+from streamcore.media.files import current_file_access
 from transports import Server
 from transports.ports import bind_socket
 from transports.server import uvicorn_on
@@ -472,8 +474,15 @@ def test_a_stream_with_no_call_waiting_is_404(api_server: Server) -> None:
         assert "POST /gradio_api/queue/join first" in json.loads(error.read())["detail"]
 
 
-def test_an_image_path_not_uploaded_is_refused(tmp_path: Path) -> None:
-    secret = png_file(tmp_path, gradient(), "secret.png")
+@pytest.mark.parametrize("where", ["elsewhere", "the working directory"])
+def test_an_image_path_not_uploaded_is_refused(
+    tmp_path: Path, request: pytest.FixtureRequest, where: str
+) -> None:
+    folder = tmp_path
+    if where == "the working directory":  # readable by the fn, not nameable by a client
+        folder = next(p for p in current_file_access.get().allowed_paths if p == Path.cwd())
+    secret = png_file(folder, gradient(), f"secret-{uuid.uuid4().hex}.png")
+    request.addfinalizer(secret.unlink)
     for server in launched(sepia_demo()):
         fn_index = fn_of(server)
         value = {"path": str(secret), "meta": {"_type": "gradio.FileData"}}

@@ -132,16 +132,20 @@ class Server:
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
         )
+        served = FileAccess(
+            cache_dir=policy.cache_dir,
+            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
+            blocked_paths=policy.blocked_paths,
+        )
+        named_by_clients = dataclasses.replace(  # the working directory is not one of them
+            policy, allowed_paths=(*served.allowed_paths, *blocks.allowed_paths)
+        )
         self.runtime = AppRuntime(
             blocks,
             max_threads=options.max_threads,
             idle_timeout=options.idle_timeout,
             file_access=policy,
-        )
-        served = FileAccess(
-            cache_dir=policy.cache_dir,
-            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
-            blocked_paths=policy.blocked_paths,
+            input_access=named_by_clients,
         )
         self.allowed_hosts: list[str] = list(options.allowed_hosts)
         """Read at each request: :meth:`running` adds the name the server listens on."""

@@ -127,6 +127,7 @@ class AppRuntime:
         idle_timeout: float | None = 30.0,
         clock: Clock | None = None,
         file_access: FileAccess | None = None,
+        input_access: FileAccess | None = None,
         message_buffer: int = 4,
     ) -> None:
         self.blocks = blocks
@@ -140,6 +141,10 @@ class AppRuntime:
             allowed_paths=(*base.allowed_paths, *blocks.allowed_paths),
             blocked_paths=(*base.blocked_paths, *blocks.blocked_paths),
         )
+        self.input_access = self.file_access if input_access is None else input_access
+        """The policy for the paths a client names in its values (the server passes one
+        without the working directory: only the cache and ``allowed_paths``); the fn's own
+        files go by :attr:`file_access`."""
         self.stream_settings = StreamSettings(
             self.clock, self.limiter, idle_timeout, self.file_access.max_pixels
         )
@@ -159,7 +164,7 @@ class AppRuntime:
         if dependency.validator is None:
             return None
         values = SessionValues()  # no session yet: a State input gets its initial value
-        with use_file_access(self.file_access):
+        with use_file_access(self.input_access):
             inputs = await anyio.to_thread.run_sync(
                 values.preprocess, dependency, data, None, limiter=self.limiter
             )
@@ -300,7 +305,7 @@ class ClientSession:
             raise EventKindError(_not_a_stream(job_id))
         self._check_arity(job.dependency, data)
         dependency = job.dependency
-        with use_file_access(self.runtime.file_access):
+        with use_file_access(self.runtime.input_access):
             try:
                 job.stream.extra_inputs = self.values.preprocess(
                     dependency, data, skip=job.frame_index
@@ -482,9 +487,10 @@ class ClientSession:
     async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
         dependency = job.dependency
         skip = job.frame_index
-        return await anyio.to_thread.run_sync(
-            self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
-        )
+        with use_file_access(self.runtime.input_access):
+            return await anyio.to_thread.run_sync(
+                self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
+            )
 
     async def _validate(
         self, dependency: Dependency, inputs: list[Any]
