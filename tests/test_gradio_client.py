@@ -35,6 +35,7 @@ from live_support import (
     TIMEOUT,
     Gate,
     close_to,
+    fake_diffusion_demo,
     gradient,
     held_demo,
     png_file,
@@ -69,6 +70,11 @@ def only_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(httpx.Client, "send", recording_send)
     yield hosts
     assert set(hosts) <= {"127.0.0.1"}, hosts
+
+
+def read_rgb(path: str | Path) -> np.ndarray:
+    with PIL.Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def api_demo() -> gr.Blocks:
@@ -136,6 +142,22 @@ def test_submit_a_generator_every_yield_in_order(client: Client) -> None:
     assert job.result(timeout=TIMEOUT) == "step 3"
     assert seen == ["step 0", "step 1", "step 2", "step 3"]
     assert job.outputs() == seen
+
+
+def test_submit_a_generator_of_images_every_one_downloaded(tmp_path: Path) -> None:
+    for server in launched(fake_diffusion_demo(step_seconds=0.01)):
+        client = Client(server.local_url, verbose=False, download_files=str(tmp_path))
+        try:
+            job = client.submit(3, api_name="/predict")
+            final = job.result(timeout=TIMEOUT)
+            outputs = job.outputs()
+        finally:
+            client.close()
+        assert len(outputs) == 4  # three noise images, then the final one
+        images = [read_rgb(path) for path in outputs]
+        assert [image.shape for image in images] == [(600, 600, 3)] * 3 + [(1000, 1000, 3)]
+        assert final == outputs[-1]
+        assert tuple(images[-1][0, 0]) == (255, 124, 0)
 
 
 def test_submits_of_one_session_run_concurrently(client: Client) -> None:
@@ -332,7 +354,7 @@ def test_predict_an_image_file(tmp_path: Path) -> None:
         finally:
             client.close()
         assert tmp_path / "out" in Path(result).parents  # downloaded from /gradio_api/file=
-        received = np.asarray(PIL.Image.open(result).convert("RGB"))
+        received = read_rgb(result)
         assert close_to(received, sepia_expected(image))
 
 
@@ -370,7 +392,7 @@ async def test_a_mounted_app_under_a_prefix(tmp_path: Path) -> None:
     async with uvicorn_on(sock, config):
         with anyio.fail_after(TIMEOUT):
             result = await anyio.to_thread.run_sync(call)
-    received = np.asarray(PIL.Image.open(result).convert("RGB"))
+    received = read_rgb(result)
     assert close_to(received, sepia_expected(image))
 
 
