@@ -207,6 +207,11 @@ class Dependency:
             "stream_every": self.stream_every,
             "key": self.key,
             "has_fn": self.fn is not None,
+            "backend_fn": self.fn is not None,
+            "types": {
+                "generator": bool(self.kind and self.kind.is_generator),
+                "cancel": False,
+            },
             "is_generator": bool(self.kind and self.kind.is_generator),
             "has_validator": self.validator is not None,
         }

@@ -1135,3 +1135,15 @@ async def test_cancelling_a_stream_drops_the_result_in_flight() -> None:
         completed = await inbox.completed(job)
     assert (completed.reason, completed.data) == ("cancelled", None)
     assert inbox.outputs(job) == []
+
+
+async def test_refusals_judge_inputs_before_any_job() -> None:
+    calls: list[Any] = []
+    runtime = AppRuntime(validated_app(lambda x, text: calls.append(x) or text, positive_and_short))
+    dependency = runtime.blocks.dependency("run")
+    assert await runtime.refusals(dependency, [-1, "hi"]) == [
+        {"parameter_name": "x", "is_valid": False, "message": "x must be positive"},
+        {"parameter_name": "text", "is_valid": True, "message": "too long"},
+    ]
+    assert await runtime.refusals(dependency, [1, "hi"]) is None
+    assert calls == []  # the fn never ran

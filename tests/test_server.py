@@ -110,7 +110,8 @@ async def test_config_page_and_health() -> None:
         status, kind, body = await get(server, "/config")
         assert (status, kind) == (200, "application/json")
         config = json.loads(body)
-        assert (config["protocol"], config["ws_path"]) == (1, "ws")
+        assert (config["streamcore_protocol"], config["ws_path"]) == (1, "ws")
+        assert (config["protocol"], config["api_prefix"]) == ("sse_v3", "/gradio_api")
         assert config["limits"]["idle_timeout"] == 7
         (dependency,) = config["dependencies"]
         assert (dependency["api_name"], dependency["connection"]) == ("sepia", "stream")

@@ -8,14 +8,17 @@ ASGI server can run the result; :mod:`transports.server` runs it under uvicorn.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
+from streamcore.app.runtime import AppRuntime
 from streamcore.media.files import FileAccess
 
 from .auth import Authenticator, LoginGate
+from .gradio_api import gradio_routes
 from .host_check import HostCheck
 from .http import http_routes, not_found
 from .uploads import upload_route
@@ -36,11 +39,15 @@ def build_app(
     authenticator: Authenticator | None = None,
     allowed_hosts: Sequence[str] = (),
     max_file_size: int | None = None,
+    runtime: AppRuntime | None = None,
+    describe: Callable[[], dict[str, Any]] | None = None,
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
     ``files`` allows at ``/file=<path>``, ``/healthz``, uploads into ``files``' cache of at
     most ``max_file_size`` bytes each (:mod:`transports.uploads`) and, at :data:`WS_PATH`,
-    WebSocket sessions that ``admission`` lets in, each run by ``handle_websocket``.
+    WebSocket sessions that ``admission`` lets in, each run by ``handle_websocket``. With a
+    ``runtime`` and ``describe`` (``/config``'s dict), Gradio's HTTP API too
+    (:mod:`transports.gradio_api`), its calls on that runtime.
 
     In front of every route: the ``Host`` check (:class:`~transports.host_check.HostCheck`,
     with ``allowed_hosts``), then, with an ``authenticator``, the login gate and the
@@ -51,6 +58,8 @@ def build_app(
         upload_route(files, max_file_size),
         websocket_route(WS_PATH, admission, handle_websocket),
     ]
+    if runtime is not None and describe is not None:
+        routes += gradio_routes(runtime, describe, files)
     middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]
     if authenticator is not None:
         routes += [

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     else:
         from importlib.abc import Traversable
 
-__all__ = ["PageFiles", "http_routes", "not_found", "static_files"]
+__all__ = ["PageFiles", "file_response", "http_routes", "not_found", "static_files"]
 
 _STATIC_SUFFIXES = (".html", ".js", ".css")
 """The kinds of file under ``transports/static`` that ``/static/<path>`` serves."""
@@ -118,7 +118,7 @@ def http_routes(config: Callable[[], bytes], files: FileAccess) -> list[BaseRout
         return Response(config(), media_type="application/json", headers=_NO_CACHE)
 
     async def file(request: Request) -> Response:
-        return await _file_response(request.path_params["path"], files)
+        return await file_response(request.path_params["path"], files)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok", headers=_NO_CACHE)
@@ -133,7 +133,9 @@ def http_routes(config: Callable[[], bytes], files: FileAccess) -> list[BaseRout
     ]
 
 
-async def _file_response(name: str, files: FileAccess) -> Response:
+async def file_response(name: str, files: FileAccess) -> Response:
+    """The response of ``/file=<name>``: the file if ``files`` serves it, else ``403`` or
+    ``404`` with a plain-text reason (see the module docstring)."""
     try:
         path: Path = await anyio.to_thread.run_sync(check_readable, name, files)
     except PathNotAllowedError:

@@ -35,8 +35,9 @@ from streamcore.media.sizes import parse_file_size
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
+from .gradio_messages import gradio_config_keys
 from .ports import bind_first_free, bind_socket, first_port
-from .protocol import json_default
+from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import RtcSettings
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
@@ -130,16 +131,20 @@ class Server:
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
         )
+        served = FileAccess(
+            cache_dir=policy.cache_dir,
+            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
+            blocked_paths=policy.blocked_paths,
+        )
+        named_by_clients = dataclasses.replace(  # the working directory is not one of them
+            policy, allowed_paths=(*served.allowed_paths, *blocks.allowed_paths)
+        )
         self.runtime = AppRuntime(
             blocks,
             max_threads=options.max_threads,
             idle_timeout=options.idle_timeout,
             file_access=policy,
-        )
-        served = FileAccess(
-            cache_dir=policy.cache_dir,
-            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
-            blocked_paths=policy.blocked_paths,
+            input_access=named_by_clients,
         )
         self.allowed_hosts: list[str] = list(options.allowed_hosts)
         """Read at each request: :meth:`running` adds the name the server listens on."""
@@ -151,6 +156,8 @@ class Server:
             authenticator=_authenticator(options),
             allowed_hosts=self.allowed_hosts,
             max_file_size=self.max_file_size,
+            runtime=self.runtime,
+            describe=self.config,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -189,7 +196,8 @@ class Server:
         """``/config``: the app description plus what clients need to connect."""
         return {
             **self.blocks.config(),
-            "protocol": 1,
+            **gradio_config_keys(),
+            "streamcore_protocol": PROTOCOL_VERSION,
             "ws_path": WS_PATH.lstrip("/"),  # relative: the app may sit under a prefix
             "limits": self.limits(),
             "max_file_size": self.max_file_size,

@@ -70,7 +70,7 @@ def main() -> None:
 
     started = time.perf_counter()
     import gradio as gr  # type: ignore[import-not-found]
-    from gradio_client import Client  # type: ignore[import-not-found]
+    from gradio_client import Client
 
     demo = gr.Interface(
         fake_diffusion,

@@ -39,6 +39,7 @@ from ..errors import (
     Error,
     EventKindError,
     InvalidInputError,
+    PathNotAllowedError,
     QueueFullError,
     StreamcoreError,
     UnknownEventError,
@@ -126,6 +127,7 @@ class AppRuntime:
         idle_timeout: float | None = 30.0,
         clock: Clock | None = None,
         file_access: FileAccess | None = None,
+        input_access: FileAccess | None = None,
         message_buffer: int = 4,
     ) -> None:
         self.blocks = blocks
@@ -139,6 +141,10 @@ class AppRuntime:
             allowed_paths=(*base.allowed_paths, *blocks.allowed_paths),
             blocked_paths=(*base.blocked_paths, *blocks.blocked_paths),
         )
+        self.input_access = self.file_access if input_access is None else input_access
+        """The policy for the paths a client names in its values (the server passes one
+        without the working directory: only the cache and ``allowed_paths``); the fn's own
+        files go by :attr:`file_access`."""
         self.stream_settings = StreamSettings(
             self.clock, self.limiter, idle_timeout, self.file_access.max_pixels
         )
@@ -147,13 +153,40 @@ class AppRuntime:
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
 
+    async def refusals(
+        self, dependency: Dependency, data: list[Any]
+    ) -> list[dict[str, Any]] | None:
+        """What ``dependency``'s validator refuses in client-side ``data``, before any job:
+        ``{"parameter_name", "is_valid", "message"}`` per input as ``Completed.validation``
+        has them, or ``None`` when it accepts them or there is no validator. Preprocessing
+        and the validator run off the loop (the job runs them again). Raises what the
+        input components or the validator raise."""
+        if dependency.validator is None:
+            return None
+        values = SessionValues()  # no session yet: a State input gets its initial value
+        with use_file_access(self.input_access):
+            inputs = await anyio.to_thread.run_sync(
+                values.preprocess, dependency, data, None, limiter=self.limiter
+            )
+            results = await last_result(
+                iterate_fn(dependency.validator, tuple(inputs), limiter=self.limiter)
+            )
+        return validation_failures(dependency, results)
+
     @asynccontextmanager
-    async def session(self, *, binary_frames: bool = False) -> AsyncIterator[ClientSession]:
-        """A client session for the body of the ``async with``; leaving it cancels its jobs."""
+    async def session(
+        self, *, binary_frames: bool = False, values: SessionValues | None = None
+    ) -> AsyncIterator[ClientSession]:
+        """A client session for the body of the ``async with``; leaving it cancels its jobs.
+
+        ``values`` carries ``State`` values over from an earlier session of the same client
+        (the HTTP API's ``session_hash``); by default the session starts with none."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
         with send:  # closed even when the body fails (a connection handler that raised)
             async with anyio.create_task_group() as tasks:
                 session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+                if values is not None:
+                    session.values = values
                 try:
                     yield session
                 finally:
@@ -201,12 +234,15 @@ class ClientSession:
         event_data: Any = None,
         *,
         ref: str | None = None,
+        trigger_mode: str | None = None,
     ) -> str:
         """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
 
         Returns the job id. With ``ref``, an :class:`Accepted` message naming the job is
-        sent before any other message of the job. A stream event submitted so runs once, as
-        a call, on the single frame in ``data`` (as Gradio's API does). Raises ``KeyError``
+        sent before any other message of the job. ``trigger_mode`` overrides the event's
+        own for this trigger (Gradio's HTTP API runs every call: ``"multiple"``). A stream
+        event submitted so runs once, as a call, on the single frame in ``data`` (as
+        Gradio's API does). Raises ``KeyError``
         for an unknown or private api name and ``ValueError`` when ``data`` has the wrong
         number of values.
         Waits only if the client is behind reading its messages.
@@ -214,7 +250,7 @@ class ClientSession:
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
         self._check_arity(dependency, data)
-        await self._trigger(job, data, event_data, ref)
+        await self._trigger(job, data, event_data, ref, trigger_mode)
         return job.id
 
     async def open_stream(
@@ -269,7 +305,7 @@ class ClientSession:
             raise EventKindError(_not_a_stream(job_id))
         self._check_arity(job.dependency, data)
         dependency = job.dependency
-        with use_file_access(self.runtime.file_access):
+        with use_file_access(self.runtime.input_access):
             try:
                 job.stream.extra_inputs = self.values.preprocess(
                     dependency, data, skip=job.frame_index
@@ -325,8 +361,16 @@ class ClientSession:
     def _active_jobs(self, dependency: Dependency) -> list[Job]:
         return [job for job in self._jobs.values() if job.dependency is dependency]
 
-    async def _trigger(self, job: Job, data: list[Any], event_data: Any, ref: str | None) -> None:
+    async def _trigger(
+        self,
+        job: Job,
+        data: list[Any],
+        event_data: Any,
+        ref: str | None,
+        trigger_mode: str | None = None,
+    ) -> None:
         dependency = job.dependency
+        mode = trigger_mode or dependency.trigger_mode
         if ref is not None:
             await self._post(Accepted(job.id, ref))
         for cancelled in dependency.cancels:
@@ -334,11 +378,11 @@ class ClientSession:
             for other in self._active_jobs(cancelled):
                 self._cancel_job(other)
         running = self._active_jobs(dependency)
-        if running and dependency.trigger_mode == "once":
+        if running and mode == "once":
             await self._post(Completed(job.id, "skipped", success=True))
             _ended(job)
             return
-        if running and dependency.trigger_mode == "always_last":
+        if running and mode == "always_last":
             previous = self._pending_rerun.get(dependency.id)
             if previous is not None:
                 await self._post(Completed(previous[0].id, "superseded", success=True))
@@ -392,7 +436,9 @@ class ClientSession:
                     final = Completed(job.id, "cancelled", success=True)
             except Exception as exc:
                 final = Completed(job.id, "error", success=False, error=error_payload(exc))
-                if not isinstance(exc, Error | InvalidInputError | QueueFullError):
+                if not isinstance(
+                    exc, Error | InvalidInputError | QueueFullError | PathNotAllowedError
+                ):
                     log.exception("event %r failed", dependency.api_name)
             finally:
                 self._jobs.pop(job.id, None)
@@ -441,9 +487,10 @@ class ClientSession:
     async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
         dependency = job.dependency
         skip = job.frame_index
-        return await anyio.to_thread.run_sync(
-            self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
-        )
+        with use_file_access(self.runtime.input_access):
+            return await anyio.to_thread.run_sync(
+                self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
+            )
 
     async def _validate(
         self, dependency: Dependency, inputs: list[Any]

@@ -1,0 +1,306 @@
+"""Gradio's HTTP API routes under ``/gradio_api``, on the app's one runtime and queue.
+
+- ``GET /gradio_api/info``: the public events, their parameters and returns
+  (:func:`streamcore.client.endpoints.api_info`, with what ``gradio_client`` reads besides);
+- ``POST /gradio_api/queue/join``: a call, checked at once (its event, the number of its
+  values) and answered with its ``event_id``; it waits for its session's stream;
+- ``GET /gradio_api/queue/data?session_hash=...``: the session's server-sent events
+  (:mod:`transports.gradio_messages`): its calls run on one runtime
+  :class:`~streamcore.app.runtime.ClientSession` for as long as the stream is open, and
+  are cancelled if the client goes away; ``close_stream`` ends it once every call completed;
+- ``POST /gradio_api/cancel``: cancel a call (``event_id``, ``session_hash``), waiting or
+  running (a running generator is closed);
+- ``GET /gradio_api/file=<path>``: what ``/file=<path>`` serves.
+
+Refusals are JSON ``{"detail": "..."}`` with a 4xx status naming the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from streamcore.app.runtime import AppRuntime, ClientSession
+from streamcore.client.endpoints import api_info
+from streamcore.errors import StreamcoreError
+from streamcore.events import Dependency
+from streamcore.media.files import FileAccess
+
+from .gradio_messages import API_PREFIX, EventTranslator, sse_event
+from .http import file_response
+from .sse_sessions import HttpSession, HttpSessions, Join, TooManyCallsError
+
+__all__ = ["HEARTBEAT_SECONDS", "gradio_info", "gradio_routes"]
+
+HEARTBEAT_SECONDS = 15.0
+"""An idle event stream gets a ``heartbeat`` message this often."""
+
+_MAX_JOIN_BYTES = 64 * 1024 * 1024
+"""The largest ``queue/join`` body read (values are small; files come by upload)."""
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def gradio_info(config: dict[str, Any]) -> dict[str, Any]:
+    """``/gradio_api/info``: :func:`~streamcore.client.endpoints.api_info` with each
+    endpoint's ``api_visibility`` and each parameter's ``parameter_default``, and without
+    ``State`` parameters and returns (Gradio's clients fill those in and drop them)."""
+    info = api_info(config)
+    for endpoint in info["named_endpoints"].values():
+        endpoint["api_visibility"] = "public"
+        for key in ("parameters", "returns"):  # a State is the server's, never the client's
+            endpoint[key] = [p for p in endpoint[key] if p["component"] != "State"]
+        for parameter in endpoint["parameters"]:
+            parameter.setdefault("parameter_default", None)
+    return info
+
+
+def gradio_routes(
+    runtime: AppRuntime,
+    describe: Callable[[], dict[str, Any]],
+    files: FileAccess,
+    *,
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> list[BaseRoute]:
+    """The routes of the module docstring; ``describe()`` gives ``/config``'s dict."""
+    sessions = HttpSessions()
+
+    async def info(request: Request) -> Response:
+        return JSONResponse(gradio_info(describe()))
+
+    async def join(request: Request) -> Response:
+        try:
+            session_hash, call = _parse_join(runtime, await _json_object(request))
+            refused = await _validator_refusals(runtime, call)
+            if refused is not None:  # Gradio's answer, which gradio_client raises
+                return JSONResponse({"detail": refused}, 422)
+            sessions.join(session_hash, call)
+        except _Refused as refused:
+            return JSONResponse({"detail": refused.detail}, refused.status)
+        except TooManyCallsError as exc:
+            return JSONResponse({"detail": str(exc)}, 429)
+        return JSONResponse({"event_id": call.event_id})
+
+    async def data(request: Request) -> Response:
+        session_hash = request.query_params.get("session_hash", "")
+        session = sessions.claim(session_hash)
+        if session is None:
+            detail = (
+                f"session_hash {session_hash!r:.80} has no call waiting for its stream: "
+                "POST /gradio_api/queue/join first (or its stream is already open)"
+            )
+            return JSONResponse({"detail": detail}, 404)
+        file_root = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/file="
+        return EventStream(runtime, sessions, session, file_root, heartbeat)
+
+    async def cancel(request: Request) -> Response:
+        try:
+            body = await _json_object(request)
+        except _Refused as refused:
+            return JSONResponse({"detail": refused.detail}, refused.status)
+        event_id, session_hash = body.get("event_id"), body.get("session_hash")
+        session = sessions.get(session_hash) if isinstance(session_hash, str) else None
+        if session is None or not isinstance(event_id, str) or not session.cancel(event_id):
+            detail = f"no call {event_id!r:.80} of session {session_hash!r:.80} is open"
+            return JSONResponse({"detail": detail}, 404)
+        return JSONResponse({"success": True})
+
+    async def file(request: Request) -> Response:
+        return await file_response(request.path_params["path"], files)
+
+    return [
+        Route(f"{API_PREFIX}/info", info),
+        Route(f"{API_PREFIX}/queue/join", join, methods=["POST"]),
+        Route(f"{API_PREFIX}/queue/data", data),
+        Route(f"{API_PREFIX}/cancel", cancel, methods=["POST"]),
+        Route(API_PREFIX + "/file={path:path}", file),
+    ]
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_JOIN_BYTES:
+            raise _Refused(413, f"the request body is over {_MAX_JOIN_BYTES} bytes")
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Refused(400, f"the request body is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise _Refused(400, f"the request body must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def _parse_join(runtime: AppRuntime, body: dict[str, Any]) -> tuple[str, Join]:
+    """The session hash and the call ``body`` asks for; :class:`_Refused` names a fault."""
+    data, fn_index, session_hash = body.get("data"), body.get("fn_index"), body.get("session_hash")
+    if not isinstance(session_hash, str) or not 0 < len(session_hash) <= 200:
+        raise _Refused(400, "'session_hash' must be a string of 1 to 200 characters")
+    if not isinstance(fn_index, int) or isinstance(fn_index, bool):
+        raise _Refused(400, f"'fn_index' must be an integer, not {fn_index!r:.40}")
+    if not isinstance(data, list):
+        raise _Refused(400, "'data' must be a list with one value per input")
+    index, dependency = _callable_dependency(runtime, fn_index)
+    scheduler = runtime.scheduler
+    if scheduler.max_size is not None and scheduler.queue_size >= scheduler.max_size:
+        raise _Refused(503, f"the queue is full ({scheduler.max_size} calls wait): try later")
+    if len(data) != len(dependency.inputs):
+        raise _Refused(
+            400,
+            f"{dependency.api_name!r} takes {len(dependency.inputs)} input value(s), "
+            f"got {len(data)}",
+        )
+    event = Join(uuid.uuid4().hex, index, data, body.get("event_data"))
+    return session_hash, event
+
+
+async def _validator_refusals(runtime: AppRuntime, call: Join) -> list[dict[str, Any]] | None:
+    """The validator's refusals in Gradio's ``422`` shape, or ``None``. Inputs the
+    components refuse are not judged here: the call reports them when it runs."""
+    try:
+        refused = await runtime.refusals(runtime.blocks.dependencies[call.index], call.data)
+    except Exception:
+        return None
+    if refused is None:
+        return None
+    return [{"__type__": "validate", **verdict} for verdict in refused]
+
+
+def _callable_dependency(runtime: AppRuntime, fn_index: int) -> tuple[int, Dependency]:
+    """The event whose ``id`` (``/config``'s) is ``fn_index``, and its place in the app."""
+    for index, dependency in enumerate(runtime.blocks.dependencies):
+        if dependency.id == fn_index:
+            if dependency.api_visibility == "private" and dependency.fn is not None:
+                raise _Refused(404, f"the event {dependency.api_name!r} is private")
+            return index, dependency
+    raise _Refused(404, f"there is no event with fn_index {fn_index}")
+
+
+class EventStream(Response):
+    """The ``queue/data`` response: runs ``session``'s calls and streams their events.
+
+    The calls run on a runtime session opened for the response; when the client goes
+    away, it ends and its jobs are cancelled. When every call has completed it sends
+    ``close_stream`` and ends; idle, it sends a ``heartbeat`` every ``heartbeat`` seconds.
+    """
+
+    def __init__(
+        self,
+        runtime: AppRuntime,
+        sessions: HttpSessions,
+        session: HttpSession,
+        file_root: str,
+        heartbeat: float,
+    ) -> None:
+        # no super().__init__(): it would announce an empty body (content-length: 0)
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+        ]
+        self._runtime = runtime
+        self._sessions = sessions
+        self._session = session
+        self._translator = EventTranslator(file_root)
+        self._heartbeat = heartbeat
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        try:
+            values = self._sessions.values_of(self._session.session_hash)
+            async with (
+                self._runtime.session(values=values) as client,
+                anyio.create_task_group() as tasks,
+            ):
+                self._session.cancel_running = partial(self._cancel, client)
+                tasks.start_soon(self._submit_joins, client)
+                tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
+                async for chunk in self._events(client):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                tasks.cancel_scope.cancel()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:  # the client went away while we wrote
+            pass
+        finally:
+            self._sessions.end(self._session)
+
+    def _cancel(self, client: ClientSession, event_id: str) -> None:
+        job = self._translator.job_of(event_id)
+        if job is not None and client.has_job(job):
+            client.cancel(job)
+
+    async def _submit_joins(self, client: ClientSession) -> None:
+        while (call := await self._session.next_join()) is not None:
+            if call.event_id in self._session.cancelled:
+                await client.post(_stopped(call.event_id, "the call was cancelled", "Cancelled"))
+                continue
+            try:
+                await client.submit(
+                    call.index,
+                    call.data,
+                    call.event_data,
+                    ref=call.event_id,
+                    trigger_mode="multiple",
+                )
+            except StreamcoreError as exc:  # e.g. a value refused before the job started
+                await client.post(_stopped(call.event_id, str(exc), "Bad input"))
+
+    async def _events(self, client: ClientSession) -> AsyncIterator[bytes]:
+        while True:
+            message = None
+            with anyio.move_on_after(self._heartbeat):
+                message = await client.receive()
+            if message is None:
+                yield sse_event({"msg": "heartbeat"})
+                continue
+            payload: dict[str, Any] | None = (
+                message.payload
+                if isinstance(message, _Refusal)
+                else self._translator.translate(message)
+            )
+            if payload is None:
+                continue
+            yield sse_event(payload)
+            if payload["msg"] == "process_completed":
+                self._session.open_events.discard(payload["event_id"])
+                if self._sessions.end_if_idle(self._session):
+                    yield sse_event({"msg": "close_stream", "event_id": None})
+                    return
+
+
+class _Refusal:
+    """A call refused before it became a job, posted among the session's messages."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+
+
+def _stopped(event_id: str, reason: str, title: str) -> _Refusal:
+    output = {"error": reason, "title": title, "duration": 10, "visible": True}
+    return _Refusal(
+        {"msg": "process_completed", "event_id": event_id, "success": False, "output": output}
+    )
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    """Cancel ``scope`` once the client has gone away."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()

@@ -1,0 +1,151 @@
+"""Gradio's HTTP API on the wire, sans-I/O: what ``/config`` adds, the server-sent events.
+
+A session's :mod:`~streamcore.messages` become the ``sse_v3`` messages that
+``gradio_client`` and ``@gradio/client`` read from ``GET /gradio_api/queue/data``
+(``docs/protocol.md``, "Gradio's HTTP API"). :class:`EventTranslator` keeps what one stream
+needs to know (which job is which event, which generator has already sent its first
+output); :func:`sse_event` frames one message. No socket, no event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from streamcore.messages import Accepted, Completed, Estimation, Message, Output, Started
+
+from .protocol import json_default
+
+__all__ = [
+    "API_PREFIX",
+    "GRADIO_VERSION",
+    "EventTranslator",
+    "gradio_config_keys",
+    "sse_event",
+    "with_file_urls",
+]
+
+GRADIO_VERSION = "6.31.0"
+"""The Gradio version ``/config`` claims: the API spoken is Gradio 6's (a client seeing no
+version, or one before 4, would take the Gradio 3 path that sends the config elsewhere)."""
+
+API_PREFIX = "/gradio_api"
+
+_SUCCESS_REASONS = frozenset({"done", "time_limit", "closed", "idle", "exhausted"})
+_STOPPED = {
+    "cancelled": "the call was cancelled",
+    "skipped": "the call was skipped: the event was already running",
+    "superseded": "the call was replaced by a newer one",
+}
+
+
+def gradio_config_keys() -> dict[str, Any]:
+    """The ``/config`` keys Gradio's clients read before calling anything."""
+    return {
+        "version": GRADIO_VERSION,
+        "protocol": "sse_v3",
+        "api_prefix": API_PREFIX,
+        "connect_heartbeat": False,  # a session lives as long as its event stream
+        "enable_queue": True,
+    }
+
+
+def sse_event(payload: dict[str, Any]) -> bytes:
+    """One server-sent event: ``data: <json>`` and a blank line."""
+    return b"data: " + json.dumps(payload, default=json_default).encode() + b"\n\n"
+
+
+def with_file_urls(value: Any, file_root: str) -> Any:
+    """``value`` with every FileData dict that names a ``path`` and no ``url`` given the
+    url ``{file_root}{path}`` (``file_root`` ends with ``file=``); other values unchanged."""
+    if isinstance(value, list):
+        return [with_file_urls(item, file_root) for item in value]
+    if not isinstance(value, dict):
+        return value
+    meta = value.get("meta")
+    if (
+        isinstance(meta, dict)
+        and meta.get("_type") == "gradio.FileData"
+        and isinstance(value.get("path"), str)
+        and value.get("url") is None
+    ):
+        return {**value, "url": file_root + quote(value["path"], safe="/")}
+    return {key: with_file_urls(item, file_root) for key, item in value.items()}
+
+
+class EventTranslator:
+    """Turns the messages of one session into the Gradio messages of its events.
+
+    A job becomes known by the :class:`Accepted` message whose ``ref`` is its event id
+    (the HTTP API submits with ``ref=event_id``); messages of unknown jobs are dropped.
+    ``file_root`` prefixes the paths of output files (see :func:`with_file_urls`).
+    """
+
+    def __init__(self, file_root: str) -> None:
+        self._file_root = file_root
+        self._events: dict[str, str] = {}
+        self._generating: set[str] = set()
+
+    def job_of(self, event_id: str) -> str | None:
+        """The job of ``event_id``, while it runs."""
+        return next((job for job, event in self._events.items() if event == event_id), None)
+
+    def translate(self, message: Message | Any) -> dict[str, Any] | None:
+        """The Gradio message for ``message``, or ``None`` when it has none."""
+        if isinstance(message, Accepted):
+            self._events[message.job] = message.ref
+            return None
+        event_id = self._events.get(getattr(message, "job", ""))
+        if event_id is None:
+            return None
+        if isinstance(message, Estimation):
+            return {
+                "msg": "estimation",
+                "event_id": event_id,
+                "rank": message.rank,
+                "queue_size": message.queue_size,
+                "rank_eta": message.eta,
+            }
+        if isinstance(message, Started):
+            return {"msg": "process_starts", "event_id": event_id, "eta": None}
+        if isinstance(message, Output):
+            return self._generating_message(message, event_id)
+        if isinstance(message, Completed):
+            del self._events[message.job]
+            self._generating.discard(message.job)
+            return {"msg": "process_completed", "event_id": event_id, **self._outcome(message)}
+        return None
+
+    def _generating_message(self, message: Output, event_id: str) -> dict[str, Any]:
+        data = with_file_urls(message.data, self._file_root)
+        if message.job in self._generating:  # later yields: Gradio's diff, a whole replace
+            data = [[["replace", [], value]] for value in data]
+        self._generating.add(message.job)
+        return {
+            "msg": "process_generating",
+            "event_id": event_id,
+            "success": True,
+            "output": {"data": data, "is_generating": True},
+        }
+
+    def _outcome(self, message: Completed) -> dict[str, Any]:
+        if message.reason in _SUCCESS_REASONS:
+            data = with_file_urls(message.data or [], self._file_root)
+            return {"success": True, "output": {"data": data, "is_generating": False}}
+        if message.reason == "validation":
+            refused = [v for v in message.validation or [] if not v.get("is_valid", True)]
+            text = "; ".join(f"{v['parameter_name']}: {v['message']}" for v in refused)
+            error = {"error": text or "the inputs were refused", "title": "Validation error"}
+            return {"success": False, "output": error}
+        if message.reason in _STOPPED:
+            error = {"error": _STOPPED[message.reason], "title": message.reason.capitalize()}
+            return {"success": False, "output": error}
+        payload = message.error or {}
+        error = {
+            "error": payload.get("message", "the call failed"),
+            "title": payload.get("title", "Error"),
+            "duration": payload.get("duration", 10),
+            "visible": payload.get("visible", True),
+        }
+        return {"success": False, "output": error}

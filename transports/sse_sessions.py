@@ -1,0 +1,172 @@
+"""The HTTP API's sessions: the calls of each ``session_hash``, until its event stream runs them.
+
+``POST /gradio_api/queue/join`` hands a call to :meth:`HttpSessions.join`; ``GET
+/gradio_api/queue/data`` claims the session (:meth:`HttpSessions.claim`) and, for as long
+as its stream is open, carries its calls out on one runtime session. A session ends when
+its stream has nothing left to report (:meth:`HttpSessions.end_if_idle`) or goes away
+(:meth:`HttpSessions.end`); a session whose stream never came is forgotten after
+``stream_wait`` seconds. Its ``State`` values outlive its streams
+(:meth:`HttpSessions.values_of`). Every buffer is bounded: ``max_waiting`` calls a session,
+``max_sessions`` sessions waiting for their stream. Bookkeeping only, no I/O: everything
+here is called from the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from streamcore.app.event_values import SessionValues
+from streamcore.errors import StreamcoreError
+
+__all__ = ["HttpSession", "HttpSessions", "Join", "TooManyCallsError"]
+
+
+class TooManyCallsError(StreamcoreError):
+    """A session (or the server) already holds as many calls waiting for a stream as it may."""
+
+
+@dataclass(frozen=True)
+class Join:
+    """One call of the HTTP API: the event at ``index`` of the app's dependencies."""
+
+    event_id: str
+    index: int
+    data: list[Any]
+    event_data: Any = None
+
+
+class HttpSession:
+    """One ``session_hash``'s calls: waiting (:meth:`next_join`), or open until completed."""
+
+    def __init__(self, session_hash: str, created: float, max_waiting: int) -> None:
+        self.session_hash = session_hash
+        self.created = created
+        self.streaming = False
+        self.open_events: set[str] = set()
+        """Events joined and not yet completed."""
+        self._waiting: deque[Join] = deque()
+        self._max_waiting = max_waiting
+        self._arrived: anyio.Event | None = None
+        self._closed = False
+        self.cancelled: set[str] = set()
+        """Events cancelled before their call started: the stream reports them so."""
+        self.cancel_running: Callable[[str], None] | None = None
+        """Set by the stream while it runs: cancels the job of an event it started."""
+
+    def cancel(self, event_id: str) -> bool:
+        """Cancel the call ``event_id``, waiting or running; whether it is one of ours."""
+        if event_id not in self.open_events:
+            return False
+        if any(join.event_id == event_id for join in self._waiting) or not self.streaming:
+            self.cancelled.add(event_id)
+        elif self.cancel_running is not None:
+            self.cancel_running(event_id)
+        return True
+
+    def add(self, join: Join) -> None:
+        """Queue ``join`` for the stream; raises :class:`TooManyCallsError` when full."""
+        if len(self._waiting) >= self._max_waiting:
+            raise TooManyCallsError(
+                "too many calls of this session are waiting for its event stream "
+                "(GET /gradio_api/queue/data): read it, or call less at once"
+            )
+        self._waiting.append(join)
+        self.open_events.add(join.event_id)
+        self._wake()
+
+    async def next_join(self) -> Join | None:
+        """The next waiting call, once there is one; ``None`` once the session has ended."""
+        while not self._waiting:
+            if self._closed:
+                return None
+            self._arrived = anyio.Event()
+            await self._arrived.wait()
+        return self._waiting.popleft()
+
+    def close(self) -> None:
+        """No more calls: :meth:`next_join` gives ``None`` once the waiting ones are read."""
+        self._closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._arrived is not None:
+            self._arrived.set()
+
+
+class HttpSessions:
+    """Every HTTP API session of one server, by ``session_hash`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        stream_wait: float = 60.0,
+        max_waiting: int = 64,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream_wait = stream_wait
+        self.max_waiting = max_waiting
+        self.max_sessions = max_sessions
+        self._clock = clock
+        self._sessions: dict[str, HttpSession] = {}
+        self._values: OrderedDict[str, SessionValues] = OrderedDict()
+
+    def values_of(self, session_hash: str) -> SessionValues:
+        """The ``State`` values of ``session_hash``, kept from one stream to the next, as
+        Gradio keeps them per session. The ``max_sessions`` used last are kept."""
+        values = self._values.pop(session_hash, None) or SessionValues()
+        self._values[session_hash] = values
+        while len(self._values) > self.max_sessions:
+            self._values.popitem(last=False)
+        return values
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def join(self, session_hash: str, join: Join) -> None:
+        """Add a call to the session (made if new). Raises :class:`TooManyCallsError`."""
+        self._forget_stale()
+        session = self._sessions.get(session_hash)
+        if session is None:
+            if len(self._sessions) >= self.max_sessions:
+                raise TooManyCallsError("the server holds too many sessions: try again later")
+            session = HttpSession(session_hash, self._clock(), self.max_waiting)
+            self._sessions[session_hash] = session
+        session.add(join)
+
+    def get(self, session_hash: str) -> HttpSession | None:
+        """The session of ``session_hash``, if it has calls."""
+        return self._sessions.get(session_hash)
+
+    def claim(self, session_hash: str) -> HttpSession | None:
+        """The session, now streaming; ``None`` if it has no call or already streams."""
+        session = self._sessions.get(session_hash)
+        if session is None or session.streaming:
+            return None
+        session.streaming = True
+        return session
+
+    def end_if_idle(self, session: HttpSession) -> bool:
+        """End ``session`` if all its calls have completed; whether it did."""
+        if session.open_events:
+            return False
+        self.end(session)
+        return True
+
+    def end(self, session: HttpSession) -> None:
+        """Forget ``session``; it takes no more calls."""
+        if self._sessions.get(session.session_hash) is session:
+            del self._sessions[session.session_hash]
+        session.close()
+
+    def _forget_stale(self) -> None:
+        deadline = self._clock() - self.stream_wait
+        for session in list(self._sessions.values()):
+            if not session.streaming and session.created < deadline:
+                self.end(session)
