@@ -34,7 +34,7 @@ from typing import Any
 from streamcore.app.blocks import Blocks
 
 from .auth import SECRET_ENV
-from .server import Server, ServerOptions, launches_captured
+from .server import Server, ServerOptions, launches_captured, uvicorn_settings
 
 __all__ = ["LoadedApp", "TargetError", "load_app", "main", "worker_app"]
 
@@ -122,17 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        loop="asyncio",  # as launch(): uvloop measured no gain on the frame path (issue 11)
-        http="auto",  # httptools when installed: +30% requests/s on /healthz, +15% on /config
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
         root_path=args.root_path,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=args.log_level,
-        access_log=False,
-        server_header=False,
-        headers=[("server", "streamcore")],
+        **uvicorn_settings(),
     )
     return 0
 

@@ -51,6 +51,7 @@ __all__ = [
     "launches_captured",
     "serve",
     "uvicorn_on",
+    "uvicorn_settings",
 ]
 
 log = logging.getLogger("streamcore.transports")
@@ -239,17 +240,12 @@ class Server:
             ssl_keyfile=_path_or_none(self.options.ssl_keyfile),
             ssl_certfile=_path_or_none(self.options.ssl_certfile),
             ssl_keyfile_password=self.options.ssl_keyfile_password,
-            http="auto",  # httptools when installed: +30% requests/s on /healthz, +15% /config
-            ws="websockets-sansio",
             ws_max_size=self.options.max_message_bytes,
-            ws_per_message_deflate=False,  # images do not compress; deflate caps the rate
             lifespan="off",
             log_config=None,  # leave the program's logging alone
             log_level="warning",
-            access_log=False,
-            server_header=False,
-            headers=[("server", "streamcore")],
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+            **uvicorn_settings(),
         )
 
     def close(self) -> None:
@@ -277,6 +273,21 @@ class Server:
             asyncio.run(main())
         except BaseException as exc:  # reported to launch() through self.error
             self.error = exc
+
+
+def uvicorn_settings() -> dict[str, Any]:
+    """The uvicorn settings every streamcore server uses (``launch()``, ``serve()`` and
+    ``streamcore serve``), as keywords of ``uvicorn.Config``; chosen by measurement (see
+    ``benchmarks/RESULTS.md``)."""
+    return {
+        "loop": "asyncio",  # uvloop measured no steady gain on the frame path
+        "http": "auto",  # httptools when installed: +30 % requests/s on /healthz, +15 % /config
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,  # images do not compress; deflate caps the rate
+        "access_log": False,
+        "server_header": False,
+        "headers": [("server", "streamcore")],
+    }
 
 
 @asynccontextmanager
