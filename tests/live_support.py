@@ -177,6 +177,15 @@ async def raw_client(server: Server, path: str = "/ws", **options: Any) -> Async
         yield Raw(connection, welcome)
 
 
+def healthy(url: str, timeout: float = TIMEOUT) -> bool:
+    """Whether the server at ``url`` (ending in ``/``) answers ``healthz`` with ``ok`` now."""
+    try:
+        with urllib.request.urlopen(url + "healthz", timeout=timeout) as response:
+            return bool(response.read() == b"ok")
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
 def http_get(server: Server, path: str) -> tuple[int, str, bytes]:
     """``GET path``: status, content type and body (also for error statuses)."""
     url = f"http://{server.host}:{server.port}{path}"

@@ -18,7 +18,7 @@ from pathlib import Path
 import anyio
 import numpy as np
 import pytest
-from live_support import close_to
+from live_support import close_to, healthy
 
 from transports import AsyncClient, ClientError
 from transports.ports import bind_socket
@@ -66,7 +66,7 @@ def serving(tmp_path: Path, *args: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + SECONDS
-        while not _healthy(url):
+        while not healthy(url, timeout=2):
             assert process.poll() is None, process.communicate()[0]
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
@@ -76,14 +76,6 @@ def serving(tmp_path: Path, *args: str) -> Iterator[str]:
         output, _ = process.communicate(timeout=SECONDS)
     assert process.returncode == 0, output
     bind_socket("127.0.0.1", port).close()  # the port is free again
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "healthz", timeout=2) as response:
-            return bool(response.read() == b"ok")
-    except (urllib.error.URLError, ConnectionError):
-        return False
 
 
 def test_serve_runs_the_script_as_main_and_keeps_its_launch_keywords(tmp_path: Path) -> None:

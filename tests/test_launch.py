@@ -10,13 +10,11 @@ import subprocess
 import sys
 import textwrap
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_support import TIMEOUT, sepia_demo
+from live_support import healthy, sepia_demo
 
 import streamcore as gr
 
@@ -47,14 +45,6 @@ def port_is_free(port: int) -> bool:
     except OSError:
         return False
     return True
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "healthz", timeout=TIMEOUT) as response:
-            return bool(response.read() == b"ok")
-    except (urllib.error.URLError, ConnectionError):
-        return False
 
 
 def server_threads() -> list[threading.Thread]:

@@ -8,14 +8,13 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import pytest
-from live_support import close_to, gradient
+from live_support import close_to, gradient, healthy
 
 import streamcore as gr
 from transports import AsyncClient, serve
@@ -85,14 +84,10 @@ def start_nginx(tmp_path: Path, upstream: int) -> tuple[subprocess.Popen[str], i
 def wait_until_proxying(process: subprocess.Popen[str], port: int) -> None:
     """Block until nginx answers ``/cams/healthz`` from the app (30 s at most)."""
     deadline = time.monotonic() + 30
-    while True:
+    while not healthy(f"http://127.0.0.1:{port}/cams/", timeout=2):
         assert process.poll() is None, process.communicate()[0]
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/cams/healthz", timeout=2):
-                return
-        except OSError:
-            assert time.monotonic() < deadline, "nginx did not start proxying"
-            time.sleep(0.05)
+        assert time.monotonic() < deadline, "nginx did not start proxying"
+        time.sleep(0.05)
 
 
 async def test_the_documented_nginx_config_proxies_calls_streams_and_the_login(
