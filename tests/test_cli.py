@@ -157,7 +157,7 @@ def test_the_loaded_app_carries_the_scripts_launch_options(tmp_path: Path) -> No
         "b.launch(max_threads=3, server_port=1, quiet=True)\n"
     )
     loaded = load_app(f"{tmp_path / 'two.py'}:b")
-    assert loaded.options == {"max_threads": 3}  # the address is the command line's
+    assert loaded.options == {"max_threads": 3, "show_error": False}  # not the address
     from transports.cli import TargetError
 
     with pytest.raises(

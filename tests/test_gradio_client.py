@@ -172,6 +172,31 @@ def test_gr_error_arrives_as_app_error(client: Client) -> None:
     assert caught.value.title == "Refused"
 
 
+@pytest.mark.parametrize("show_error", [False, True])
+def test_an_unexpected_exceptions_text_only_with_show_error(show_error: bool) -> None:
+    def divide(x: float) -> float:
+        return x / 0
+
+    with gr.Blocks() as demo:
+        number = gr.Number()
+        number.submit(divide, number, number, api_name="divide")
+    server = demo.launch(
+        server_port=0, prevent_thread_lock=True, quiet=True, show_error=show_error
+    )
+    client = Client(server.local_url, verbose=False)
+    try:
+        with pytest.raises(AppError) as caught:
+            client.predict(1, api_name="/divide")
+    finally:
+        client.close()
+        demo.close()
+    if show_error:
+        assert caught.value.message == "ZeroDivisionError: division by zero"
+    else:  # gradio_client's own words for an error Gradio hides
+        assert "ZeroDivision" not in str(caught.value)
+        assert "show_error=True" in str(caught.value)
+
+
 def test_state_is_kept_per_client_session_across_calls() -> None:
     def add(x: float, total: float) -> tuple[float, float]:
         return total + x, total + x

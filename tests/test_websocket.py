@@ -28,6 +28,7 @@ from live_support import (
 from websockets.exceptions import ConnectionClosed
 
 import streamcore as gr
+from streamcore.app.event_values import HIDDEN_ERROR
 from streamcore.app.runtime import AppRuntime
 from streamcore.client import JobCancelledError
 from streamcore.media.encoding import decode, encode, parse_data_url, to_data_url
@@ -209,13 +210,35 @@ async def test_reason_error_carries_a_gr_error_verbatim() -> None:
             assert (completed["error"]["type"], completed["error"]["title"]) == ("Error", "Camera")
             job = await raw.submit("divide", [1])
             completed = await raw.until("completed", job=job)
-            assert completed["error"]["message"].startswith("ZeroDivisionError: ")
+            assert completed["error"]["message"] == HIDDEN_ERROR  # show_error is off
+            assert "ZeroDivision" not in json.dumps(completed)
             await raw.assert_alive()
         async with AsyncClient(server.local_url) as client:
             with pytest.raises(gr.Error) as caught:
                 await client.predict(1, api_name="/refuse")
             assert str(caught.value) == "The lens cap is on: take it off and try again."
             assert caught.value.title == "Camera"
+
+
+async def test_show_error_sends_an_unexpected_exceptions_text() -> None:
+    def divide(x: float) -> float:
+        return x / 0
+
+    def broken(frame: np.ndarray) -> np.ndarray:
+        raise KeyError("no lens")
+
+    with gr.Blocks() as demo:
+        number, image = gr.Number(), gr.Image(streaming=True)
+        number.submit(divide, number, number, api_name="divide")
+        image.stream(broken, image, image, api_name="broken")
+    async with serve(demo, show_error=True) as server, raw_client(server) as raw:
+        job = await raw.submit("divide", [1])
+        completed = await raw.until("completed", job=job)
+        assert completed["error"]["message"] == "ZeroDivisionError: division by zero"
+        job = await raw.open_stream("broken")
+        await raw.frame(job, gradient())
+        completed = await raw.until("completed", job=job)
+        assert completed["error"]["message"] == "KeyError: 'no lens'"
 
 
 async def test_reason_error_ends_a_stream_whose_fn_raises() -> None:

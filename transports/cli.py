@@ -52,7 +52,6 @@ LAUNCH_ONLY = frozenset(
         "share",
         "inbrowser",
         "debug",
-        "show_error",
     }
 )
 """``launch()`` keywords about starting a server, which the command line decides instead."""

@@ -142,6 +142,8 @@ class EventTranslator:
             error = {"error": _STOPPED[message.reason], "title": message.reason.capitalize()}
             return {"success": False, "output": error}
         payload = message.error or {}
+        if payload.get("hidden"):  # show_error is off: Gradio's clients say how to turn it on
+            return {"success": False, "output": {"error": None}}
         error = {
             "error": payload.get("message", "the call failed"),
             "title": payload.get("title", "Error"),

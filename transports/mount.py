@@ -62,7 +62,8 @@ def mount_gradio_app(
     """Mount ``blocks`` into ``app`` at ``path`` (``"/x"``; ``"/"`` or ``""`` for the root)
     and return ``app``.
 
-    ``server_name``, ``server_port``, ``show_api``, ``app_kwargs``, ``show_error``,
+    ``show_error`` is :attr:`~transports.server.ServerOptions.show_error` (on by default
+    here, as Gradio's). ``server_name``, ``server_port``, ``show_api``, ``app_kwargs``,
     ``root_path`` and ``enable_monitoring`` are accepted for Gradio's signature and have
     no effect here (``app``'s own server listens, the page needs no absolute URL). The
     auth keywords are :func:`transports.server.launch`'s; other keywords are
@@ -88,6 +89,7 @@ def mount_gradio_app(
             auth_dependency=auth_dependency,
             allowed_paths=tuple(allowed_paths or ()),
             blocked_paths=tuple(blocked_paths or ()),
+            show_error=show_error,
             **options,
         ),
     )

@@ -97,6 +97,10 @@ class ServerOptions:
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
+    show_error: bool = False
+    """Gradio's: send the text of a fn's unexpected exceptions to clients. Off, they read
+    that the app failed and the text stays in the server's log; a ``gr.Error`` and a
+    refused input are always sent."""
     allowed_paths: Sequence[str | Path] = ()
     blocked_paths: Sequence[str | Path] = ()
     rtc_configuration: dict[str, Any] | None = None
@@ -146,6 +150,7 @@ class Server:
             idle_timeout=options.idle_timeout,
             file_access=policy,
             input_access=named_by_clients,
+            show_error=options.show_error,
         )
         self.allowed_hosts: list[str] = list(options.allowed_hosts)
         """Read at each request: :meth:`running` adds the name the server listens on."""
@@ -438,8 +443,7 @@ def launch(
     interrupted unless ``prevent_thread_lock``; then the server keeps running until
     ``demo.close()``; ``debug=True`` blocks it in any case, as Gradio. ``inbrowser=True``
     opens the page in the default browser. ``share=True`` raises ``ValueError``: there is no
-    share service. ``show_error`` is accepted for Gradio's signature: streamcore always
-    shows a fn's error to its client (``docs/semantics.md``). Other keywords are
+    share service. ``show_error`` is :attr:`ServerOptions.show_error`. Other keywords are
     :class:`ServerOptions`. Returns the :class:`Server`, which unpacks as ``app,
     local_url, share_url``.
     """
@@ -448,6 +452,7 @@ def launch(
             "share=True is not available: streamcore has no share service (no public relay). "
             "Serve it on a reachable host (server_name='0.0.0.0') behind your own proxy."
         )
+    options["show_error"] = show_error
     server = Server(blocks, ServerOptions(**options))
     captured = _captured_launches.get()
     if captured is not None:

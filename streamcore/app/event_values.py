@@ -21,6 +21,7 @@ from ..errors import Error, StreamcoreError
 from ..events import Dependency, SelectData
 
 __all__ = [
+    "HIDDEN_ERROR",
     "SessionValues",
     "error_payload",
     "event_data_args",
@@ -166,7 +167,24 @@ def _parameter_names(dependency: Dependency) -> list[str]:
         return []
 
 
-def error_payload(exc: BaseException, *, frame_error: bool = False) -> dict[str, Any]:
+HIDDEN_ERROR = (
+    "the app raised an exception; its text is not sent to clients (the server's log has "
+    "it): launch with show_error=True to send it"
+)
+"""What a client reads in place of an unexpected exception's text when ``show_error`` is off."""
+
+
+def error_payload(
+    exc: BaseException, *, frame_error: bool = False, show_error: bool = True
+) -> dict[str, Any]:
+    """The ``error`` of a :class:`~streamcore.messages.Completed` message for ``exc``.
+
+    A :class:`~streamcore.errors.Error` (``gr.Error``) gives its message, title, duration
+    and visibility; a :class:`~streamcore.errors.StreamcoreError` (bad input, a refused
+    frame) its text. Any other exception gives ``"<Type>: <text>"`` when ``show_error``,
+    else :data:`HIDDEN_ERROR` and ``"hidden": True`` (Gradio's rule: an unexpected
+    exception's text may hold the server's secrets).
+    """
     if isinstance(exc, Error):
         return {
             "type": "Error",
@@ -182,6 +200,8 @@ def error_payload(exc: BaseException, *, frame_error: bool = False) -> dict[str,
             "title": "Bad frame" if frame_error else "Bad input",
             "frame": frame_error,
         }
+    if not show_error:
+        return {"type": "Exception", "message": HIDDEN_ERROR, "title": "Error", "hidden": True}
     return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
 
 

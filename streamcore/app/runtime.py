@@ -129,6 +129,7 @@ class AppRuntime:
         file_access: FileAccess | None = None,
         input_access: FileAccess | None = None,
         message_buffer: int = 4,
+        show_error: bool = True,
     ) -> None:
         self.blocks = blocks
         self.clock = clock or MonotonicClock()
@@ -146,7 +147,7 @@ class AppRuntime:
         without the working directory: only the cache and ``allowed_paths``); the fn's own
         files go by :attr:`file_access`."""
         self.stream_settings = StreamSettings(
-            self.clock, self.limiter, idle_timeout, self.file_access.max_pixels
+            self.clock, self.limiter, idle_timeout, self.file_access.max_pixels, show_error
         )
         """What every stream of the app shares."""
         self.scheduler = Scheduler(blocks.max_size)
@@ -435,7 +436,10 @@ class ClientSession:
                     # discarded all the same
                     final = Completed(job.id, "cancelled", success=True)
             except Exception as exc:
-                final = Completed(job.id, "error", success=False, error=error_payload(exc))
+                show = self.runtime.stream_settings.show_error
+                final = Completed(
+                    job.id, "error", success=False, error=error_payload(exc, show_error=show)
+                )
                 if not isinstance(
                     exc, Error | InvalidInputError | QueueFullError | PathNotAllowedError
                 ):

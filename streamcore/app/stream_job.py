@@ -55,6 +55,8 @@ class StreamSettings:
     limiter: anyio.CapacityLimiter
     idle_timeout: float | None
     max_pixels: int
+    show_error: bool = True
+    """Send an unexpected exception's text to the client (see ``error_payload``)."""
 
 
 def frame_input_index(dependency: Dependency) -> int:
@@ -116,6 +118,7 @@ class StreamJob:
         assert kind is not None
         self._kind = kind
         self._max_pixels = settings.max_pixels
+        self._show_error = settings.show_error
         self._limiter = settings.limiter
         handler = self._handle_async if self._kind.is_async else self._handle
         self.session = StreamSession(
@@ -214,7 +217,9 @@ class StreamJob:
         if end.reason is EndReason.ERROR and end.error is not None:
             if not isinstance(end.error, Error):
                 log.error("stream %r failed", self.dependency.api_name, exc_info=end.error)
-            return Completed(self.id, "error", False, last, error_payload(end.error), stats=stats)
+            return Completed(self.id, "error", False, last, error_payload(end.error, show_error=self._show_error),
+                stats=stats,
+            )
         return Completed(self.id, end.reason.value, True, last, stats=stats)
 
 
