@@ -180,9 +180,7 @@ def test_an_unexpected_exceptions_text_only_with_show_error(show_error: bool) ->
     with gr.Blocks() as demo:
         number = gr.Number()
         number.submit(divide, number, number, api_name="divide")
-    server = demo.launch(
-        server_port=0, prevent_thread_lock=True, quiet=True, show_error=show_error
-    )
+    server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True, show_error=show_error)
     client = Client(server.local_url, verbose=False)
     try:
         with pytest.raises(AppError) as caught:

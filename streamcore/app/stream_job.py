@@ -217,9 +217,8 @@ class StreamJob:
         if end.reason is EndReason.ERROR and end.error is not None:
             if not isinstance(end.error, Error):
                 log.error("stream %r failed", self.dependency.api_name, exc_info=end.error)
-            return Completed(self.id, "error", False, last, error_payload(end.error, show_error=self._show_error),
-                stats=stats,
-            )
+            error = error_payload(end.error, show_error=self._show_error)
+            return Completed(self.id, "error", False, last, error, stats=stats)
         return Completed(self.id, end.reason.value, True, last, stats=stats)
 
 
