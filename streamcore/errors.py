@@ -10,6 +10,7 @@ wrong and, where it helps, what to do instead::
     │   ├── ImageDecodeError      bytes that are not a decodable image
     │   ├── ImageTooLargeError    an image over the configured pixel or byte limit
     │   ├── FileTooLargeError     an upload over ``max_file_size``
+    │   ├── UploadQuotaError      an upload past its session's or the server's byte quota
     │   ├── UnsupportedImageError an image kind this component refuses (SVG for numpy, ...)
     │   ├── EventKindError        a stream request (frames, inputs...) for a call
     │   └── FrameValueError       (client) a value given as a frame cannot be sent
@@ -60,6 +61,7 @@ __all__ = [
     "UnknownEventError",
     "UnknownJobError",
     "UnsupportedImageError",
+    "UploadQuotaError",
     "ValidationError",
     "WouldBlockError",
     "wire_error",
@@ -112,6 +114,15 @@ class ImageTooLargeError(InvalidInputError):
 class FileTooLargeError(InvalidInputError):
     """An uploaded file is over the server's ``max_file_size``; the message names the file
     and the limit. Over HTTP it is a ``413``."""
+
+
+class UploadQuotaError(InvalidInputError):
+    """An upload would pass a byte quota: its session's (``413`` over HTTP) or, when
+    ``server_wide``, the server's (``507``). The message names the quota and what frees it."""
+
+    def __init__(self, message: str, *, server_wide: bool) -> None:
+        super().__init__(message)
+        self.server_wide = server_wide
 
 
 class UnsupportedImageError(InvalidInputError):
@@ -238,6 +249,7 @@ WIRE_CODES: dict[type[StreamcoreError], tuple[str, str | None]] = {
     StreamClosedError: ("stream_ended", "that stream has stopped taking frames"),
     QueueFullError: ("queue_full", None),
     FileTooLargeError: ("file_too_large", None),
+    UploadQuotaError: ("upload_quota", None),
     StreamcoreError: ("bad_input", None),
 }
 """Exception class -> (error code, the message clients get instead of the exception's, if

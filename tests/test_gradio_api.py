@@ -12,6 +12,7 @@ import pytest
 import streamcore as gr
 from streamcore.app.runtime import AppRuntime
 from transports.gradio_api import EventStream
+from transports.gradio_messages import EventTranslator, sse_event
 from transports.sse_sessions import HttpSession, HttpSessions, Join
 
 pytestmark = pytest.mark.anyio
@@ -49,6 +50,18 @@ def joined(sessions: HttpSessions) -> HttpSession:
     return session
 
 
+def event_stream(runtime: AppRuntime, sessions: HttpSessions, heartbeat: float) -> EventStream:
+    """The ``queue/data`` stream of one joined call, in Gradio's form."""
+    translator = EventTranslator("http://h/gradio_api/file=")
+    return EventStream(
+        runtime, sessions, joined(sessions), translator, sse_event, heartbeat, closed
+    )
+
+
+async def closed(owner: str) -> None:
+    """What the stream calls as it ends; nothing to do here."""
+
+
 class Transcript:
     """What the stream sent: its events, in order."""
 
@@ -75,7 +88,7 @@ class Transcript:
 async def test_an_idle_stream_gets_heartbeats_then_the_events_and_close_stream() -> None:
     held = Held()
     runtime, sessions = AppRuntime(held_app(held)), HttpSessions()
-    stream = EventStream(runtime, sessions, joined(sessions), "http://h/gradio_api/file=", 0.01)
+    stream = event_stream(runtime, sessions, 0.01)
     transcript = Transcript()
     disconnect = anyio.Event()
 
@@ -106,7 +119,7 @@ async def test_an_idle_stream_gets_heartbeats_then_the_events_and_close_stream()
 async def test_a_client_that_goes_away_has_its_calls_cancelled() -> None:
     held = Held()
     runtime, sessions = AppRuntime(held_app(held)), HttpSessions()
-    stream = EventStream(runtime, sessions, joined(sessions), "http://h/gradio_api/file=", 10)
+    stream = event_stream(runtime, sessions, 10)
     transcript = Transcript()
 
     async def receive() -> dict[str, Any]:

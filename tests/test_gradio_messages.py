@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
+from gradio_client.utils import apply_diff
+
+from streamcore.app.event_values import HIDDEN_ERROR
 from streamcore.messages import Accepted, Completed, Estimation, FrameError, Output, Started
 from transports.gradio_messages import (
     EventTranslator,
+    call_event,
     gradio_config_keys,
     sse_event,
+    value_diff,
     with_file_urls,
 )
 
@@ -72,15 +79,18 @@ def test_a_generator_first_output_whole_then_diffs_then_completed() -> None:
     first = translator.translate(Output("j", ["a", FILE]))
     assert first is not None
     assert first["output"]["data"] == ["a", {**FILE, "url": ROOT + "/c/a%20b.png"}]
-    second = translator.translate(Output("j", ["b", None]))
+    second = translator.translate(Output("j", ["ab", None]))
     assert second is not None
-    assert second["output"]["data"] == [[["replace", [], "b"]], [["replace", [], None]]]
-    done = translator.translate(Completed("j", "done", data=["b", None]))
+    assert second["output"]["data"] == [[["append", [], "b"]], [["replace", [], None]]]
+    third = translator.translate(Output("j", ["ab", None]))
+    assert third is not None
+    assert third["output"]["data"] == [[], []]  # nothing changed
+    done = translator.translate(Completed("j", "done", data=["ab", None]))
     assert done == {
         "msg": "process_completed",
         "event_id": "e",
         "success": True,
-        "output": {"data": ["b", None], "is_generating": False},
+        "output": {"data": ["ab", None], "is_generating": False},
     }
     assert translator.translate(Output("j", ["late"])) is None  # the job is forgotten
 
@@ -117,3 +127,69 @@ def test_validation_and_cancellation_are_unsuccessful_with_a_reason() -> None:
         "the call was cancelled",
     )
     assert json.loads(sse_event(cancelled)[6:]) == cancelled
+
+
+DIFF_CASES: list[tuple[Any, Any]] = [
+    ("step", "steps"),
+    ("abc", "xbc"),
+    (1, 1.5),
+    (None, {"path": "/a"}),
+    ([1, 2, 3], [1, 5]),
+    ([1], [1, 2, 3]),
+    ([[1, 2], "a"], [[1], "ab"]),
+    ({"a": 1, "b": [1, 2]}, {"b": [2, 2, 3], "c": None}),
+    (FILE, {**FILE, "path": "/c/other.png", "url": ROOT + "x"}),
+    ([{"label": "cat", "confidences": [1, 2]}], [{"label": "dog", "confidences": [2]}]),
+    ("same", "same"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), DIFF_CASES)
+def test_value_diff_is_what_gradio_client_applies_to_rebuild_the_new_value(
+    old: Any, new: Any
+) -> None:
+    edits = value_diff(old, new)
+    assert apply_diff(old, edits) == new
+    assert json.loads(json.dumps(edits)) == edits  # plain JSON on the wire
+
+
+def test_value_diff_kinds() -> None:
+    assert value_diff("ab", "ab") == []
+    assert value_diff("ab", "abc") == [["append", [], "c"]]
+    assert value_diff([1, 2, 3], [1]) == [["delete", [1], None], ["delete", [1], None]]
+    assert value_diff({"a": 1}, {"a": 2, "b": 3}) == [["replace", ["a"], 2], ["add", ["b"], 3]]
+
+
+def test_without_diffs_every_yield_is_whole() -> None:
+    translator = EventTranslator(ROOT, diffs=False)
+    accepted(translator)
+    for text in ("a", "ab"):
+        message = translator.translate(Output("j", [text]))
+        assert message is not None
+        assert message["output"]["data"] == [text]
+
+
+def test_a_hidden_error_is_null_as_gradio_sends_it() -> None:
+    translator = EventTranslator(ROOT)
+    accepted(translator)
+    error = {"type": "Exception", "message": HIDDEN_ERROR, "title": "Error", "hidden": True}
+    completed = translator.translate(Completed("j", "error", success=False, error=error))
+    assert completed is not None
+    assert completed["output"] == {"error": None}
+
+
+def test_call_events_are_the_simple_form_curl_users_read() -> None:
+    generating = {
+        "msg": "process_generating",
+        "event_id": "e",
+        "success": True,
+        "output": {"data": ["a"], "is_generating": True},
+    }
+    assert call_event(generating) == b'event: generating\ndata: ["a"]\n\n'
+    completed = {**generating, "msg": "process_completed", "output": {"data": ["ab"]}}
+    assert call_event(completed) == b'event: complete\ndata: ["ab"]\n\n'
+    failed = {"msg": "process_completed", "success": False, "output": {"error": "no"}}
+    assert call_event(failed) == b'event: error\ndata: "no"\n\n'
+    assert call_event({"msg": "heartbeat"}) == b"event: heartbeat\ndata: null\n\n"
+    assert call_event({"msg": "process_starts", "event_id": "e"}) is None
+    assert call_event({"msg": "close_stream", "event_id": None}) is None

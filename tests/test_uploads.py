@@ -229,17 +229,18 @@ async def test_files_come_back_as_cache_paths_in_order(cache: Path) -> None:
             assert path.read_bytes() == content
             status, _, served = await get(server, "/file=" + quote(str(path)))
             assert (status, served) == (200, content)
-    assert visible_files(cache) == sorted(paths)
+        assert visible_files(cache) == sorted(paths)
+    assert visible_files(cache) == []  # the server stopped: every session's uploads go
 
 
 async def test_other_fields_are_read_past(cache: Path) -> None:
     body = multipart(("note", None, b"hello"), ("files", "a.bin", b"AAA"), ("x", "y.bin", b"y"))
     async with serve(sepia_demo()) as server:
         status, _, answer = await post(server, body)
-    (path,) = json.loads(answer)
-    assert status == 200
-    assert await anyio.Path(path).read_bytes() == b"AAA"
-    assert visible_files(cache) == [Path(path)]
+        (path,) = json.loads(answer)
+        assert status == 200
+        assert await anyio.Path(path).read_bytes() == b"AAA"
+        assert visible_files(cache) == [Path(path)]
 
 
 async def test_the_same_bytes_give_the_same_path_over_http_and_websocket(cache: Path) -> None:
@@ -254,8 +255,8 @@ async def test_the_same_bytes_give_the_same_path_over_http_and_websocket(cache: 
 async def test_a_file_at_the_limit_is_taken(cache: Path) -> None:
     async with serve(sepia_demo(), max_file_size=LIMIT) as server:
         status, _, body = await post(server, files(("exact.bin", b"e" * LIMIT)))
-    assert status == 200
-    assert (await anyio.Path(json.loads(body)[0]).stat()).st_size == LIMIT
+        assert status == 200
+        assert (await anyio.Path(json.loads(body)[0]).stat()).st_size == LIMIT
 
 
 async def test_a_file_over_the_limit_is_413_and_nothing_is_stored(cache: Path) -> None:
@@ -366,7 +367,7 @@ async def test_a_websocket_upload_over_the_limit_gets_an_error_and_the_session_g
         exact = pack_binary({"type": "upload", "ref": "u2", "name": "ok.png"}, b"o" * LIMIT)
         await raw.send_raw(exact)
         stored = (await raw.until("uploaded", ref="u2"))["path"]
-    assert visible_files(cache) == [Path(stored)]
+        assert visible_files(cache) == [Path(stored)]
 
 
 async def test_the_config_carries_max_file_size() -> None:

@@ -18,9 +18,10 @@ from streamcore.app.runtime import AppRuntime
 from streamcore.media.files import FileAccess
 
 from .auth import Authenticator, LoginGate
-from .gradio_api import gradio_routes
+from .gradio_api import DEFAULT_SESSION_GRACE, HEARTBEAT_SECONDS, gradio_routes
 from .host_check import HostCheck
 from .http import http_routes, not_found
+from .stopping import StopSignal
 from .uploads import upload_route
 from .websocket import MessageSocket
 from .ws_route import Admission, websocket_route
@@ -41,13 +42,18 @@ def build_app(
     max_file_size: int | None = None,
     runtime: AppRuntime | None = None,
     describe: Callable[[], dict[str, Any]] | None = None,
+    stopping: StopSignal | None = None,
+    session_grace: float = DEFAULT_SESSION_GRACE,
+    heartbeat_interval: float = HEARTBEAT_SECONDS,
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
     ``files`` allows at ``/file=<path>``, ``/healthz``, uploads into ``files``' cache of at
     most ``max_file_size`` bytes each (:mod:`transports.uploads`) and, at :data:`WS_PATH`,
     WebSocket sessions that ``admission`` lets in, each run by ``handle_websocket``. With a
     ``runtime`` and ``describe`` (``/config``'s dict), Gradio's HTTP API too
-    (:mod:`transports.gradio_api`), its calls on that runtime.
+    (:mod:`transports.gradio_api`), its calls on that runtime, its sessions living
+    ``session_grace`` seconds past their last stream, its idle streams and heartbeats sent a
+    message every ``heartbeat_interval`` seconds and ended when ``stopping`` is set.
 
     In front of every route: the ``Host`` check (:class:`~transports.host_check.HostCheck`,
     with ``allowed_hosts``), then, with an ``authenticator``, the login gate and the
@@ -55,11 +61,18 @@ def build_app(
     """
     routes: list[BaseRoute] = [
         *http_routes(config, files),
-        upload_route(files, max_file_size),
+        upload_route(files, max_file_size, runtime.uploads if runtime is not None else None),
         websocket_route(WS_PATH, admission, handle_websocket),
     ]
     if runtime is not None and describe is not None:
-        routes += gradio_routes(runtime, describe, files)
+        routes += gradio_routes(
+            runtime,
+            describe,
+            files,
+            stopping=stopping or StopSignal(),
+            grace=session_grace,
+            heartbeat=heartbeat_interval,
+        )
     middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]
     if authenticator is not None:
         routes += [

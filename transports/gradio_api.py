@@ -10,16 +10,27 @@
   are cancelled if the client goes away; ``close_stream`` ends it once every call completed;
 - ``POST /gradio_api/cancel``: cancel a call (``event_id``, ``session_hash``), waiting or
   running (a running generator is closed);
+- ``GET /gradio_api/heartbeat/{session_hash}``: a server-sent stream the clients hold open
+  for as long as they live; it keeps their session (``State`` values, uploads) alive;
+- ``POST /gradio_api/call/{api_name}`` with ``{"data": [...]}`` and ``GET
+  /gradio_api/call/{api_name}/{event_id}``: the same calls for curl, each with its own
+  event stream in the simple form (:func:`~transports.gradio_messages.call_event`);
 - ``GET /gradio_api/file=<path>``: what ``/file=<path>`` serves.
 
-Refusals are JSON ``{"detail": "..."}`` with a 4xx status naming the problem.
+A session (a ``session_hash``, or the ``session_hash`` a ``/call`` names) lives while it
+has a heartbeat or an event stream open or calls waiting, and ``grace`` seconds more; then
+its ``State`` values are dropped and the uploads only it used are deleted
+(:class:`~streamcore.media.upload_ledger.UploadLedger`). Sessions past their grace are
+ended by the next call, stream or heartbeat tick of any client (no timer task per session),
+and all at once when the server stops. Refusals are JSON
+``{"detail": "..."}`` with a 4xx status naming the problem.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -31,18 +42,26 @@ from starlette.types import Receive, Scope, Send
 
 from streamcore.app.runtime import AppRuntime, ClientSession
 from streamcore.client.endpoints import api_info
+from streamcore.components.state import State
 from streamcore.errors import StreamcoreError
 from streamcore.events import Dependency
 from streamcore.media.files import FileAccess
 
-from .gradio_messages import API_PREFIX, EventTranslator, sse_event
+from .gradio_messages import API_PREFIX, EventTranslator, call_event, sse_event
 from .http import file_response
 from .sse_sessions import HttpSession, HttpSessions, Join, TooManyCallsError
+from .stopping import StopSignal
 
-__all__ = ["HEARTBEAT_SECONDS", "gradio_info", "gradio_routes"]
+__all__ = ["DEFAULT_SESSION_GRACE", "HEARTBEAT_SECONDS", "gradio_info", "gradio_routes"]
 
 HEARTBEAT_SECONDS = 15.0
-"""An idle event stream gets a ``heartbeat`` message this often."""
+"""An idle event stream, and a heartbeat stream, get a message this often."""
+
+DEFAULT_SESSION_GRACE = 60.0
+"""Seconds a session lives on after its last stream closed (a client may reconnect)."""
+
+_Framing = Callable[[dict[str, Any]], "bytes | None"]
+"""How an event stream writes one Gradio message (``None``: left out)."""
 
 _MAX_JOIN_BYTES = 64 * 1024 * 1024
 """The largest ``queue/join`` body read (values are small; files come by upload)."""
@@ -74,26 +93,53 @@ def gradio_routes(
     describe: Callable[[], dict[str, Any]],
     files: FileAccess,
     *,
+    stopping: StopSignal,
     heartbeat: float = HEARTBEAT_SECONDS,
+    grace: float = DEFAULT_SESSION_GRACE,
 ) -> list[BaseRoute]:
-    """The routes of the module docstring; ``describe()`` gives ``/config``'s dict."""
-    sessions = HttpSessions()
+    """The routes of the module docstring; ``describe()`` gives ``/config``'s dict. Heartbeat
+    streams end when ``stopping`` is set; a session lives ``grace`` seconds past its last
+    stream."""
+    sessions = HttpSessions(grace=grace)
+
+    async def sweep() -> None:
+        """End the sessions idle past their grace; delete the uploads only they used."""
+        for owner in sessions.sweep():
+            await runtime.forget_uploads(owner)
+
+    async def closed(owner: str) -> None:
+        sessions.let_go(owner)
+        await sweep()
+
+    def stream(request: Request, session: HttpSession, framing: _Framing, diffs: bool) -> Response:
+        file_root = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/file="
+        translator = EventTranslator(file_root, diffs=diffs)
+        sessions.hold(session.owner)
+        return EventStream(runtime, sessions, session, translator, framing, heartbeat, closed)
 
     async def info(request: Request) -> Response:
         return JSONResponse(gradio_info(describe()))
 
-    async def join(request: Request) -> Response:
+    async def accept(session_hash: str, call: Join, owner: str | None = None) -> Response | None:
+        """Queue ``call`` for ``session_hash``'s stream; a refusal's response, or ``None``."""
         try:
-            session_hash, call = _parse_join(runtime, await _json_object(request))
             refused = await _validator_refusals(runtime, call)
             if refused is not None:  # Gradio's answer, which gradio_client raises
                 return JSONResponse({"detail": refused}, 422)
-            sessions.join(session_hash, call)
-        except _Refused as refused:
-            return JSONResponse({"detail": refused.detail}, refused.status)
+            sessions.join(session_hash, call, owner)
         except TooManyCallsError as exc:
             return JSONResponse({"detail": str(exc)}, 429)
-        return JSONResponse({"event_id": call.event_id})
+        runtime.uploads.claim(owner or session_hash, _file_paths(call.data))
+        return None
+
+    async def join(request: Request) -> Response:
+        await sweep()
+        try:
+            session_hash, call = _parse_join(runtime, await _json_object(request))
+        except _Refused as refused:
+            return JSONResponse({"detail": refused.detail}, refused.status)
+        refusal = await accept(session_hash, call)
+        return refusal or JSONResponse({"event_id": call.event_id})
 
     async def data(request: Request) -> Response:
         session_hash = request.query_params.get("session_hash", "")
@@ -104,8 +150,46 @@ def gradio_routes(
                 "POST /gradio_api/queue/join first (or its stream is already open)"
             )
             return JSONResponse({"detail": detail}, 404)
-        file_root = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/file="
-        return EventStream(runtime, sessions, session, file_root, heartbeat)
+        return stream(request, session, sse_event, diffs=True)
+
+    async def call(request: Request) -> Response:
+        await sweep()
+        api_name = request.path_params["api_name"]
+        try:
+            body = await _json_object(request)
+            owner = body.get("session_hash")
+            if owner is not None and not _is_session_hash(owner):
+                raise _Refused(400, "'session_hash' must be a string of 1 to 200 characters")
+            dependency = runtime.blocks.dependencies[_index_of_api_name(runtime, api_name)]
+            data = _with_state_slots(dependency, body.get("data"))
+            _, join_call = _parse_join(
+                runtime,
+                {**body, "data": data, "fn_index": dependency.id, "session_hash": "call"},
+            )
+        except _Refused as refused:
+            return JSONResponse({"detail": refused.detail}, refused.status)
+        refusal = await accept(join_call.event_id, join_call, owner or join_call.event_id)
+        return refusal or JSONResponse({"event_id": join_call.event_id})
+
+    async def call_result(request: Request) -> Response:
+        event_id = request.path_params["event_id"]
+        session = sessions.claim(event_id)
+        if session is None:
+            detail = (
+                f"no call {event_id!r:.80} is waiting for its stream: POST "
+                f"{API_PREFIX}/call/<api_name> first (each result can be read once)"
+            )
+            return JSONResponse({"detail": detail}, 404)
+        return stream(request, session, call_event, diffs=False)
+
+    async def alive(request: Request) -> Response:
+        session_hash = request.path_params["session_hash"]
+        if not _is_session_hash(session_hash):
+            detail = "the session_hash must be a string of 1 to 200 characters"
+            return JSONResponse({"detail": detail}, 400)
+        sessions.hold(session_hash)
+        await sweep()
+        return HeartbeatStream(session_hash, heartbeat, stopping, closed, sweep)
 
     async def cancel(request: Request) -> Response:
         try:
@@ -127,8 +211,51 @@ def gradio_routes(
         Route(f"{API_PREFIX}/queue/join", join, methods=["POST"]),
         Route(f"{API_PREFIX}/queue/data", data),
         Route(f"{API_PREFIX}/cancel", cancel, methods=["POST"]),
+        Route(API_PREFIX + "/heartbeat/{session_hash}", alive),
+        Route(API_PREFIX + "/call/{api_name}", call, methods=["POST"]),
+        Route(API_PREFIX + "/call/{api_name}/{event_id}", call_result),
         Route(API_PREFIX + "/file={path:path}", file),
     ]
+
+
+def _is_session_hash(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200
+
+
+def _file_paths(value: Any) -> Iterator[str]:
+    """The ``path`` of every FileData-like dict in a call's values (uploads it may use)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _file_paths(item)
+    elif isinstance(value, dict):
+        path = value.get("path")
+        if isinstance(path, str):
+            yield path
+        for item in value.values():
+            if isinstance(item, (list, dict)):
+                yield from _file_paths(item)
+
+
+def _with_state_slots(dependency: Dependency, data: Any) -> Any:
+    """``data`` as ``/gradio_api/info`` lists the inputs (no ``State``: it is the server's),
+    with a ``None`` put in for each ``State`` input, as Gradio's clients do; other ``data``
+    unchanged (checked later)."""
+    states = [isinstance(component, State) for component in dependency.inputs]
+    if not isinstance(data, list) or not any(states) or len(data) != states.count(False):
+        return data
+    given = iter(data)
+    return [None if state else next(given) for state in states]
+
+
+def _index_of_api_name(runtime: AppRuntime, api_name: str) -> int:
+    """The place of the public event called ``api_name`` (with or without its ``/``)."""
+    name = api_name.lstrip("/")
+    for index, dependency in enumerate(runtime.blocks.dependencies):
+        if dependency.api_name == name and dependency.fn is not None:
+            if dependency.api_visibility == "private":
+                raise _Refused(404, f"the event {name!r:.80} is private")
+            return index
+    raise _Refused(404, f"there is no event with api_name {name!r:.80}")
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
@@ -149,7 +276,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
 def _parse_join(runtime: AppRuntime, body: dict[str, Any]) -> tuple[str, Join]:
     """The session hash and the call ``body`` asks for; :class:`_Refused` names a fault."""
     data, fn_index, session_hash = body.get("data"), body.get("fn_index"), body.get("session_hash")
-    if not isinstance(session_hash, str) or not 0 < len(session_hash) <= 200:
+    if not _is_session_hash(session_hash):
         raise _Refused(400, "'session_hash' must be a string of 1 to 200 characters")
     if not isinstance(fn_index, int) or isinstance(fn_index, bool):
         raise _Refused(400, f"'fn_index' must be an integer, not {fn_index!r:.40}")
@@ -166,6 +293,7 @@ def _parse_join(runtime: AppRuntime, body: dict[str, Any]) -> tuple[str, Join]:
             f"got {len(data)}",
         )
     event = Join(uuid.uuid4().hex, index, data, body.get("event_data"))
+    assert isinstance(session_hash, str)
     return session_hash, event
 
 
@@ -204,8 +332,10 @@ class EventStream(Response):
         runtime: AppRuntime,
         sessions: HttpSessions,
         session: HttpSession,
-        file_root: str,
+        translator: EventTranslator,
+        framing: _Framing,
         heartbeat: float,
+        on_close: Callable[[str], Awaitable[None]],
     ) -> None:
         # no super().__init__(): it would announce an empty body (content-length: 0)
         self.status_code = 200
@@ -218,13 +348,15 @@ class EventStream(Response):
         self._runtime = runtime
         self._sessions = sessions
         self._session = session
-        self._translator = EventTranslator(file_root)
+        self._translator = translator
+        self._framing = framing
         self._heartbeat = heartbeat
+        self._on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         try:
-            values = self._sessions.values_of(self._session.session_hash)
+            values = self._sessions.values_of(self._session.owner)
             async with (
                 self._runtime.session(values=values) as client,
                 anyio.create_task_group() as tasks,
@@ -240,6 +372,7 @@ class EventStream(Response):
             pass
         finally:
             self._sessions.end(self._session)
+            await self._on_close(self._session.owner)
 
     def _cancel(self, client: ClientSession, event_id: str) -> None:
         job = self._translator.job_of(event_id)
@@ -267,22 +400,74 @@ class EventStream(Response):
             message = None
             with anyio.move_on_after(self._heartbeat):
                 message = await client.receive()
-            if message is None:
-                yield sse_event({"msg": "heartbeat"})
-                continue
             payload: dict[str, Any] | None = (
-                message.payload
+                {"msg": "heartbeat"}
+                if message is None
+                else message.payload
                 if isinstance(message, _Refusal)
                 else self._translator.translate(message)
             )
-            if payload is None:
-                continue
-            yield sse_event(payload)
-            if payload["msg"] == "process_completed":
+            chunk = None if payload is None else self._framing(payload)
+            if chunk is not None:
+                yield chunk
+            if payload is not None and payload["msg"] == "process_completed":
                 self._session.open_events.discard(payload["event_id"])
                 if self._sessions.end_if_idle(self._session):
-                    yield sse_event({"msg": "close_stream", "event_id": None})
+                    closing = self._framing({"msg": "close_stream", "event_id": None})
+                    if closing is not None:
+                        yield closing
                     return
+
+
+class HeartbeatStream(Response):
+    """``/heartbeat/{session_hash}``: keeps a session alive while the client holds it open.
+
+    Sends ``data: ALIVE`` at once and every ``interval`` seconds (so that proxies and the
+    client see it live; each time it calls ``on_tick``, which ends the sessions idle past
+    their grace) until the client goes away or ``stopping`` is set; then hands the session
+    to ``on_close`` (the caller has already counted it as held).
+    """
+
+    def __init__(
+        self,
+        session_hash: str,
+        interval: float,
+        stopping: StopSignal,
+        on_close: Callable[[str], Awaitable[None]],
+        on_tick: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        self._session_hash = session_hash
+        self._interval = interval
+        self._stopping = stopping
+        self._on_close = on_close
+        self._on_tick = on_tick
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
+                while True:
+                    await send({"type": "http.response.body", "body": _ALIVE, "more_body": True})
+                    if await self._stopping.sleep(self._interval):
+                        break
+                    await self._on_tick()
+                tasks.cancel_scope.cancel()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:  # the client went away while we wrote
+            pass
+        finally:
+            await self._on_close(self._session_hash)
+
+
+_ALIVE = b"data: ALIVE\n\n"
 
 
 class _Refusal:

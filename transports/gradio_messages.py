@@ -21,8 +21,10 @@ __all__ = [
     "API_PREFIX",
     "GRADIO_VERSION",
     "EventTranslator",
+    "call_event",
     "gradio_config_keys",
     "sse_event",
+    "value_diff",
     "with_file_urls",
 ]
 
@@ -46,7 +48,7 @@ def gradio_config_keys() -> dict[str, Any]:
         "version": GRADIO_VERSION,
         "protocol": "sse_v3",
         "api_prefix": API_PREFIX,
-        "connect_heartbeat": False,  # a session lives as long as its event stream
+        "connect_heartbeat": True,  # clients hold /heartbeat/{session_hash}: the session's life
         "enable_queue": True,
     }
 
@@ -54,6 +56,27 @@ def gradio_config_keys() -> dict[str, Any]:
 def sse_event(payload: dict[str, Any]) -> bytes:
     """One server-sent event: ``data: <json>`` and a blank line."""
     return b"data: " + json.dumps(payload, default=json_default).encode() + b"\n\n"
+
+
+def call_event(payload: dict[str, Any]) -> bytes | None:
+    """The ``/call`` form of the Gradio message ``payload`` (what curl users read), or
+    ``None`` for messages it leaves out (queue estimates, ``process_starts``):
+    ``event: generating`` / ``complete`` with the outputs' list as ``data``, ``event:
+    error`` with the error (``null`` when ``show_error`` hides it), ``event: heartbeat``."""
+    kind = payload["msg"]
+    if kind == "heartbeat":
+        name, data = "heartbeat", None
+    elif kind in ("process_generating", "process_completed"):
+        output = payload.get("output") or {}
+        if not payload.get("success"):
+            name, data = "error", output.get("error")
+        else:
+            name = "generating" if kind == "process_generating" else "complete"
+            data = output.get("data")
+    else:
+        return None
+    body = json.dumps(data, default=json_default).encode()
+    return b"event: " + name.encode() + b"\ndata: " + body + b"\n\n"
 
 
 def with_file_urls(value: Any, file_root: str) -> Any:
@@ -74,18 +97,57 @@ def with_file_urls(value: Any, file_root: str) -> Any:
     return {key: with_file_urls(item, file_root) for key, item in value.items()}
 
 
+def value_diff(old: Any, new: Any) -> list[list[Any]]:
+    """The edits that turn the JSON value ``old`` into ``new``, in Gradio's diff format:
+    ``[action, path, value]`` with ``action`` one of ``replace``, ``append`` (a string that
+    grew), ``add`` and ``delete`` (list items and dict keys), ``path`` the keys and indices
+    leading to the edited value; ``[]`` when they are equal. Applied in order, they rebuild
+    ``new`` (a list's deleted indices are given as they are when the edit applies)."""
+    return _edits(old, new, [])
+
+
+def _edits(old: Any, new: Any, path: list[Any]) -> list[list[Any]]:
+    if old == new:
+        return []
+    if type(old) is not type(new):
+        return [["replace", path, new]]
+    if isinstance(old, str) and new.startswith(old):
+        return [["append", path, new[len(old) :]]]
+    if isinstance(old, list):
+        kept = min(len(old), len(new))
+        edits = [edit for i in range(kept) for edit in _edits(old[i], new[i], [*path, i])]
+        edits += [["delete", [*path, kept], None] for _ in range(kept, len(old))]
+        edits += [["add", [*path, i], new[i]] for i in range(kept, len(new))]
+        return edits
+    if isinstance(old, dict):
+        edits = []
+        for key, value in old.items():
+            if key in new:
+                edits += _edits(value, new[key], [*path, key])
+            else:
+                edits.append(["delete", [*path, key], None])
+        edits += [["add", [*path, key], value] for key, value in new.items() if key not in old]
+        return edits
+    return [["replace", path, new]]
+
+
 class EventTranslator:
     """Turns the messages of one session into the Gradio messages of its events.
 
     A job becomes known by the :class:`Accepted` message whose ``ref`` is its event id
     (the HTTP API submits with ``ref=event_id``); messages of unknown jobs are dropped.
-    ``file_root`` prefixes the paths of output files (see :func:`with_file_urls`).
+    ``file_root`` prefixes the paths of output files (see :func:`with_file_urls`). With
+    ``diffs`` (``queue/data``), a generator's yields after its first are sent as each
+    output's :func:`value_diff` from the one before, as Gradio does; without (``/call``),
+    whole.
     """
 
-    def __init__(self, file_root: str) -> None:
+    def __init__(self, file_root: str, *, diffs: bool = True) -> None:
         self._file_root = file_root
+        self._diffs = diffs
         self._events: dict[str, str] = {}
-        self._generating: set[str] = set()
+        self._previous: dict[str, list[Any]] = {}
+        """Per generating job, the outputs it sent last (for the next diff)."""
 
     def job_of(self, event_id: str) -> str | None:
         """The job of ``event_id``, while it runs."""
@@ -113,15 +175,17 @@ class EventTranslator:
             return self._generating_message(message, event_id)
         if isinstance(message, Completed):
             del self._events[message.job]
-            self._generating.discard(message.job)
+            self._previous.pop(message.job, None)
             return {"msg": "process_completed", "event_id": event_id, **self._outcome(message)}
         return None
 
     def _generating_message(self, message: Output, event_id: str) -> dict[str, Any]:
         data = with_file_urls(message.data, self._file_root)
-        if message.job in self._generating:  # later yields: Gradio's diff, a whole replace
-            data = [[["replace", [], value]] for value in data]
-        self._generating.add(message.job)
+        previous = self._previous.get(message.job)
+        if self._diffs:
+            self._previous[message.job] = data
+        if previous is not None and len(previous) == len(data):  # a later yield
+            data = [value_diff(old, new) for old, new in zip(previous, data, strict=True)]
         return {
             "msg": "process_generating",
             "event_id": event_id,

@@ -32,6 +32,7 @@ from starlette.applications import Starlette
 from streamcore.app.runtime import App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 from streamcore.media.sizes import parse_file_size
+from streamcore.media.upload_ledger import UploadLedger
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
@@ -39,6 +40,7 @@ from .gradio_messages import gradio_config_keys
 from .ports import bind_first_free, bind_socket, first_port
 from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import RtcSettings
+from .stopping import StopSignal
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
@@ -109,6 +111,18 @@ class ServerOptions:
     enough on loopback and a LAN; see docs/deployment.md)."""
     rtc_connect_timeout: float = 15.0
     """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
+    session_upload_quota: int | str | None = "512mb"
+    """The bytes of uploads one session may hold (``max_file_size``'s forms; ``None``: no
+    bound). Past it an upload gets 413 over HTTP, ``upload_quota`` over the WebSocket. A
+    session's uploads are deleted when it ends (``docs/protocol.md``, "Upload quotas")."""
+    upload_quota: int | str | None = "4gb"
+    """The bytes of all sessions' uploads together; past it an upload gets 507."""
+    heartbeat_interval: float = 15.0
+    """Seconds between the messages an idle event stream or heartbeat of Gradio's HTTP API
+    gets (proxies close connections that stay silent; clients notice a closed session)."""
+    session_grace: float = 60.0
+    """Seconds an HTTP API session lives on once its last heartbeat or event stream has
+    closed (a client reconnecting in time keeps its ``State`` and uploads)."""
 
     def __post_init__(self) -> None:
         if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
@@ -151,7 +165,13 @@ class Server:
             file_access=policy,
             input_access=named_by_clients,
             show_error=options.show_error,
+            uploads=UploadLedger(
+                session_quota=_quota(options.session_upload_quota),
+                total_quota=_quota(options.upload_quota),
+            ),
         )
+        self.stopping = StopSignal()
+        """Set as the server begins to stop: heartbeats and lingering sessions end."""
         self.allowed_hosts: list[str] = list(options.allowed_hosts)
         """Read at each request: :meth:`running` adds the name the server listens on."""
         self.app: Starlette = build_app(
@@ -164,6 +184,9 @@ class Server:
             max_file_size=self.max_file_size,
             runtime=self.runtime,
             describe=self.config,
+            stopping=self.stopping,
+            session_grace=options.session_grace,
+            heartbeat_interval=options.heartbeat_interval,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -235,8 +258,11 @@ class Server:
         """uvicorn serving ``self.app`` on the listening ``sock`` (closed on exit)."""
         self.host, self.port = host, int(sock.getsockname()[1])
         self.allowed_hosts.extend(_names_of(host))
-        async with uvicorn_on(sock, self._uvicorn_config()):
-            yield
+        try:
+            async with uvicorn_on(sock, self._uvicorn_config(), self.stopping):
+                yield
+        finally:  # every session has ended with the server
+            await self.runtime.forget_uploads()
 
     def _uvicorn_config(self) -> uvicorn.Config:
         return uvicorn.Config(
@@ -249,7 +275,6 @@ class Server:
             lifespan="off",
             log_config=None,  # leave the program's logging alone
             log_level="warning",
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             **uvicorn_settings(),
         )
 
@@ -280,6 +305,13 @@ class Server:
             self.error = exc
 
 
+def _quota(size: int | str | None) -> int | None:
+    try:
+        return parse_file_size(size)
+    except (TypeError, ValueError) as exc:  # its message names max_file_size
+        raise type(exc)(str(exc).replace("max_file_size", "upload quota")) from None
+
+
 def uvicorn_settings() -> dict[str, Any]:
     """The uvicorn settings every streamcore server uses (``launch()``, ``serve()`` and
     ``streamcore serve``), as keywords of ``uvicorn.Config``; chosen by measurement (see
@@ -292,17 +324,21 @@ def uvicorn_settings() -> dict[str, Any]:
         "access_log": False,
         "server_header": False,
         "headers": [("server", "streamcore")],
+        # open streams (event streams, heartbeats) do not hold a stopping server for good
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
     }
 
 
 @asynccontextmanager
-async def uvicorn_on(sock: socket.socket, config: uvicorn.Config) -> AsyncIterator[None]:
+async def uvicorn_on(
+    sock: socket.socket, config: uvicorn.Config, stopping: StopSignal | None = None
+) -> AsyncIterator[None]:
     """uvicorn serving ``config.app`` on the listening ``sock``, on the running event loop,
-    for the body of the ``async with`` (accepting when the body starts; on exit it stops
-    accepting, closes open connections, waits for them, and closes ``sock``). For any ASGI
-    app: a :class:`Server`'s, or one the demo is mounted into."""
+    for the body of the ``async with`` (accepting when the body starts; on exit it sets
+    ``stopping``, stops accepting, closes open connections, waits for them, and closes
+    ``sock``). For any ASGI app: a :class:`Server`'s, or one the demo is mounted into."""
     with sock:
-        server = _EmbeddedUvicorn(config)
+        server = _EmbeddedUvicorn(config, stopping)
         serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
         try:
             await server.wait_started(serving)
@@ -316,9 +352,15 @@ class _EmbeddedUvicorn(uvicorn.Server):
     """uvicorn's server on a loop it does not own: it installs no signal handlers (the
     program that owns the loop owns them) and tells when it is accepting connections."""
 
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, stopping: StopSignal | None) -> None:
         super().__init__(config)
         self._started = asyncio.Event()
+        self._stopping = stopping
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._stopping is not None:  # long-lived responses end before uvicorn waits
+            self._stopping.set()
+        await super().shutdown(sockets=sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

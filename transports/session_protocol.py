@@ -20,6 +20,7 @@ from streamcore.engine.frames import Frame
 from streamcore.errors import InvalidInputError, ProtocolError, StreamcoreError, wire_error
 from streamcore.media.files import save_bytes_to_cache
 from streamcore.media.sizes import file_too_large
+from streamcore.media.upload_ledger import remove_uploads
 
 from .protocol import (
     PROTOCOL_VERSION,
@@ -109,12 +110,16 @@ class SessionProtocol:
             await session.post(Pong(request.ref))
 
     async def _store_upload(self, upload: Upload) -> None:
-        """Store an upload in the cache and answer its path; one over the policy's
-        ``max_file_size`` is refused with ``file_too_large``, naming it and the limit."""
-        policy = self.session.runtime.file_access
+        """Store an upload in the cache, owned by the session (deleted when it ends), and
+        answer its path; one over the policy's ``max_file_size`` is refused with
+        ``file_too_large``, one past a byte quota with ``upload_quota``, naming it and the
+        limit."""
+        runtime, owner = self.session.runtime, self.session.id
+        policy = runtime.file_access
         limit = policy.max_file_size
         if limit is not None and len(upload.data) > limit:
             raise file_too_large(upload.name, limit, len(upload.data))
+        runtime.uploads.admit(owner, len(upload.data), upload.name)
         try:
             path = await anyio.to_thread.run_sync(
                 save_bytes_to_cache, upload.data, upload.name, policy
@@ -123,4 +128,7 @@ class SessionProtocol:
             reason = exc.strerror or type(exc).__name__
             text = f"the upload {upload.name!r:.80} could not be stored: {reason}"
             raise InvalidInputError(text) from None
+        expired = runtime.uploads.record(path, len(upload.data), owner, owned=True)
+        if expired:
+            await anyio.to_thread.run_sync(remove_uploads, expired)
         await self.session.post(Uploaded(upload.ref, str(path)))

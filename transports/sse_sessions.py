@@ -6,8 +6,11 @@ as its stream is open, carries its calls out on one runtime session. A session e
 its stream has nothing left to report (:meth:`HttpSessions.end_if_idle`) or goes away
 (:meth:`HttpSessions.end`); a session whose stream never came is forgotten after
 ``stream_wait`` seconds. Its ``State`` values outlive its streams
-(:meth:`HttpSessions.values_of`). Every buffer is bounded: ``max_waiting`` calls a session,
-``max_sessions`` sessions waiting for their stream. Bookkeeping only, no I/O: everything
+(:meth:`HttpSessions.values_of`) for as long as its owner lives: while a heartbeat or an
+event stream of it is open or calls wait (:meth:`HttpSessions.hold`,
+:meth:`HttpSessions.let_go`), and ``grace`` seconds more (:meth:`HttpSessions.sweep`).
+Every buffer is bounded: ``max_waiting`` calls a session, ``max_sessions`` sessions
+waiting for their stream. Bookkeeping only, no I/O: everything
 here is called from the event loop.
 """
 
@@ -44,8 +47,13 @@ class Join:
 class HttpSession:
     """One ``session_hash``'s calls: waiting (:meth:`next_join`), or open until completed."""
 
-    def __init__(self, session_hash: str, created: float, max_waiting: int) -> None:
+    def __init__(
+        self, session_hash: str, created: float, max_waiting: int, owner: str | None = None
+    ) -> None:
         self.session_hash = session_hash
+        self.owner = session_hash if owner is None else owner
+        """Whose ``State`` values and uploads its calls use: its ``session_hash``, or for a
+        ``/call`` (a stream per call) the client's own ``session_hash``."""
         self.created = created
         self.streaming = False
         self.open_events: set[str] = set()
@@ -108,20 +116,65 @@ class HttpSessions:
         stream_wait: float = 60.0,
         max_waiting: int = 64,
         max_sessions: int = 10_000,
+        grace: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.grace = grace
         self.stream_wait = stream_wait
         self.max_waiting = max_waiting
         self.max_sessions = max_sessions
         self._clock = clock
         self._sessions: dict[str, HttpSession] = {}
         self._values: OrderedDict[str, SessionValues] = OrderedDict()
+        self._calls_of: dict[str, int] = {}
+        """Sessions with calls, per owner."""
+        self._holds: dict[str, int] = {}
+        """Open heartbeats and event streams per owner."""
+        self._idle: dict[str, float] = {}
+        """Owners with nothing open, oldest first, with since when (see :meth:`sweep`)."""
 
-    def values_of(self, session_hash: str) -> SessionValues:
-        """The ``State`` values of ``session_hash``, kept from one stream to the next, as
-        Gradio keeps them per session. The ``max_sessions`` used last are kept."""
-        values = self._values.pop(session_hash, None) or SessionValues()
-        self._values[session_hash] = values
+    # -- liveness: while a heartbeat or an event stream is open, or calls wait -----------
+
+    def hold(self, owner: str) -> None:
+        """A heartbeat or an event stream of ``owner`` has opened: it is live."""
+        self._holds[owner] = self._holds.get(owner, 0) + 1
+        self._idle.pop(owner, None)
+
+    def let_go(self, owner: str) -> None:
+        """One of ``owner``'s streams has closed; once none is open and no call waits,
+        ``owner`` ends ``grace`` seconds later (:meth:`sweep`) unless held again."""
+        held = self._holds.get(owner, 0) - 1
+        if held > 0:
+            self._holds[owner] = held
+            return
+        self._holds.pop(owner, None)
+        self._idle.pop(owner, None)
+        self._idle[owner] = self._clock()  # the newest last: the dict stays in time order
+
+    def is_live(self, owner: str) -> bool:
+        """Whether ``owner`` has a stream open or calls waiting for one."""
+        return owner in self._holds or owner in self._calls_of
+
+    def sweep(self) -> list[str]:
+        """End the owners idle for ``grace`` seconds (their ``State`` values are dropped);
+        returns them, for their uploads to be deleted. Costs what it ends."""
+        deadline = self._clock() - self.grace
+        ended: list[str] = []
+        while self._idle:
+            owner, since = next(iter(self._idle.items()))
+            if since > deadline:
+                break
+            del self._idle[owner]
+            if not self.is_live(owner):
+                self._values.pop(owner, None)
+                ended.append(owner)
+        return ended
+
+    def values_of(self, owner: str) -> SessionValues:
+        """The ``State`` values of ``owner``, kept from one stream to the next until it
+        ends, as Gradio keeps them per session. The ``max_sessions`` used last are kept."""
+        values = self._values.pop(owner, None) or SessionValues()
+        self._values[owner] = values
         while len(self._values) > self.max_sessions:
             self._values.popitem(last=False)
         return values
@@ -129,15 +182,17 @@ class HttpSessions:
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def join(self, session_hash: str, join: Join) -> None:
-        """Add a call to the session (made if new). Raises :class:`TooManyCallsError`."""
+    def join(self, session_hash: str, join: Join, owner: str | None = None) -> None:
+        """Add a call to the session (made if new, for ``owner``: see
+        :attr:`HttpSession.owner`). Raises :class:`TooManyCallsError`."""
         self._forget_stale()
         session = self._sessions.get(session_hash)
         if session is None:
             if len(self._sessions) >= self.max_sessions:
                 raise TooManyCallsError("the server holds too many sessions: try again later")
-            session = HttpSession(session_hash, self._clock(), self.max_waiting)
+            session = HttpSession(session_hash, self._clock(), self.max_waiting, owner)
             self._sessions[session_hash] = session
+            self._calls_of[session.owner] = self._calls_of.get(session.owner, 0) + 1
         session.add(join)
 
     def get(self, session_hash: str) -> HttpSession | None:
@@ -163,6 +218,11 @@ class HttpSessions:
         """Forget ``session``; it takes no more calls."""
         if self._sessions.get(session.session_hash) is session:
             del self._sessions[session.session_hash]
+            left = self._calls_of[session.owner] - 1
+            if left:
+                self._calls_of[session.owner] = left
+            else:
+                del self._calls_of[session.owner]
         session.close()
 
     def _forget_stale(self) -> None:

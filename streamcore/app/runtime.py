@@ -47,6 +47,7 @@ from ..errors import (
 )
 from ..events import Dependency
 from ..media.files import FileAccess, current_file_access, use_file_access
+from ..media.upload_ledger import UploadLedger, remove_uploads
 from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
     SessionValues,
@@ -130,6 +131,7 @@ class AppRuntime:
         input_access: FileAccess | None = None,
         message_buffer: int = 4,
         show_error: bool = True,
+        uploads: UploadLedger | None = None,
     ) -> None:
         self.blocks = blocks
         self.clock = clock or MonotonicClock()
@@ -150,6 +152,9 @@ class AppRuntime:
             self.clock, self.limiter, idle_timeout, self.file_access.max_pixels, show_error
         )
         """What every stream of the app shares."""
+        self.uploads = UploadLedger() if uploads is None else uploads
+        """The clients' uploads: each session's are deleted when it ends (no quota by
+        default; the server sets its own)."""
         self.scheduler = Scheduler(blocks.max_size)
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
@@ -181,19 +186,34 @@ class AppRuntime:
         """A client session for the body of the ``async with``; leaving it cancels its jobs.
 
         ``values`` carries ``State`` values over from an earlier session of the same client
-        (the HTTP API's ``session_hash``); by default the session starts with none."""
+        (the HTTP API's ``session_hash``); by default the session starts with none. The
+        uploads the session owns (:attr:`uploads`, by its ``id``) are deleted when it ends."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
-        with send:  # closed even when the body fails (a connection handler that raised)
-            async with anyio.create_task_group() as tasks:
-                session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
-                if values is not None:
-                    session.values = values
-                try:
-                    yield session
-                finally:
-                    session.closed = True
-                    receive.close()  # the client is gone: wakes any send waiting for room
-                    tasks.cancel_scope.cancel()
+        owner = ""
+        try:
+            with send:  # closed even when the body fails (a connection handler that raised)
+                async with anyio.create_task_group() as tasks:
+                    session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+                    owner = session.id
+                    if values is not None:
+                        session.values = values
+                    try:
+                        yield session
+                    finally:
+                        session.closed = True
+                        receive.close()  # the client is gone: wakes a send waiting for room
+                        tasks.cancel_scope.cancel()
+        finally:
+            await self.forget_uploads(owner)
+
+    async def forget_uploads(self, owner: str | None = None) -> None:
+        """``owner`` (a session) has ended: delete the uploads nobody else owns; with no
+        ``owner``, every session has (the server stops): delete every upload. In a worker
+        thread; done even when the caller is being cancelled."""
+        freed = self.uploads.release_all() if owner is None else self.uploads.release(owner)
+        if freed:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(remove_uploads, freed)
 
 
 class ClientSession:
