@@ -10,6 +10,8 @@
   are cancelled if the client goes away; ``close_stream`` ends it once every call completed;
 - ``POST /gradio_api/cancel``: cancel a call (``event_id``, ``session_hash``), waiting or
   running (a running generator is closed);
+- ``POST /gradio_api/reset``: ``{"success": true}`` and nothing else, as Gradio 6 answers
+  it (``/cancel`` did the work; ``@gradio/client``'s ``cancel()`` posts it after ``/cancel``);
 - ``GET /gradio_api/file=<path>``: what ``/file=<path>`` serves.
 
 Refusals are JSON ``{"detail": "..."}`` with a 4xx status naming the problem.
@@ -119,6 +121,9 @@ def gradio_routes(
             return JSONResponse({"detail": detail}, 404)
         return JSONResponse({"success": True})
 
+    async def reset(request: Request) -> Response:
+        return JSONResponse({"success": True})
+
     async def file(request: Request) -> Response:
         return await file_response(request.path_params["path"], files)
 
@@ -127,6 +132,7 @@ def gradio_routes(
         Route(f"{API_PREFIX}/queue/join", join, methods=["POST"]),
         Route(f"{API_PREFIX}/queue/data", data),
         Route(f"{API_PREFIX}/cancel", cancel, methods=["POST"]),
+        Route(f"{API_PREFIX}/reset", reset, methods=["POST"]),
         Route(API_PREFIX + "/file={path:path}", file),
     ]
 
