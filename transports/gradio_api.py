@@ -15,6 +15,8 @@
 - ``POST /gradio_api/call/{api_name}`` with ``{"data": [...]}`` and ``GET
   /gradio_api/call/{api_name}/{event_id}``: the same calls for curl, each with its own
   event stream in the simple form (:func:`~transports.gradio_messages.call_event`);
+- ``POST /gradio_api/reset``: ``{"success": true}`` and nothing else, as Gradio 6 answers
+  it (``/cancel`` did the work; ``@gradio/client``'s ``cancel()`` posts it after ``/cancel``);
 - ``GET /gradio_api/file=<path>``: what ``/file=<path>`` serves.
 
 A session (a ``session_hash``, or the ``session_hash`` a ``/call`` names) lives while it
@@ -203,6 +205,9 @@ def gradio_routes(
             return JSONResponse({"detail": detail}, 404)
         return JSONResponse({"success": True})
 
+    async def reset(request: Request) -> Response:
+        return JSONResponse({"success": True})
+
     async def file(request: Request) -> Response:
         return await file_response(request.path_params["path"], files)
 
@@ -214,6 +219,7 @@ def gradio_routes(
         Route(API_PREFIX + "/heartbeat/{session_hash}", alive),
         Route(API_PREFIX + "/call/{api_name}", call, methods=["POST"]),
         Route(API_PREFIX + "/call/{api_name}/{event_id}", call_result),
+        Route(f"{API_PREFIX}/reset", reset, methods=["POST"]),
         Route(API_PREFIX + "/file={path:path}", file),
     ]
 
