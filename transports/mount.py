@@ -62,10 +62,11 @@ def mount_gradio_app(
     """Mount ``blocks`` into ``app`` at ``path`` (``"/x"``; ``"/"`` or ``""`` for the root)
     and return ``app``.
 
-    ``server_name``, ``server_port``, ``show_api``, ``app_kwargs``, ``show_error``,
-    ``root_path`` and ``enable_monitoring`` are accepted for Gradio's signature and have
-    no effect here (``app``'s own server listens, the page needs no absolute URL). The
-    auth keywords are :func:`transports.server.launch`'s; other keywords are
+    ``show_api=False`` hides the page's "Use via API" link. ``server_name``,
+    ``server_port``, ``app_kwargs``, ``show_error``, ``root_path`` and
+    ``enable_monitoring`` are accepted for Gradio's signature and have no effect here
+    (``app``'s own server listens, the page needs no absolute URL). The auth keywords are
+    :func:`transports.server.launch`'s; other keywords are
     :class:`~transports.server.ServerOptions`. The ``Host`` check is off unless
     ``allowed_hosts`` is given: the application mounted into owns its Host policy (e.g.
     Starlette's ``TrustedHostMiddleware``). Gradio's theming and front-end keywords
@@ -88,6 +89,7 @@ def mount_gradio_app(
             auth_dependency=auth_dependency,
             allowed_paths=tuple(allowed_paths or ()),
             blocked_paths=tuple(blocked_paths or ()),
+            show_api=show_api is not False,
             **options,
         ),
     )

@@ -105,6 +105,9 @@ class ServerOptions:
     enough on loopback and a LAN; see docs/deployment.md)."""
     rtc_connect_timeout: float = 15.0
     """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
+    show_api: bool = True
+    """Gradio's: whether the page shows its "Use via API" link (``/config``'s ``show_api``).
+    The API itself stays reachable either way."""
 
     def __post_init__(self) -> None:
         if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
@@ -203,6 +206,7 @@ class Server:
             "limits": self.limits(),
             "max_file_size": self.max_file_size,
             "rtc_configuration": self.options.rtc_configuration,
+            "show_api": self.options.show_api,
         }
 
     def _config_json(self) -> bytes:
