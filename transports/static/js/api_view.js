@@ -7,11 +7,14 @@
  *
  * Snippets name the app by its absolute root URL as this page sees it (so they are right
  * under a mount path and behind a proxy), and use each parameter's `example_input`; image
- * parameters use the sample picture served with the page (`static/api-example.png`).
+ * parameters use the sample picture served with the page (`static/api-example.png`):
+ * the Python snippets save it as a file first, @gradio/client fetches it as a Blob and
+ * curl sends it inline as a `data:` URL, since the server takes pictures as uploads or
+ * data, never as URLs to fetch. Every snippet thus runs as it is.
  * Every server string reaches the page as text (`textContent`), never as markup.
  */
 
-import { h } from "./dom.js";
+import { blobToDataUrl, h } from "./dom.js";
 import { appRoot, appUrl } from "./urls.js";
 
 /** The sample picture that image parameters' examples name, relative to the app's root. */
@@ -128,6 +131,32 @@ function callPath(apiName) {
 
 // -- snippets ------------------------------------------------------------------------------
 
+/** The file name Python snippets save the sample picture as. */
+const SAMPLE_FILE = EXAMPLE_IMAGE.split("/").pop();
+
+/**
+ * @param {Example[]} examples
+ * @returns {string|null} the URL of the (one) sample picture they use, if any
+ */
+function sampleUrl(examples) {
+  return examples.find((example) => "file" in example)?.file ?? null;
+}
+
+/**
+ * The lines that save the sample picture as a local file `sample` (Python snippets: the
+ * server takes images as uploads, data URLs or its own paths, not as URLs to fetch).
+ * @param {string|null} url
+ * @returns {string[]}
+ */
+function pythonSample(url) {
+  if (url === null) return [];
+  return [
+    "# a sample picture served by this app; put the path of any image file instead\n",
+    `sample, _ = urllib.request.urlretrieve(${JSON.stringify(url)}, ${JSON.stringify(SAMPLE_FILE)})\n`,
+    "\n",
+  ];
+}
+
 /**
  * The `transports.Client` snippet of a call: inputs in order, the result printed.
  * @param {string} root the app's absolute root URL (ending in `/`)
@@ -136,14 +165,18 @@ function callPath(apiName) {
  * @returns {string}
  */
 export function streamcoreSnippet(root, apiName, endpoint) {
-  const args = endpoint.parameters.map((parameter) => {
-    const example = exampleOf(parameter);
-    const value = "file" in example ? pythonLiteral(example.file) : pythonLiteral(example.value);
+  const examples = endpoint.parameters.map(exampleOf);
+  const sample = sampleUrl(examples);
+  const args = endpoint.parameters.map((parameter, index) => {
+    const example = examples[index];
+    const value = "file" in example ? "sample" : pythonLiteral(example.value);
     return `    ${value},  # ${parameter.parameter_name} (${parameter.component})\n`;
   });
   return [
+    sample === null ? "" : "import urllib.request\n\n",
     "from transports import Client\n",
     "\n",
+    ...pythonSample(sample),
     `client = Client(${JSON.stringify(root)})\n`,
     "result = client.predict(\n",
     ...args,
@@ -162,15 +195,17 @@ export function streamcoreSnippet(root, apiName, endpoint) {
  */
 export function gradioClientSnippet(root, apiName, endpoint) {
   const examples = endpoint.parameters.map(exampleOf);
-  const usesFiles = examples.some((example) => "file" in example);
+  const sample = sampleUrl(examples);
   const args = endpoint.parameters.map((parameter, index) => {
     const example = examples[index];
-    const value = "file" in example ? `handle_file(${pythonLiteral(example.file)})` : pythonLiteral(example.value);
+    const value = "file" in example ? "handle_file(sample)" : pythonLiteral(example.value);
     return `    ${parameter.parameter_name}=${value},\n`;
   });
   return [
-    `from gradio_client import Client${usesFiles ? ", handle_file" : ""}\n`,
+    sample === null ? "" : "import urllib.request\n\n",
+    `from gradio_client import Client${sample === null ? "" : ", handle_file"}\n`,
     "\n",
+    ...pythonSample(sample),
     `client = Client(${JSON.stringify(root)})\n`,
     "result = client.predict(\n",
     ...args,
@@ -181,7 +216,8 @@ export function gradioClientSnippet(root, apiName, endpoint) {
 }
 
 /**
- * The `@gradio/client` snippet of a call (an ES module: top-level `await`).
+ * The `@gradio/client` snippet of a call (an ES module: top-level `await`); a picture is
+ * fetched as a Blob, which the client uploads.
  * @param {string} root the app's absolute root URL (ending in `/`)
  * @param {string} apiName
  * @param {Endpoint} endpoint
@@ -189,18 +225,26 @@ export function gradioClientSnippet(root, apiName, endpoint) {
  */
 export function gradioJsSnippet(root, apiName, endpoint) {
   const examples = endpoint.parameters.map(exampleOf);
-  const usesFiles = examples.some((example) => "file" in example);
+  const sample = sampleUrl(examples);
   const fields = endpoint.parameters.map((parameter, index) => {
     const example = examples[index];
-    const value = "file" in example ? `handle_file(${JSON.stringify(example.file)})` : JSON.stringify(example.value ?? null);
+    const value = "file" in example ? "handle_file(sample)" : JSON.stringify(example.value ?? null);
     return `  ${jsKey(parameter.parameter_name)}: ${value},\n`;
   });
   const call = fields.length
     ? [`const result = await client.predict(${JSON.stringify(apiName)}, {\n`, ...fields, "});\n"]
     : [`const result = await client.predict(${JSON.stringify(apiName)});\n`];
+  const fetchSample =
+    sample === null
+      ? []
+      : [
+          "// a sample picture served by this app; any Blob or File of an image works\n",
+          `const sample = await (await fetch(${JSON.stringify(sample)})).blob();\n`,
+        ];
   return [
-    `import { Client${usesFiles ? ", handle_file" : ""} } from "@gradio/client";\n`,
+    `import { Client${sample === null ? "" : ", handle_file"} } from "@gradio/client";\n`,
     "\n",
+    ...fetchSample,
     `const client = await Client.connect(${JSON.stringify(root)});\n`,
     ...call,
     "console.log(result.data);\n",
@@ -210,15 +254,19 @@ export function gradioJsSnippet(root, apiName, endpoint) {
 /**
  * The curl snippet of a call: `POST gradio_api/call/<name>` answers `{"event_id": ...}`,
  * then `GET gradio_api/call/<name>/<event_id>` streams the result as server-sent events.
+ * A picture goes inline as a `data:` URL.
  * @param {string} root the app's absolute root URL (ending in `/`)
  * @param {string} apiName
  * @param {Endpoint} endpoint
+ * @param {string|null} [sampleData] the sample picture as a `data:` URL (else its URL)
  * @returns {string}
  */
-export function curlSnippet(root, apiName, endpoint) {
+export function curlSnippet(root, apiName, endpoint, sampleData = null) {
   const data = endpoint.parameters.map((parameter) => {
     const example = exampleOf(parameter);
-    return "file" in example ? { path: example.file, meta: { _type: "gradio.FileData" } } : example.value ?? null;
+    if (!("file" in example)) return example.value ?? null;
+    const meta = { _type: "gradio.FileData" };
+    return sampleData ? { url: sampleData, meta } : { path: example.file, url: example.file, meta };
   });
   const url = `${root}gradio_api/call/${callPath(apiName)}`;
   return [
@@ -260,16 +308,30 @@ export function streamSnippet(root, apiName, endpoint) {
  * @param {string} root the app's absolute root URL (ending in `/`)
  * @param {string} apiName
  * @param {Endpoint} endpoint
+ * @param {string|null} [sampleData] the sample picture as a `data:` URL, for curl
  * @returns {Record<string, string>}
  */
-export function snippetsOf(root, apiName, endpoint) {
+export function snippetsOf(root, apiName, endpoint, sampleData = null) {
   if (endpoint.is_stream) return { stream: streamSnippet(root, apiName, endpoint) };
   return {
     streamcore: streamcoreSnippet(root, apiName, endpoint),
     gradio_client: gradioClientSnippet(root, apiName, endpoint),
     gradio_js: gradioJsSnippet(root, apiName, endpoint),
-    curl: curlSnippet(root, apiName, endpoint),
+    curl: curlSnippet(root, apiName, endpoint, sampleData),
   };
+}
+
+/**
+ * @returns {Promise<string|null>} the sample picture as a `data:` URL, or null if it
+ *   could not be read
+ */
+async function sampleDataUrl() {
+  try {
+    const response = await fetch(appUrl(EXAMPLE_IMAGE));
+    return response.ok ? await blobToDataUrl(await response.blob()) : null;
+  } catch {
+    return null;
+  }
 }
 
 // -- copying ---------------------------------------------------------------------------------
@@ -367,7 +429,8 @@ export class ApiView {
     try {
       const response = await fetch(appUrl("gradio_api/info"));
       if (!response.ok) throw new Error(`GET gradio_api/info answered ${response.status}`);
-      this.render(await response.json());
+      const info = await response.json();
+      this.render(info, await sampleDataUrl());
     } catch (error) {
       this.loaded = null; // try again on the next open
       this.body.replaceChildren(
@@ -378,8 +441,9 @@ export class ApiView {
 
   /**
    * @param {{named_endpoints: Record<string, Endpoint>}} info
+   * @param {string|null} sampleData the sample picture as a `data:` URL, for curl
    */
-  render(info) {
+  render(info, sampleData) {
     const root = appRoot.href;
     const endpoints = Object.entries(info.named_endpoints ?? {});
     const count = endpoints.length;
@@ -397,7 +461,7 @@ export class ApiView {
     this.body.replaceChildren(
       intro,
       this.clientChooser(),
-      ...endpoints.map(([name, endpoint]) => this.endpointSection(root, name, endpoint)),
+      ...endpoints.map(([name, endpoint]) => this.endpointSection(root, name, endpoint, sampleData)),
     );
     this.showClient(this.client);
   }
@@ -437,10 +501,11 @@ export class ApiView {
    * @param {string} root
    * @param {string} name the api name ("/greet")
    * @param {Endpoint} endpoint
+   * @param {string|null} sampleData the sample picture as a `data:` URL, for curl
    * @returns {HTMLElement}
    */
-  endpointSection(root, name, endpoint) {
-    const snippets = Object.entries(snippetsOf(root, name, endpoint));
+  endpointSection(root, name, endpoint, sampleData) {
+    const snippets = Object.entries(snippetsOf(root, name, endpoint, sampleData));
     return h(
       "section",
       { class: "api-endpoint", "data-endpoint": name, "aria-label": `Endpoint ${name}` },
