@@ -313,3 +313,9 @@ def test_server_strings_are_shown_as_text(browser: Browser) -> None:
         assert table_column(page, "/shout", "returns") == [label]
         assert page.locator('[data-testid="api-view"] img').count() == 0
         assert page.evaluate("window.injected") is None
+
+
+def test_the_address_hash_api_opens_the_view(browser: Browser) -> None:
+    with app_page(browser, api_demo(), "#api") as page:
+        page.locator('[data-testid="api-view"] [data-endpoint]').first.wait_for()
+        assert page.get_by_role("dialog", name="Use via API").is_visible()
