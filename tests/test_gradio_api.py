@@ -11,7 +11,7 @@ import pytest
 
 import streamcore as gr
 from streamcore.app.runtime import AppRuntime
-from transports.gradio_api import EventStream
+from transports.gradio_api import EventStream, example_input
 from transports.gradio_messages import EventTranslator, sse_event
 from transports.sse_sessions import HttpSession, HttpSessions, Join
 
@@ -132,3 +132,16 @@ async def test_a_client_that_goes_away_has_its_calls_cancelled() -> None:
     assert not held.release.is_set()
     assert "process_completed" not in [e["msg"] for e in transcript.events]
     assert len(sessions) == 0
+
+
+def test_the_info_gives_example_inputs() -> None:
+    """``gradio_api/info`` names an example per parameter (the page's snippets use it)."""
+    assert example_input({"type": "textbox", "props": {}}, "http://h/") == "Hello!!"
+    assert example_input({"type": "number", "props": {"value": 7}}, "") == 7
+    slider = {"type": "slider", "props": {"value": None, "minimum": 4, "maximum": 9}}
+    assert example_input(slider, "") == 4
+    assert example_input({"type": "number", "props": {"maximum": 1}}, "") == 1
+    image = example_input({"type": "image", "props": {}}, "http://h/x/")
+    assert image["url"] == image["path"] == "http://h/x/static/api-example.png"
+    assert image["meta"] == {"_type": "gradio.FileData"}
+    assert example_input({"type": "json", "props": {"value": {"a": 1}}}, "") == {"a": 1}

@@ -129,6 +129,7 @@ def test_view_api_lists_the_endpoints(client: Client) -> None:
     assert set(info["named_endpoints"]) == {"/greet", "/count", "/fail"}
     (parameter,) = info["named_endpoints"]["/greet"]["parameters"]
     assert (parameter["parameter_name"], parameter["component"]) == ("name", "Textbox")
+    assert parameter["example_input"] == "Hello!!"  # for the page's "Use via API" snippets
 
 
 def test_predict_a_text_fn(client: Client) -> None:

@@ -1,7 +1,8 @@
 """Gradio's HTTP API routes under ``/gradio_api``, on the app's one runtime and queue.
 
-- ``GET /gradio_api/info``: the public events, their parameters and returns
-  (:func:`streamcore.client.endpoints.api_info`, with what ``gradio_client`` reads besides);
+- ``GET /gradio_api/info``: the public events, their parameters (each with an
+  ``example_input``) and returns (:func:`streamcore.client.endpoints.api_info`, with what
+  ``gradio_client`` reads besides);
 - ``POST /gradio_api/queue/join``: a call, checked at once (its event, the number of its
   values) and answered with its ``event_id``; it waits for its session's stream;
 - ``GET /gradio_api/queue/data?session_hash=...``: the session's server-sent events
@@ -54,7 +55,14 @@ from .http import file_response
 from .sse_sessions import HttpSession, HttpSessions, Join, TooManyCallsError
 from .stopping import StopSignal
 
-__all__ = ["DEFAULT_SESSION_GRACE", "HEARTBEAT_SECONDS", "gradio_info", "gradio_routes"]
+__all__ = [
+    "DEFAULT_SESSION_GRACE",
+    "EXAMPLE_IMAGE",
+    "HEARTBEAT_SECONDS",
+    "example_input",
+    "gradio_info",
+    "gradio_routes",
+]
 
 HEARTBEAT_SECONDS = 15.0
 """An idle event stream, and a heartbeat stream, get a message this often."""
@@ -76,18 +84,61 @@ class _Refused(Exception):
         self.detail = detail
 
 
-def gradio_info(config: dict[str, Any]) -> dict[str, Any]:
+EXAMPLE_IMAGE = "static/api-example.png"
+"""The sample picture (48×64, served with the page) that image parameters' examples name,
+relative to the app's root."""
+
+_EXAMPLE_TEXT = "Hello!!"
+
+
+def gradio_info(config: dict[str, Any], root: str = "") -> dict[str, Any]:
     """``/gradio_api/info``: :func:`~streamcore.client.endpoints.api_info` with each
-    endpoint's ``api_visibility`` and each parameter's ``parameter_default``, and without
-    ``State`` parameters and returns (Gradio's clients fill those in and drop them)."""
+    endpoint's ``api_visibility``, each parameter's ``parameter_default`` and
+    ``example_input`` (see :func:`example_input`; ``root`` is the app's root URL, ending
+    in ``/``), and without ``State`` parameters and returns (Gradio's clients fill those in
+    and drop them)."""
     info = api_info(config)
-    for endpoint in info["named_endpoints"].values():
+    components = {c["id"]: c for c in config.get("components", [])}
+    inputs = {
+        "/" + d["api_name"]: [components[i] for i in d["inputs"] if i in components]
+        for d in config.get("dependencies", [])
+    }
+    for name, endpoint in info["named_endpoints"].items():
         endpoint["api_visibility"] = "public"
+        described = [c for c in inputs.get(name, []) if c["type"] != "state"]
         for key in ("parameters", "returns"):  # a State is the server's, never the client's
             endpoint[key] = [p for p in endpoint[key] if p["component"] != "State"]
-        for parameter in endpoint["parameters"]:
+        for parameter, component in zip(endpoint["parameters"], described, strict=True):
             parameter.setdefault("parameter_default", None)
+            parameter["example_input"] = example_input(component, root)
     return info
+
+
+def example_input(component: dict[str, Any], root: str) -> Any:
+    """A value that ``component`` (a ``/config`` component) accepts as a call's input, for
+    the snippets of the page's API view: an image is a FileData dict naming the sample
+    picture :data:`EXAMPLE_IMAGE` under ``root``; a number or slider its own value, else one
+    within its bounds; a text ``"Hello!!"``; anything else its own value."""
+    kind = component["type"]
+    props: dict[str, Any] = component.get("props", {})
+    value = props.get("value")
+    if kind == "image":
+        url = root + EXAMPLE_IMAGE
+        return {
+            "path": url,
+            "url": url,
+            "orig_name": EXAMPLE_IMAGE.rsplit("/", 1)[-1],
+            "meta": {"_type": "gradio.FileData"},
+        }
+    if kind in ("number", "slider"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        low, high = props.get("minimum"), props.get("maximum")
+        number = 3 if low is None else low
+        return number if high is None else min(number, high)
+    if kind in ("textbox", "markdown"):
+        return value or _EXAMPLE_TEXT
+    return value
 
 
 def gradio_routes(
@@ -120,7 +171,7 @@ def gradio_routes(
         return EventStream(runtime, sessions, session, translator, framing, heartbeat, closed)
 
     async def info(request: Request) -> Response:
-        return JSONResponse(gradio_info(describe()))
+        return JSONResponse(gradio_info(describe(), str(request.base_url)))
 
     async def accept(session_hash: str, call: Join, owner: str | None = None) -> Response | None:
         """Queue ``call`` for ``session_hash``'s stream; a refusal's response, or ``None``."""

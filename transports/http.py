@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PageFiles", "file_response", "http_routes", "not_found", "static_files"]
 
-_STATIC_SUFFIXES = (".html", ".js", ".css")
+_STATIC_SUFFIXES = (".html", ".js", ".css", ".png")
 """The kinds of file under ``transports/static`` that ``/static/<path>`` serves."""
 
 _INLINE_IMAGE_TYPES = frozenset(

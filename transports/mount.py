@@ -63,10 +63,11 @@ def mount_gradio_app(
     and return ``app``.
 
     ``show_error`` is :attr:`~transports.server.ServerOptions.show_error` (on by default
-    here, as Gradio's). ``server_name``, ``server_port``, ``show_api``, ``app_kwargs``,
-    ``root_path`` and ``enable_monitoring`` are accepted for Gradio's signature and have
-    no effect here (``app``'s own server listens, the page needs no absolute URL). The
-    auth keywords are :func:`transports.server.launch`'s; other keywords are
+    here, as Gradio's); ``show_api=False`` hides the page's "Use via API" link.
+    ``server_name``, ``server_port``, ``app_kwargs``, ``root_path`` and
+    ``enable_monitoring`` are accepted for Gradio's signature and have no effect here
+    (``app``'s own server listens, the page needs no absolute URL). The auth keywords are
+    :func:`transports.server.launch`'s; other keywords are
     :class:`~transports.server.ServerOptions`. The ``Host`` check is off unless
     ``allowed_hosts`` is given: the application mounted into owns its Host policy (e.g.
     Starlette's ``TrustedHostMiddleware``). Gradio's theming and front-end keywords
@@ -90,6 +91,7 @@ def mount_gradio_app(
             allowed_paths=tuple(allowed_paths or ()),
             blocked_paths=tuple(blocked_paths or ()),
             show_error=show_error,
+            show_api=show_api is not False,
             **options,
         ),
     )

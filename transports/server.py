@@ -123,6 +123,9 @@ class ServerOptions:
     session_grace: float = 60.0
     """Seconds an HTTP API session lives on once its last heartbeat or event stream has
     closed (a client reconnecting in time keeps its ``State`` and uploads)."""
+    show_api: bool = True
+    """Gradio's: whether the page shows its "Use via API" link (``/config``'s ``show_api``).
+    The API itself stays reachable either way."""
 
     def __post_init__(self) -> None:
         if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
@@ -231,6 +234,7 @@ class Server:
             "limits": self.limits(),
             "max_file_size": self.max_file_size,
             "rtc_configuration": self.options.rtc_configuration,
+            "show_api": self.options.show_api,
         }
 
     def _config_json(self) -> bytes:

@@ -23,9 +23,11 @@
  * - js/components/index.js: the component types; one module per component under
  *   js/components/ (Image as image/view.js, image/input.js and image/webcam.js)
  * - js/app.js: the rendered app (layout, event wiring, calls and streams)
+ * - js/api_view.js: the footer's "Use via API" view (endpoints and client snippets)
  * - app.js (this one): start-up
  */
 
+import { installApiView } from "./js/api_view.js";
 import { App } from "./js/app.js";
 import { Connection } from "./js/connection.js";
 import { page, setTransport, showBanner } from "./js/page.js";
@@ -50,6 +52,7 @@ async function main() {
   const root = document.getElementById("app");
   app.render(root);
   statsView.hidden = app.streamDeps.size === 0;
+  installApiView(config);
   setInterval(() => stats.render(), STATS_REFRESH_MS);
   const connection = await Connection.open(socketUrl(config.ws_path ?? "ws"), (event) => {
     page.ready = false;
