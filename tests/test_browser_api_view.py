@@ -187,14 +187,34 @@ def test_the_snippets_run_against_the_live_server(
 
 def test_the_curl_body_is_accepted_by_the_server(browser: Browser) -> None:
     """The ``{"data": [...]}`` of the curl snippet (the picture inline as a data URL) runs
-    the event: sent here through ``queue/join`` (the ``call`` routes are Gradio's shorter
-    path to the same calls)."""
+    the event through ``queue/join`` too (the ``call`` routes' calls are the same calls)."""
     demo = api_demo()
     with app_page(browser, demo) as page:
         open_view(page)
         curl = snippet(page, "/shape", "curl")
         body = json.loads(curl.split("-d '", 1)[1].split("'", 1)[0])
         assert completed_output(demo.local_url, "shape", body["data"]) == [[48, 64, 3]]
+
+
+@pytest.mark.parametrize(
+    ("api_name", "result"), [("/shape", "[[48, 64, 3]]"), ("/greet", '["Hello!! x2"]')]
+)
+def test_the_curl_snippet_runs_as_it_is(
+    browser: Browser, tmp_path: Path, api_name: str, result: str
+) -> None:
+    """The snippet, run by bash with the real curl (CI installs it), prints the result."""
+    demo = api_demo()
+    with app_page(browser, demo) as page:
+        open_view(page)
+        script = tmp_path / "call.sh"
+        script.write_text(snippet(page, api_name, "curl"))
+        done = subprocess.run(
+            ["bash", str(script)], capture_output=True, text=True, timeout=60, check=False
+        )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "event: complete" in lines, done.stdout
+    assert lines[lines.index("event: complete") + 1] == f"data: {result}"
 
 
 def completed_output(root: str, api_name: str, data: list[Any]) -> Any:

@@ -336,3 +336,22 @@ def test_a_quota_over_the_websocket_is_an_upload_quota_error(tmp_path: Path) -> 
 def test_a_bad_quota_is_refused_naming_it() -> None:
     with pytest.raises(ValueError, match="upload quota '3 parsecs'"):
         calls_demo().launch(server_port=0, prevent_thread_lock=True, upload_quota="3 parsecs")
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (5, "must be a dict with a 'path' or a 'url'"),
+        ({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}, "not inside"),
+        ({"url": "data:image/png;base64,AAAA", "meta": {"_type": "gradio.FileData"}}, "image"),
+    ],
+)
+def test_a_bad_image_value_is_an_error_event_naming_it(
+    server: Server, value: Any, words: str
+) -> None:
+    """Values are judged when the call runs, as Gradio does: the error names the problem,
+    and the server goes on."""
+    ((kind, error),) = call_events(server, "mean", [value])
+    assert kind == "error"
+    assert words in error
+    assert call_events(server, "greet", ["Ada"]) == [("complete", ["Hello Ada!"])]
