@@ -19,6 +19,8 @@ wrong and, where it helps, what to do instead::
     ├── PathNotAllowedError       a path outside the allowed directories (also a PermissionError)
     ├── FetchError                a URL that could not be fetched within the limits
     ├── QueueFullError            ``Blocks.queue(max_size=...)`` is reached
+    ├── TooManyJobsError          a session has as many jobs open as it may
+    │   └── TooManyPeersError     a session has as many WebRTC peers open as it may
     ├── StreamError               a stream was used in a state that does not allow it
     │   ├── StreamClosedError     sending to or reading from a stream that has ended
     │   └── WouldBlockError       a ``*_nowait`` call that would have to wait
@@ -58,6 +60,8 @@ __all__ = [
     "StreamClosedError",
     "StreamError",
     "StreamcoreError",
+    "TooManyJobsError",
+    "TooManyPeersError",
     "UnknownEventError",
     "UnknownJobError",
     "UnsupportedImageError",
@@ -165,6 +169,17 @@ class QueueFullError(StreamcoreError):
     """The event queue is at its ``max_size``; the call was not queued."""
 
 
+class TooManyJobsError(StreamcoreError):
+    """A session already has as many jobs (calls and streams, waiting or running) open as
+    one session may (``max_jobs_per_session``); the message names the cap and what to do.
+    Over HTTP it is a ``429``."""
+
+
+class TooManyPeersError(TooManyJobsError):
+    """A session already has as many WebRTC peers open as one session may
+    (``max_rtc_peers_per_session``); the message names the cap and what to do."""
+
+
 class StreamError(StreamcoreError):
     """A stream was used in a state that does not allow the call."""
 
@@ -248,6 +263,8 @@ WIRE_CODES: dict[type[StreamcoreError], tuple[str, str | None]] = {
     EventKindError: ("not_a_stream", None),
     StreamClosedError: ("stream_ended", "that stream has stopped taking frames"),
     QueueFullError: ("queue_full", None),
+    TooManyJobsError: ("too_many_jobs", None),
+    TooManyPeersError: ("too_many_peers", None),
     FileTooLargeError: ("file_too_large", None),
     UploadQuotaError: ("upload_quota", None),
     StreamcoreError: ("bad_input", None),

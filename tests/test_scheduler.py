@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
+from anyio.abc import TaskGroup
 
 from streamcore.app.scheduler import Scheduler, Ticket
+from streamcore.engine.clock import FakeClock
 from streamcore.errors import QueueFullError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
@@ -40,8 +44,8 @@ class Holder:
         self._release.set()
 
 
-def scheduler_with(limit: int | None, max_size: int | None = None) -> Scheduler:
-    scheduler = Scheduler(max_size)
+def scheduler_with(limit: int | None, max_size: int | None = None, **options: Any) -> Scheduler:
+    scheduler = Scheduler(max_size, **options)
     scheduler.register(GROUP, limit)
     return scheduler
 
@@ -94,8 +98,8 @@ async def test_a_newcomer_never_jumps_the_queue_even_when_a_slot_is_free_for_a_m
     assert log == ["a", "b", "c"]
 
 
-async def test_waiting_tickets_hear_their_rank_and_the_queue_size_as_it_changes() -> None:
-    scheduler = scheduler_with(1)
+async def test_a_waiting_ticket_hears_its_rank_when_it_joins_and_when_it_changes() -> None:
+    scheduler = scheduler_with(1, announce_interval=0)
     heard: dict[str, list[tuple[int, int]]] = {name: [] for name in "bcd"}
 
     def on_position(name: str) -> Ticket:
@@ -114,9 +118,159 @@ async def test_waiting_tickets_hear_their_rank_and_the_queue_size_as_it_changes(
         for holder in waiting:
             await holder.granted.wait()
             holder.release()
-    assert heard["b"] == [(0, 1), (0, 2), (0, 3)]
-    assert heard["c"] == [(1, 2), (1, 3), (0, 2)]
+    # joining at the back moves nobody ahead: no one is told again then
+    assert heard["b"] == [(0, 1)]
+    assert heard["c"] == [(1, 2), (0, 2)]
     assert heard["d"] == [(2, 3), (1, 2), (0, 1)]
+
+
+class Positions:
+    """Waiting tickets that record what they hear; ``deliver`` says whether it arrives."""
+
+    def __init__(self) -> None:
+        self.heard: dict[int, list[tuple[int, int]]] = {}
+        self.deliver = True
+
+    def ticket(self, number: int) -> Ticket:
+        self.heard[number] = []
+
+        def on_position(rank: int, size: int) -> bool:
+            self.heard[number].append((rank, size))
+            return self.deliver
+
+        return Ticket(on_position=on_position)
+
+    @property
+    def told(self) -> int:
+        return sum(len(h) for h in self.heard.values())
+
+    def last(self, number: int) -> tuple[int, int] | None:
+        return self.heard[number][-1] if self.heard[number] else None
+
+
+async def fill(
+    scheduler: Scheduler, tg: TaskGroup, count: int, positions: Positions
+) -> tuple[Holder, list[Holder]]:
+    """One running holder and ``count`` waiting behind it, in order."""
+    running = Holder(scheduler, "run")
+    tg.start_soon(running.run)
+    await running.granted.wait()
+    waiting = [Holder(scheduler, str(n), positions.ticket(n)) for n in range(count)]
+    queue = scheduler.group(GROUP).waiting
+    for holder in waiting:
+        tg.start_soon(holder.run)
+        while not queue or queue[-1] is not holder.ticket:  # in order, on every backend
+            await anyio.lowlevel.checkpoint()
+    await anyio.wait_all_tasks_blocked()
+    return running, waiting
+
+
+async def test_telling_positions_costs_what_changes_not_the_square_of_what_waits() -> None:
+    clock = FakeClock()
+    scheduler = scheduler_with(1, clock=clock)
+    positions = Positions()
+    count = 2000
+    async with anyio.create_task_group() as tg:
+        _, waiting = await fill(scheduler, tg, count, positions)
+        # each joined at the back: told once, then never again while others joined
+        assert positions.told == count
+        assert positions.last(count - 1) == (count - 1, count)
+        # leaving from the back moves nobody: nobody is told
+        for holder in reversed(waiting[-100:]):
+            holder.scope.cancel()
+            await anyio.wait_all_tasks_blocked()
+        assert positions.told == count
+        # leaving from the middle moves only those behind: the first leaver's move is told
+        # at once (to the 899 behind it), the nine next ones' in one pass at the interval's end
+        waiting[1000].scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+        assert positions.told == count + 899
+        for holder in waiting[1001:1010]:
+            holder.scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+        assert positions.told == count + 899
+        await clock.advance(0.5)
+        assert positions.told == count + 899 + 890
+        assert positions.last(1010) == (1000, count - 110)
+        assert positions.heard[999] == [(999, 1000)]  # ahead of the leavers: told once
+        tg.cancel_scope.cancel()
+
+
+async def test_a_burst_of_moves_is_told_in_one_pass_per_interval() -> None:
+    clock = FakeClock()
+    scheduler = scheduler_with(1, announce_interval=0.5, clock=clock)
+    positions = Positions()
+    async with anyio.create_task_group() as tg:
+        running, waiting = await fill(scheduler, tg, 10, positions)
+        running.release()  # the first move after a quiet interval is told at once
+        await waiting[0].granted.wait()
+        await anyio.wait_all_tasks_blocked()
+        assert positions.last(9) == (8, 9)
+        for holder in waiting[:4]:  # four more moves within the interval
+            holder.release()
+            await anyio.wait_all_tasks_blocked()
+        assert waiting[4].granted.is_set()
+        assert positions.last(9) == (8, 9)  # not told yet
+        told = positions.told
+        await clock.advance(0.49)
+        assert positions.told == told
+        await clock.advance(0.01)  # the interval's end: one pass with the ranks of now
+        assert positions.last(9) == (4, 5)
+        assert positions.last(5) == (0, 5)
+        assert positions.told == told + 5
+        tg.cancel_scope.cancel()
+
+
+async def test_the_head_leaving_hands_the_pending_pass_to_the_next_head() -> None:
+    clock = FakeClock()
+    scheduler = scheduler_with(1, announce_interval=1.0, clock=clock)
+    positions = Positions()
+    async with anyio.create_task_group() as tg:
+        _, waiting = await fill(scheduler, tg, 4, positions)
+        waiting[2].scope.cancel()  # told at once: 3 moves up
+        await anyio.wait_all_tasks_blocked()
+        assert positions.last(3) == (2, 3)
+        waiting[0].scope.cancel()  # the head, which would have told the pass, leaves
+        await anyio.wait_all_tasks_blocked()
+        assert positions.last(3) == (2, 3)
+        await clock.advance(1.0)  # the new head tells it
+        assert positions.last(1) == (0, 2)
+        assert positions.last(3) == (1, 2)
+        tg.cancel_scope.cancel()
+
+
+async def test_a_position_not_delivered_is_offered_again_at_the_next_pass() -> None:
+    clock = FakeClock()
+    scheduler = scheduler_with(1, announce_interval=0.5, clock=clock)
+    positions = Positions()
+    async with anyio.create_task_group() as tg:
+        running, waiting = await fill(scheduler, tg, 3, positions)
+        positions.deliver = False  # the client is behind: its channel is full
+        running.release()
+        await waiting[0].granted.wait()
+        await anyio.wait_all_tasks_blocked()
+        assert positions.heard[2] == [(2, 3), (1, 2)]
+        positions.deliver = True
+        await clock.advance(0.5)
+        assert positions.heard[2] == [(2, 3), (1, 2), (1, 2)]
+        await clock.advance(5)  # delivered: nothing more to tell
+        assert positions.heard[2] == [(2, 3), (1, 2), (1, 2)]
+        tg.cancel_scope.cancel()
+
+
+async def test_a_granted_head_does_not_wait_for_a_pending_pass() -> None:
+    clock = FakeClock()
+    scheduler = scheduler_with(1, announce_interval=60.0, clock=clock)
+    positions = Positions()
+    async with anyio.create_task_group() as tg:
+        running, waiting = await fill(scheduler, tg, 3, positions)
+        waiting[1].scope.cancel()  # told at once; the next move waits for the interval
+        waiting[2].scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+        running.release()
+        with anyio.fail_after(5):  # on real time: the fake clock never moves here
+            await waiting[0].granted.wait()
+        waiting[0].release()
 
 
 async def test_the_lowest_limit_of_a_group_wins_and_none_yields_to_any_number() -> None:

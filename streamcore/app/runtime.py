@@ -20,7 +20,7 @@ import dataclasses
 import itertools
 import logging
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ from ..errors import (
     PathNotAllowedError,
     QueueFullError,
     StreamcoreError,
+    TooManyJobsError,
     UnknownEventError,
     UnknownJobError,
 )
@@ -59,6 +60,7 @@ from .scheduler import Scheduler, Ticket
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
 __all__ = [
+    "DEFAULT_MAX_JOBS_PER_SESSION",
     "App",
     "AppRuntime",
     "ClientSession",
@@ -67,6 +69,9 @@ __all__ = [
 
 log = logging.getLogger("streamcore")
 _job_order = itertools.count()
+
+DEFAULT_MAX_JOBS_PER_SESSION = 64
+"""The jobs (calls and streams, waiting or running) one client session may have open."""
 
 
 @dataclass(eq=False)
@@ -132,7 +137,12 @@ class AppRuntime:
         message_buffer: int = 4,
         show_error: bool = True,
         uploads: UploadLedger | None = None,
+        max_jobs_per_session: int | None = DEFAULT_MAX_JOBS_PER_SESSION,
     ) -> None:
+        if max_jobs_per_session is not None and max_jobs_per_session < 1:
+            raise ValueError(
+                f"max_jobs_per_session must be a positive int or None, not {max_jobs_per_session!r}"
+            )
         self.blocks = blocks
         self.clock = clock or MonotonicClock()
         self.limiter = anyio.CapacityLimiter(max_threads)
@@ -155,7 +165,10 @@ class AppRuntime:
         self.uploads = UploadLedger() if uploads is None else uploads
         """The clients' uploads: each session's are deleted when it ends (no quota by
         default; the server sets its own)."""
-        self.scheduler = Scheduler(blocks.max_size)
+        self.max_jobs_per_session = max_jobs_per_session
+        """The jobs one session may have open at once (``None``: no bound); past it a
+        trigger is refused with :class:`~streamcore.errors.TooManyJobsError`."""
+        self.scheduler = Scheduler(blocks.max_size, clock=self.clock)
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
 
@@ -242,6 +255,8 @@ class ClientSession:
         self._send = send
         self._receive = receive
         self._jobs: dict[str, Job] = {}
+        self._opening = 0
+        """Jobs admitted by :meth:`_admit_job` and not yet in :attr:`_jobs` (or dropped)."""
         self._pending_rerun: dict[int, tuple[Job, list[Any], Any]] = {}
         self.values = SessionValues()
         """The session's value conversion and ``State`` values."""
@@ -271,7 +286,8 @@ class ClientSession:
         dependency = self._callable_dependency(api_name)
         job = Job(uuid.uuid4().hex, dependency)
         self._check_arity(dependency, data)
-        await self._trigger(job, data, event_data, ref, trigger_mode)
+        with self._admit_job():
+            await self._trigger(job, data, event_data, ref, trigger_mode)
         return job.id
 
     async def open_stream(
@@ -302,7 +318,8 @@ class ClientSession:
             frame_sink=frame_sink,
             on_end=on_end,
         )
-        await self._trigger(job, data, None, ref)
+        with self._admit_job():
+            await self._trigger(job, data, None, ref)
         return job.id
 
     def send_frame(self, job_id: str, frame: Frame | bytes | Any) -> bool:
@@ -357,6 +374,30 @@ class ClientSession:
 
     def has_job(self, job_id: str) -> bool:
         return job_id in self._jobs
+
+    @property
+    def open_jobs(self) -> int:
+        """Jobs of this session waiting or running (a finished job is forgotten at once)."""
+        return len(self._jobs)
+
+    # -- the session's cap on open jobs ---------------------------------------------------
+
+    @contextlib.contextmanager
+    def _admit_job(self) -> Iterator[None]:
+        """Count a job being triggered for the body; refuse it when the session already has
+        ``max_jobs_per_session`` open (:class:`TooManyJobsError`, naming the cap)."""
+        cap = self.runtime.max_jobs_per_session
+        if cap is not None and len(self._jobs) + self._opening >= cap:
+            raise TooManyJobsError(
+                f"this session already has {cap} calls and streams waiting or running, the "
+                f"most one session may have (max_jobs_per_session={cap}): wait for some to "
+                "complete, or cancel or close some, before starting another"
+            )
+        self._opening += 1
+        try:
+            yield
+        finally:
+            self._opening -= 1
 
     # -- triggering ------------------------------------------------------------------------
 
@@ -660,13 +701,17 @@ class ClientSession:
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             await self._send.send(message)  # a closed channel: the client is gone
 
-    def _post_nowait(self, message: Message) -> None:
-        """Send a message that may be dropped when the client is behind (queue estimates)."""
+    def _post_nowait(self, message: Message) -> bool:
+        """Send a message that may be dropped when the client is behind (queue estimates);
+        whether it was queued (a completion is never dropped: it is sent later)."""
         try:
             self._send.send_nowait(message)
         except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
             if isinstance(message, Completed):  # never drop a completion
                 self._tasks.start_soon(self._post, message)
+                return True
+            return False
+        return True
 
 
 # -- helpers ------------------------------------------------------------------------------
