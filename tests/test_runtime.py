@@ -23,7 +23,7 @@ import streamcore as gr
 from streamcore.app.runtime import AppRuntime, ClientSession
 from streamcore.engine.clock import FakeClock
 from streamcore.engine.frames import Frame
-from streamcore.errors import UnknownJobError
+from streamcore.errors import TooManyJobsError, UnknownJobError
 from streamcore.media.encoding import encode, to_data_url
 from streamcore.media.files import FileAccess, use_file_access
 from streamcore.messages import (
@@ -357,6 +357,50 @@ async def test_a_full_queue_completes_the_call_with_a_queue_full_error() -> None
         gate.open()
         await inbox.completed(waiting)
     assert sorted(gate.entered) == [1, 2]
+
+
+async def test_a_session_past_its_open_jobs_is_refused_naming_the_cap() -> None:
+    gate = Gate()
+    demo, _ = number_app(gate.wait, trigger_mode="multiple")
+    async with connect(AppRuntime(demo, message_buffer=ROOMY, max_jobs_per_session=3)) as (
+        session,
+        inbox,
+    ):
+        jobs = [await session.submit("run", [n]) for n in range(3)]
+        await inbox.wait_counts(jobs, started=1, waiting=2)
+        with pytest.raises(TooManyJobsError, match=r"3 calls and streams.*max_jobs_per_session"):
+            await session.submit("run", [9])
+        assert session.open_jobs == 3
+        async with connect(AppRuntime(demo, max_jobs_per_session=3)) as (other, _):
+            assert other.open_jobs == 0  # the cap is per session
+        session.cancel(jobs[2])  # a cancelled job frees its place at once
+        await inbox.completed(jobs[2])
+        again = await session.submit("run", [3])
+        gate.open()
+        for job in [*jobs[:2], again]:
+            await inbox.completed(job)
+        assert session.open_jobs == 0
+
+
+async def test_opened_and_closed_streams_and_calls_are_forgotten() -> None:
+    async def echo(image: Any) -> int:
+        return 1
+
+    demo = stream_app(echo, concurrency_limit=None)
+    frame = {"url": to_data_url(encode(pixels(7), "png"), "image/png")}
+    async with connect(AppRuntime(demo, message_buffer=ROOMY, max_jobs_per_session=2)) as (
+        session,
+        inbox,
+    ):
+        for _ in range(40):  # twenty times the cap: each ended job left its place
+            stream = await session.open_stream("live")
+            await inbox.wait_for(stream, Started)
+            session.close_stream(stream)
+            await inbox.completed(stream)
+            call = await session.submit("live", [frame])
+            assert (await inbox.completed(call)).data == [1]
+        assert session.open_jobs == 0
+        assert session._jobs == {}
 
 
 async def test_cancelling_a_queued_call_removes_it_from_the_queue() -> None:

@@ -153,7 +153,7 @@ def gradio_routes(
     """The routes of the module docstring; ``describe()`` gives ``/config``'s dict. Heartbeat
     streams end when ``stopping`` is set; a session lives ``grace`` seconds past its last
     stream."""
-    sessions = HttpSessions(grace=grace)
+    sessions = HttpSessions(grace=grace, max_open=runtime.max_jobs_per_session)
 
     async def sweep() -> None:
         """End the sessions idle past their grace; delete the uploads only they used."""

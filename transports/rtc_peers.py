@@ -4,7 +4,8 @@ A session's WebRTC streams live in the process that owns its WebSocket (signalli
 that connection), so scaling out by processes needs nothing shared. :class:`ConnectionPeers`
 opens a :class:`~transports.webrtc.StreamPeer` per ``rtc_offer`` (aiortc is loaded only
 then), runs it in the connection's task group until its job ends, and tells the write loop
-which job messages go on a stream's data channel instead of the WebSocket.
+which job messages go on a stream's data channel instead of the WebSocket. A connection
+has at most ``max_peers`` peers open at once; a peer is forgotten once it has closed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from streamcore.app.runtime import ClientSession
+from streamcore.errors import TooManyPeersError
 from streamcore.messages import Completed, FrameError, Message, Output
 
 from .protocol import RtcAnswer, RtcOffer, encode_event
@@ -24,15 +26,26 @@ from .protocol import RtcAnswer, RtcOffer, encode_event
 if TYPE_CHECKING:
     from .webrtc import StreamPeer
 
-__all__ = ["ConnectionPeers", "RtcSettings"]
+__all__ = ["DEFAULT_MAX_PEERS", "ConnectionPeers", "RtcSettings"]
+
+DEFAULT_MAX_PEERS = 8
+"""The WebRTC peers one connection may have open at once, by default."""
 
 
 @dataclass(frozen=True)
 class RtcSettings:
-    """WebRTC settings of a server: its ICE configuration and the connect timeout."""
+    """WebRTC settings of a server: its ICE configuration, the connect timeout and the
+    peers one connection may have open at once."""
 
     configuration: dict[str, Any] | None = None
     connect_timeout: float = 15.0
+    max_peers: int = DEFAULT_MAX_PEERS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_peers, int) or self.max_peers < 1:
+            raise ValueError(
+                f"max_rtc_peers_per_session must be a positive int, not {self.max_peers!r}"
+            )
 
 
 class ConnectionPeers:
@@ -43,13 +56,35 @@ class ConnectionPeers:
         self._tasks = tasks
         self._settings = settings
         self._peers: dict[str, StreamPeer] = {}
+        self._opening = 0
+        """Offers being answered: their peers are not in :attr:`_peers` yet."""
+
+    @property
+    def open_count(self) -> int:
+        """Peers open (answered and not yet closed) or being opened."""
+        return len(self._peers) + self._opening
 
     async def open(self, offer: RtcOffer) -> None:
         """Answer ``offer`` with a new stream job whose peer lives in this connection.
 
-        Raises what the session's ``open_stream`` raises, and
+        Raises :class:`~streamcore.errors.TooManyPeersError` when the connection already has
+        ``max_peers`` peers open, what the session's ``open_stream`` raises, and
         :class:`~streamcore.errors.InvalidInputError` for an offer that cannot be used.
         """
+        cap = self._settings.max_peers
+        if self.open_count >= cap:
+            raise TooManyPeersError(
+                f"this session already has {cap} WebRTC streams open, the most one session "
+                f"may have (max_rtc_peers_per_session={cap}): close one (close_stream or "
+                "cancel) before offering another"
+            )
+        self._opening += 1
+        try:
+            await self._open(offer)
+        finally:
+            self._opening -= 1
+
+    async def _open(self, offer: RtcOffer) -> None:
         from .webrtc import StreamPeer, rtc_configuration  # aiortc is loaded only when used
 
         settings = self._settings

@@ -29,7 +29,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from streamcore.app.runtime import App, AppRuntime
+from streamcore.app.runtime import DEFAULT_MAX_JOBS_PER_SESSION, App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 from streamcore.media.sizes import parse_file_size
 from streamcore.media.upload_ledger import UploadLedger
@@ -39,7 +39,7 @@ from .auth import AuthDependency, Authenticator, Credentials
 from .gradio_messages import gradio_config_keys
 from .ports import bind_first_free, bind_socket, first_port
 from .protocol import PROTOCOL_VERSION, json_default
-from .rtc_peers import RtcSettings
+from .rtc_peers import DEFAULT_MAX_PEERS, RtcSettings
 from .stopping import StopSignal
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
@@ -111,6 +111,13 @@ class ServerOptions:
     enough on loopback and a LAN; see docs/deployment.md)."""
     rtc_connect_timeout: float = 15.0
     """A WebRTC peer not connected after this many seconds is dropped and frees its slot."""
+    max_jobs_per_session: int | None = DEFAULT_MAX_JOBS_PER_SESSION
+    """The calls and streams (waiting or running) one client session may have open at once
+    (64; ``None``: no bound). Past it a trigger gets ``too_many_jobs`` over the WebSocket
+    and 429 over Gradio's HTTP API (``docs/security.md``)."""
+    max_rtc_peers_per_session: int = DEFAULT_MAX_PEERS
+    """The WebRTC peers one WebSocket session may have open at once (8); past it an
+    ``rtc_offer`` gets ``too_many_peers``."""
     session_upload_quota: int | str | None = "512mb"
     """The bytes of uploads one session may hold (``max_file_size``'s forms; ``None``: no
     bound). Past it an upload gets 413 over HTTP, ``upload_quota`` over the WebSocket. A
@@ -168,10 +175,16 @@ class Server:
             file_access=policy,
             input_access=named_by_clients,
             show_error=options.show_error,
+            max_jobs_per_session=options.max_jobs_per_session,
             uploads=UploadLedger(
                 session_quota=_quota(options.session_upload_quota),
                 total_quota=_quota(options.upload_quota),
             ),
+        )
+        self._rtc = RtcSettings(
+            options.rtc_configuration,
+            options.rtc_connect_timeout,
+            options.max_rtc_peers_per_session,
         )
         self.stopping = StopSignal()
         """Set as the server begins to stop: heartbeats and lingering sessions end."""
@@ -241,8 +254,7 @@ class Server:
         return json.dumps(self.config(), default=json_default).encode()
 
     async def _handle(self, socket: MessageSocket) -> None:
-        rtc = RtcSettings(self.options.rtc_configuration, self.options.rtc_connect_timeout)
-        await serve_connection(socket, self.runtime, self.limits(), rtc)
+        await serve_connection(socket, self.runtime, self.limits(), self._rtc)
 
     # -- running ---------------------------------------------------------------------------
 

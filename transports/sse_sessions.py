@@ -9,9 +9,10 @@ its stream has nothing left to report (:meth:`HttpSessions.end_if_idle`) or goes
 (:meth:`HttpSessions.values_of`) for as long as its owner lives: while a heartbeat or an
 event stream of it is open or calls wait (:meth:`HttpSessions.hold`,
 :meth:`HttpSessions.let_go`), and ``grace`` seconds more (:meth:`HttpSessions.sweep`).
-Every buffer is bounded: ``max_waiting`` calls a session, ``max_sessions`` sessions
-waiting for their stream. Bookkeeping only, no I/O: everything
-here is called from the event loop.
+Every buffer is bounded: ``max_waiting`` calls a session waiting for its stream,
+``max_open`` calls a session joined and not yet completed (the runtime's
+``max_jobs_per_session``), ``max_sessions`` sessions waiting for their stream.
+Bookkeeping only, no I/O: everything here is called from the event loop.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ class HttpSession:
     """One ``session_hash``'s calls: waiting (:meth:`next_join`), or open until completed."""
 
     def __init__(
-        self, session_hash: str, created: float, max_waiting: int, owner: str | None = None
+        self,
+        session_hash: str,
+        created: float,
+        max_waiting: int,
+        owner: str | None = None,
+        max_open: int | None = None,
     ) -> None:
         self.session_hash = session_hash
         self.owner = session_hash if owner is None else owner
@@ -60,6 +66,7 @@ class HttpSession:
         """Events joined and not yet completed."""
         self._waiting: deque[Join] = deque()
         self._max_waiting = max_waiting
+        self._max_open = max_open
         self._arrived: anyio.Event | None = None
         self._closed = False
         self.cancelled: set[str] = set()
@@ -78,7 +85,15 @@ class HttpSession:
         return True
 
     def add(self, join: Join) -> None:
-        """Queue ``join`` for the stream; raises :class:`TooManyCallsError` when full."""
+        """Queue ``join`` for the stream; raises :class:`TooManyCallsError` when full, or
+        when the session already has ``max_open`` calls joined and not completed."""
+        cap = self._max_open
+        if cap is not None and len(self.open_events) >= cap:
+            raise TooManyCallsError(
+                f"this session already has {cap} calls waiting or running, the most one "
+                f"session may have (max_jobs_per_session={cap}): wait for some to complete, "
+                "or cancel some (POST /gradio_api/cancel), before joining another"
+            )
         if len(self._waiting) >= self._max_waiting:
             raise TooManyCallsError(
                 "too many calls of this session are waiting for its event stream "
@@ -116,6 +131,7 @@ class HttpSessions:
         stream_wait: float = 60.0,
         max_waiting: int = 64,
         max_sessions: int = 10_000,
+        max_open: int | None = None,
         grace: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -123,6 +139,7 @@ class HttpSessions:
         self.stream_wait = stream_wait
         self.max_waiting = max_waiting
         self.max_sessions = max_sessions
+        self.max_open = max_open
         self._clock = clock
         self._sessions: dict[str, HttpSession] = {}
         self._values: OrderedDict[str, SessionValues] = OrderedDict()
@@ -190,7 +207,9 @@ class HttpSessions:
         if session is None:
             if len(self._sessions) >= self.max_sessions:
                 raise TooManyCallsError("the server holds too many sessions: try again later")
-            session = HttpSession(session_hash, self._clock(), self.max_waiting, owner)
+            session = HttpSession(
+                session_hash, self._clock(), self.max_waiting, owner, self.max_open
+            )
             self._sessions[session_hash] = session
             self._calls_of[session.owner] = self._calls_of.get(session.owner, 0) + 1
         session.add(join)
