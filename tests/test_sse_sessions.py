@@ -60,6 +60,19 @@ def test_waiting_calls_are_bounded() -> None:
         sessions.join("t", call("d"))
 
 
+def test_calls_joined_and_not_completed_are_bounded_per_session() -> None:
+    sessions = HttpSessions(max_open=2)
+    sessions.join("s", call("a"))
+    sessions.join("s", call("b"))
+    with pytest.raises(TooManyCallsError, match=r"2 calls waiting or running.*=2\)"):
+        sessions.join("s", call("c"))
+    sessions.join("t", call("d"))  # another session has its own
+    session = sessions.get("s")
+    assert session is not None
+    session.open_events.discard("a")  # a call completed: its place is free
+    sessions.join("s", call("c"))
+
+
 def test_sessions_whose_stream_never_came_are_forgotten() -> None:
     clock = FakeClock()
     sessions = HttpSessions(stream_wait=60, clock=clock)

@@ -40,6 +40,7 @@ from websockets.asyncio.client import ClientConnection, connect
 import streamcore as gr
 from streamcore.client import Status
 from transports import AsyncClient, Client, Server, serve
+from transports.rtc_peers import ConnectionPeers
 from transports.webrtc import VIDEO_CLOCK_RATE, StreamPeer
 from transports.webrtc_client import RtcFrameStream
 
@@ -639,6 +640,56 @@ async def test_a_peer_that_closes_mid_stream_frees_its_slot() -> None:
         assert time.monotonic() - closed < 2
         reply = await raw.request("open_stream", api_name="sepia")
         await raw.until("started", job=reply["job"])
+
+
+# -- the peers one session may have ---------------------------------------------------------------
+
+
+def connection_peers() -> list[ConnectionPeers]:
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, ConnectionPeers)]
+
+
+async def all_closed(peers: ConnectionPeers) -> None:
+    await wait_for(lambda: peers.open_count == 0)
+
+
+async def test_a_session_past_its_peers_gets_too_many_peers_and_closed_peers_are_forgotten() -> (
+    None
+):
+    demo = stream_demo(concurrency_limit=None)
+    async with serve(demo, max_rtc_peers_per_session=2) as server, raw_client(server) as raw:
+        jobs = []
+        for _ in range(2):
+            async with offering_peer() as sdp:
+                reply = await raw.request("rtc_offer", api_name="sepia", sdp=sdp)
+                assert reply["type"] == "accepted", reply
+                jobs.append(reply["job"])
+                await raw.until("rtc_answer", job=reply["job"])
+        async with offering_peer() as sdp:
+            refused = await raw.request("rtc_offer", api_name="sepia", sdp=sdp)
+        assert refused["type"] == "error"
+        assert refused["code"] == "too_many_peers"
+        assert "this session already has 2 WebRTC streams open" in refused["message"]
+        assert "max_rtc_peers_per_session=2" in refused["message"]
+        [peers] = connection_peers()
+        for job in jobs:
+            await raw.send("cancel", job=job)
+            await raw.until("completed", job=job)
+        await all_closed(peers)
+        # open and close many more, one after another: each closed peer left its place
+        for _ in range(6):
+            async with offering_peer() as sdp:
+                reply = await raw.request("rtc_offer", api_name="sepia", sdp=sdp)
+                assert reply["type"] == "accepted", reply
+                await raw.until("rtc_answer", job=reply["job"])
+            await raw.send("cancel", job=reply["job"])
+            await raw.until("completed", job=reply["job"])
+            await all_closed(peers)
+        assert peers._peers == {}
+        await raw.assert_alive()
+        del peers
+    assert not connection_peers()
 
 
 # -- nothing is left behind ------------------------------------------------------------------------
