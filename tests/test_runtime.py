@@ -382,6 +382,35 @@ async def test_a_session_past_its_open_jobs_is_refused_naming_the_cap() -> None:
         assert session.open_jobs == 0
 
 
+async def test_a_client_behind_still_hears_each_waiting_jobs_position_never_after_its_start() -> (
+    None
+):
+    gate = Gate()
+    demo, dep = number_app(gate.wait, trigger_mode="multiple")
+    runtime = AppRuntime(demo, message_buffer=1)  # the client reads nothing for a while
+    group = runtime.scheduler.group(dep.group_id)
+    async with runtime.session() as session:
+        jobs = [await session.submit("run", [n]) for n in range(6)]
+        with anyio.fail_after(WAIT):
+            while len(group.waiting) < 5:  # noqa: ASYNC110 (polled: the client reads nothing)
+                await anyio.sleep(0.01)
+        waiting = [ticket.payload[0].id for ticket in group.waiting]
+        heard: dict[str, list[Message]] = defaultdict(list)
+        with anyio.fail_after(WAIT):  # now it reads: every waiting job's position comes
+            while not all(any(isinstance(m, Estimation) for m in heard[j]) for j in waiting):
+                message = await session.receive()
+                heard[message.job].append(message)
+        gate.open()
+        with anyio.fail_after(WAIT):
+            while sum(isinstance(m, Completed) for ms in heard.values() for m in ms) < 6:
+                message = await session.receive()
+                heard[message.job].append(message)
+    for job in jobs:
+        kinds = [type(m).__name__ for m in heard[job]]
+        assert kinds[-2:] == ["Started", "Completed"], kinds
+        assert set(kinds[:-2]) <= {"Estimation"}, kinds
+
+
 async def test_opened_and_closed_streams_and_calls_are_forgotten() -> None:
     async def echo(image: Any) -> int:
         return 1

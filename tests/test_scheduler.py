@@ -125,20 +125,14 @@ async def test_a_waiting_ticket_hears_its_rank_when_it_joins_and_when_it_changes
 
 
 class Positions:
-    """Waiting tickets that record what they hear; ``deliver`` says whether it arrives."""
+    """Waiting tickets that record what they hear."""
 
     def __init__(self) -> None:
         self.heard: dict[int, list[tuple[int, int]]] = {}
-        self.deliver = True
 
     def ticket(self, number: int) -> Ticket:
         self.heard[number] = []
-
-        def on_position(rank: int, size: int) -> bool:
-            self.heard[number].append((rank, size))
-            return self.deliver
-
-        return Ticket(on_position=on_position)
+        return Ticket(on_position=lambda rank, size: self.heard[number].append((rank, size)))
 
     @property
     def told(self) -> int:
@@ -236,25 +230,6 @@ async def test_the_head_leaving_hands_the_pending_pass_to_the_next_head() -> Non
         await clock.advance(1.0)  # the new head tells it
         assert positions.last(1) == (0, 2)
         assert positions.last(3) == (1, 2)
-        tg.cancel_scope.cancel()
-
-
-async def test_a_position_not_delivered_is_offered_again_at_the_next_pass() -> None:
-    clock = FakeClock()
-    scheduler = scheduler_with(1, announce_interval=0.5, clock=clock)
-    positions = Positions()
-    async with anyio.create_task_group() as tg:
-        running, waiting = await fill(scheduler, tg, 3, positions)
-        positions.deliver = False  # the client is behind: its channel is full
-        running.release()
-        await waiting[0].granted.wait()
-        await anyio.wait_all_tasks_blocked()
-        assert positions.heard[2] == [(2, 3), (1, 2)]
-        positions.deliver = True
-        await clock.advance(0.5)
-        assert positions.heard[2] == [(2, 3), (1, 2), (1, 2)]
-        await clock.advance(5)  # delivered: nothing more to tell
-        assert positions.heard[2] == [(2, 3), (1, 2), (1, 2)]
         tg.cancel_scope.cancel()
 
 

@@ -258,6 +258,10 @@ class ClientSession:
         self._opening = 0
         """Jobs admitted by :meth:`_admit_job` and not yet in :attr:`_jobs` (or dropped)."""
         self._pending_rerun: dict[int, tuple[Job, list[Any], Any]] = {}
+        self._late_positions: dict[str, Estimation] = {}
+        """Queue positions the client was too far behind to take, the newest per job (at
+        most one per open job)."""
+        self._sending_positions = False
         self.values = SessionValues()
         """The session's value conversion and ``State`` values."""
 
@@ -538,7 +542,7 @@ class ClientSession:
         ticket = Ticket(
             batch_key=dependency.id if dependency.batch else None,
             max_batch_size=dependency.max_batch_size if dependency.batch else 1,
-            on_position=lambda rank, size: self._post_nowait(Estimation(job.id, rank, size)),
+            on_position=lambda rank, size: self._tell_position(job, rank, size),
             payload=(job, inputs),
             order=job.order,
         )
@@ -702,8 +706,8 @@ class ClientSession:
             await self._send.send(message)  # a closed channel: the client is gone
 
     def _post_nowait(self, message: Message) -> bool:
-        """Send a message that may be dropped when the client is behind (queue estimates);
-        whether it was queued (a completion is never dropped: it is sent later)."""
+        """Send a message that may be dropped when the client is behind; whether it was
+        queued (a completion is never dropped: it is sent later)."""
         try:
             self._send.send_nowait(message)
         except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
@@ -712,6 +716,32 @@ class ClientSession:
                 return True
             return False
         return True
+
+    # -- queue positions -------------------------------------------------------------------
+
+    def _tell_position(self, job: Job, rank: int, queue_size: int) -> None:
+        """The scheduler's news for a waiting ``job`` (it must not block): sent at once when
+        the client keeps up, else kept, the newest per job, until it can take them."""
+        message = Estimation(job.id, rank, queue_size)
+        if not self._late_positions and self._post_nowait(message):
+            return
+        self._late_positions[job.id] = message  # replaces an older one not yet sent
+        if not self._sending_positions:
+            self._sending_positions = True
+            self._tasks.start_soon(self._send_late_positions)
+
+    async def _send_late_positions(self) -> None:
+        """Send the kept positions in order; one of a job that has left the queue since
+        (started, cancelled or ended) is dropped, so it never follows the job's start."""
+        try:
+            while self._late_positions:
+                job_id = next(iter(self._late_positions))
+                message = self._late_positions.pop(job_id)
+                job = self._jobs.get(job_id)
+                if job is not None and not job.started and not job.cancelled:
+                    await self._post(message)
+        finally:
+            self._sending_positions = False
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ changed: a ticket joining at the back moves nobody, and leaving moves only the t
 behind it. The tickets whose rank may have changed are told in one pass per group, at
 most once per ``announce_interval`` seconds: the first change after a quiet interval is
 told at once, the changes that follow within the interval together at its end (the
-group's head ticket waits for that moment, so no timer task is needed). A position the
-callback could not deliver (it returned ``False``) is offered again at the next pass.
+group's head ticket waits for that moment, so no timer task is needed). The callback must
+not block: a client that is behind is the caller's to handle (the runtime keeps each job's
+newest position until its client can take it).
 """
 
 from __future__ import annotations
@@ -41,9 +42,8 @@ __all__ = ["DEFAULT_ANNOUNCE_INTERVAL", "ConcurrencyGroup", "Scheduler", "Ticket
 DEFAULT_ANNOUNCE_INTERVAL = 0.5
 """Seconds between two passes that tell a group's waiting tickets their new positions."""
 
-PositionCallback = Callable[[int, int], bool | None]
-"""Called with ``(rank, queue_size)`` when a waiting ticket joins and when its rank changes;
-returns ``False`` when the position could not be delivered (it is then offered again)."""
+PositionCallback = Callable[[int, int], None]
+"""Called with ``(rank, queue_size)`` when a waiting ticket joins and when its rank changes."""
 
 
 @dataclass(eq=False)
@@ -66,7 +66,7 @@ class Ticket:
     """For a rider: what its batch leader left for it, set before :attr:`done` is set."""
     done: anyio.Event = field(default_factory=anyio.Event)
     announced: int | None = None
-    """The rank its ``on_position`` was last told (``None``: not yet, or not delivered)."""
+    """The rank its ``on_position`` was last told (``None``: not yet)."""
     _granted: anyio.Event = field(default_factory=anyio.Event)
     _wake: anyio.Event = field(default_factory=anyio.Event)
     """Set when it is granted, and when, as its group's head, it has positions to tell."""
@@ -249,18 +249,9 @@ class Scheduler:
                 self._tell(group, ticket, rank)
 
     def _tell(self, group: ConcurrencyGroup, ticket: Ticket, rank: int) -> None:
-        if ticket.on_position is None:
-            ticket.announced = rank
-            return
-        if ticket.on_position(rank, len(group.waiting)) is False:
-            ticket.announced = None  # offered again at the next pass
-            if group.moved_from is None:
-                group.moved_from = rank
-                group.waiting[0]._wake.set()
-            elif rank < group.moved_from:
-                group.moved_from = rank
-        else:
-            ticket.announced = rank
+        ticket.announced = rank
+        if ticket.on_position is not None:
+            ticket.on_position(rank, len(group.waiting))
 
 
 def _set_granted(ticket: Ticket) -> None:
