@@ -70,6 +70,12 @@ HEARTBEAT_SECONDS = 15.0
 DEFAULT_SESSION_GRACE = 60.0
 """Seconds a session lives on after its last stream closed (a client may reconnect)."""
 
+_EVENT_STREAM_HEADERS = (
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+)
+
 _Framing = Callable[[dict[str, Any]], "bytes | None"]
 """How an event stream writes one Gradio message (``None``: left out)."""
 
@@ -397,11 +403,7 @@ class EventStream(Response):
         # no super().__init__(): it would announce an empty body (content-length: 0)
         self.status_code = 200
         self.background = None
-        self.raw_headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
-        ]
+        self.raw_headers = list(_EVENT_STREAM_HEADERS)
         self._runtime = runtime
         self._sessions = sessions
         self._session = session
@@ -495,11 +497,7 @@ class HeartbeatStream(Response):
     ) -> None:
         self.status_code = 200
         self.background = None
-        self.raw_headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),
-        ]
+        self.raw_headers = list(_EVENT_STREAM_HEADERS)
         self._session_hash = session_hash
         self._interval = interval
         self._stopping = stopping
