@@ -559,9 +559,10 @@ class ClientSession:
         a client that reads slowly still holds the generator back: at most three items
         are pulled and not yet taken). An item holding :class:`Later` outputs (an image
         still to encode) is completed in a worker thread started as soon as it is pulled,
-        at most :data:`_COMPLETING` at once, so the encoding of a yield runs on another
-        core while the generator makes the next one and the previous one is encoded or
-        sent; items come out in ``source``'s order. The source's exception, or a
+        at most :data:`_COMPLETING` at once (the first one alone, so that the first
+        output is not slowed down by the next), so the encoding of a yield runs on
+        another core while the generator makes the next one and the previous one is
+        encoded or sent; items come out in ``source``'s order. The source's exception, or a
         completion's, is raised here, unchanged, after the items before it. When this
         generator is closed, the task is cancelled and has closed ``source`` (its
         ``finally`` has run) and waited for the completions it started before this
@@ -574,6 +575,7 @@ class ClientSession:
         slots = anyio.Semaphore(_COMPLETING)
 
         async def produce() -> None:
+            first: anyio.Event | None = None  # set once the first completion is done
             try:
                 with stop, send:
                     async with anyio.create_task_group() as completing:
@@ -582,8 +584,12 @@ class ClientSession:
                                 async for item in source:
                                     ahead = _Ahead(item)
                                     if has_later(item):
+                                        if first is not None:  # the first output goes alone
+                                            await first.wait()
                                         await slots.acquire()
                                         completing.start_soon(ahead.complete, limiter, slots)
+                                        if first is None:
+                                            first = ahead.done
                                     else:
                                         ahead.done.set()
                                     await send.send(ahead)
