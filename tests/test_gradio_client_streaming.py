@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,17 +122,24 @@ def test_streaming_image_outputs_reach_gradio_client_as_data_urls(tmp_path: Path
     assert not list((tmp_path / "out").rglob("*"))  # nothing was downloaded: no file per image
 
 
+def reusing(steps: float) -> Iterator[np.ndarray]:
+    buffer = np.zeros((64, 80, 3), np.uint8)
+    for step in range(int(steps)):
+        buffer[:] = COLOURS[step]  # the same array, changed in place after each yield
+        yield buffer
+
+
+async def reusing_async(steps: float) -> AsyncIterator[np.ndarray]:
+    for value in reusing(steps):
+        yield value
+
+
+@pytest.mark.parametrize("fn", [reusing, reusing_async], ids=["sync", "async"])
 @pytest.mark.parametrize("api_name", ["/files", "/inline"])
 def test_a_generator_reusing_one_array_delivers_each_yield_as_it_was(
-    tmp_path: Path, api_name: str
+    tmp_path: Path, api_name: str, fn: Any
 ) -> None:
-    def reusing(steps: float) -> Iterator[np.ndarray]:
-        buffer = np.zeros((64, 80, 3), np.uint8)
-        for step in range(int(steps)):
-            buffer[:] = COLOURS[step]  # the same array, changed in place after each yield
-            yield buffer
-
-    for server in launched(generator_demo(reusing)):
+    for server in launched(generator_demo(fn)):
         values = run_job(server, api_name, len(COLOURS), tmp_path / "out")
     read = file_pixels if api_name == "/files" else data_url_pixels
     got = [centre(read(value)) for value in values]
