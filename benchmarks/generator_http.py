@@ -218,8 +218,13 @@ def _decode(data: bytes) -> np.ndarray:
 
 
 def _client(url: str, directory: Path) -> Any:
-    from gradio_client import Client
-
+    """A ``gradio_client.Client`` of ``url`` that downloads files into ``directory``."""
+    try:
+        from gradio_client import Client
+    except ImportError as exc:
+        raise RuntimeError(
+            "generator_http needs gradio_client in this virtualenv: pip install -e '.[test]'"
+        ) from exc
     return Client(url, verbose=False, download_files=str(directory), httpx_kwargs={"timeout": 60})
 
 
@@ -241,6 +246,9 @@ def _servers(ctx: RunContext) -> Iterator[dict[str, ServerProcess]]:
 def _measure(
     ctx: RunContext, settings: Settings
 ) -> tuple[dict[tuple[str, str], _Samples], dict[str, _Floor], dict[str, Any]]:
+    """Run the rounds: the samples per (system, output key), the floors per output key, and
+    Gradio's hello line (empty without the peer). Raises :class:`BenchmarkError` when a
+    received image is wrong."""
     samples = {(system, o.key): _Samples() for system in SYSTEMS for o in OUTPUTS}
     floors = {o.key: _Floor() for o in OUTPUTS}
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
