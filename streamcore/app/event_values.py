@@ -14,6 +14,7 @@ worker thread for anything that scales with the input).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from ..contract import Block
@@ -22,9 +23,12 @@ from ..events import Dependency, SelectData
 
 __all__ = [
     "HIDDEN_ERROR",
+    "Later",
     "SessionValues",
     "error_payload",
     "event_data_args",
+    "finish_outputs",
+    "has_later",
     "to_wire",
     "validation_failures",
 ]
@@ -82,6 +86,19 @@ class SessionValues:
         self, dependency: Dependency, value: Any, *, unpacked: bool = False
     ) -> list[Any]:
         """The fn's return value as client-side values, one per output component."""
+        return self._postprocess(dependency, value, unpacked=unpacked, later=False)
+
+    def postprocess_later(self, dependency: Dependency, value: Any) -> list[Any]:
+        """:meth:`postprocess` for a generator's yield, in two steps: what reads ``value``
+        is done now (the generator is suspended); the costly rest of each output whose
+        component has ``postprocess_later`` (an ``Image``'s encoding) is left as a
+        :class:`Later`, which :func:`finish_outputs` completes, in any thread, after the
+        generator has carried on. Raises what :meth:`postprocess` raises about the value."""
+        return self._postprocess(dependency, value, unpacked=False, later=True)
+
+    def _postprocess(
+        self, dependency: Dependency, value: Any, *, unpacked: bool, later: bool
+    ) -> list[Any]:
         outputs = dependency.outputs
         if unpacked:
             values = list(value)
@@ -102,7 +119,11 @@ class SessionValues:
                 self.state[component.id] = item
                 result.append(None)
             elif dependency.postprocess:
-                result.append(to_wire(component.postprocess(item)))
+                split = getattr(component, "postprocess_later", None) if later else None
+                if split is None:
+                    result.append(to_wire(component.postprocess(item)))
+                else:
+                    result.append(Later(split(item)))
             else:
                 result.append(to_wire(item))
         return result
@@ -203,6 +224,27 @@ def error_payload(
     if not show_error:
         return {"type": "Exception", "message": HIDDEN_ERROR, "title": "Error", "hidden": True}
     return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
+
+
+class Later:
+    """An output of :meth:`SessionValues.postprocess_later` still to be completed:
+    ``finish()`` returns the component's postprocessed value."""
+
+    __slots__ = ("finish",)
+
+    def __init__(self, finish: Callable[[], Any]) -> None:
+        self.finish = finish
+
+
+def has_later(outputs: list[Any]) -> bool:
+    """Whether ``outputs`` (one value per output component) holds a :class:`Later`."""
+    return any(isinstance(item, Later) for item in outputs)
+
+
+def finish_outputs(outputs: list[Any]) -> list[Any]:
+    """``outputs`` with every :class:`Later` completed (and made wire values); the other
+    values unchanged. Raises what a ``finish()`` raises."""
+    return [to_wire(item.finish()) if isinstance(item, Later) else item for item in outputs]
 
 
 def to_wire(value: Any) -> Any:

@@ -53,6 +53,8 @@ from .event_values import (
     SessionValues,
     error_payload,
     event_data_args,
+    finish_outputs,
+    has_later,
     validation_failures,
 )
 from .scheduler import Scheduler, Ticket
@@ -66,6 +68,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("streamcore")
+_COMPLETING = 2
+"""How many yields of one generator job are encoded at once (see ``_read_ahead``): the one
+being waited for and the next, so a generator whose encoding costs more than its step
+keeps two cores busy, and no more."""
 _job_order = itertools.count()
 
 
@@ -546,7 +552,12 @@ class ClientSession:
             args,
             limiter=self.runtime.limiter,
             kind=kind,
-            then=lambda value: self.values.postprocess(dependency, value),
+            # a generator's yields are encoded after it carried on (see _read_ahead)
+            then=(
+                (lambda value: self.values.postprocess_later(dependency, value))
+                if kind.is_generator
+                else (lambda value: self.values.postprocess(dependency, value))
+            ),
         )
         # closed here (stop_when then closes ``results``), not by the garbage collector: a
         # generator stopped by time_limit or a cancel has run its ``finally`` before the
@@ -565,37 +576,61 @@ class ClientSession:
     async def _read_ahead(
         self, source: AsyncGenerator[list[Any], None]
     ) -> AsyncGenerator[list[Any], None]:
-        """``source``'s items, with the next one produced while the caller sends this one.
+        """``source``'s items, with the next one produced while the caller sends this one,
+        each completed (:func:`finish_outputs`) before it is yielded.
 
         A task of the session pulls from ``source`` one item ahead (a one-item buffer, so
-        a client that reads slowly still holds the generator back). The source's exception
-        is raised here, unchanged. When this generator is closed, the task is cancelled
-        and has closed ``source`` (its ``finally`` has run) before this returns.
+        a client that reads slowly still holds the generator back: at most three items
+        are pulled and not yet taken). An item holding :class:`Later` outputs (an image
+        still to encode) is completed in a worker thread started as soon as it is pulled,
+        at most :data:`_COMPLETING` at once (the first one alone, so that the first
+        output is not slowed down by the next), so the encoding of a yield runs on
+        another core while the generator makes the next one and the previous one is
+        encoded or sent; items come out in ``source``'s order. The source's exception, or a
+        completion's, is raised here, unchanged, after the items before it. When this
+        generator is closed, the task is cancelled and has closed ``source`` (its
+        ``finally`` has run) and waited for the completions it started before this
+        returns.
         """
-        send, receive = anyio.create_memory_object_stream[tuple[bool, Any]](1)
+        send, receive = anyio.create_memory_object_stream[_Ahead](1)
         stop = anyio.CancelScope()
         finished = anyio.Event()
+        limiter = self.runtime.limiter
+        slots = anyio.Semaphore(_COMPLETING)
 
         async def produce() -> None:
+            first: anyio.Event | None = None  # set once the first completion is done
             try:
                 with stop, send:
-                    try:
-                        async with contextlib.aclosing(source):
-                            async for item in source:
-                                await send.send((True, item))
-                    except Exception as exc:  # handed to the consumer, which raises it
-                        with contextlib.suppress(anyio.BrokenResourceError):
-                            await send.send((False, exc))
+                    async with anyio.create_task_group() as completing:
+                        try:
+                            async with contextlib.aclosing(source):
+                                async for item in source:
+                                    ahead = _Ahead(item)
+                                    if has_later(item):
+                                        if first is not None:  # the first output goes alone
+                                            await first.wait()
+                                        await slots.acquire()
+                                        completing.start_soon(ahead.complete, limiter, slots)
+                                        if first is None:
+                                            first = ahead.done
+                                    else:
+                                        ahead.done.set()
+                                    await send.send(ahead)
+                        except Exception as exc:  # handed to the consumer, which raises it
+                            with contextlib.suppress(anyio.BrokenResourceError):
+                                await send.send(_Ahead.failed(exc))
             finally:
                 finished.set()
 
         self._tasks.start_soon(produce)
         try:
             with receive:
-                async for ok, item in receive:
-                    if not ok:
-                        raise item
-                    yield item
+                async for ahead in receive:
+                    await ahead.done.wait()
+                    if ahead.error is not None:
+                        raise ahead.error
+                    yield ahead.item
         finally:
             stop.cancel()
             with anyio.CancelScope(shield=True):
@@ -687,3 +722,33 @@ def _not_a_stream(job_id: str) -> str:
     return (
         f"job {job_id!r} is a call, not a stream: frames, inputs and close_stream are for streams"
     )
+
+
+class _Ahead:
+    """One item of :meth:`ClientSession._read_ahead`: its outputs, complete once ``done``
+    is set (or the ``error`` that stopped them)."""
+
+    __slots__ = ("done", "error", "item")
+
+    def __init__(self, item: list[Any]) -> None:
+        self.item = item
+        self.error: Exception | None = None
+        self.done = anyio.Event()
+
+    @classmethod
+    def failed(cls, error: Exception) -> _Ahead:
+        ahead = cls([])
+        ahead.error = error
+        ahead.done.set()
+        return ahead
+
+    async def complete(self, limiter: anyio.CapacityLimiter, slots: anyio.Semaphore) -> None:
+        """Finish the item's :class:`Later` outputs in a worker thread, then release one
+        of ``slots`` (acquired by the caller)."""
+        try:
+            self.item = await anyio.to_thread.run_sync(finish_outputs, self.item, limiter=limiter)
+        except Exception as exc:  # raised by the consumer, in the items' order
+            self.error = exc
+        finally:
+            slots.release()
+            self.done.set()

@@ -337,15 +337,46 @@ class Image(Component):
             value = self._watermarked(value)
         if isinstance(value, (str, Path)):
             return self._postprocess_location(str(value))
+        if isinstance(value, np.ndarray):
+            return self._pixels_result(_as_pixels(value), current_file_access.get())
         if self.streaming:
             data, fmt = self._encode_for_stream(value)
             mime_type = _mime_type(fmt)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
-        if isinstance(value, np.ndarray):
-            data, fmt = _encode_pixels(_as_pixels(value), self._format)
-        else:
-            data, fmt = _encode_pil_for_cache(value, self._format)
+        data, fmt = _encode_pil_for_cache(value, self._format)
         path = save_bytes_to_cache(data, f"image.{fmt}", current_file_access.get())
+        return ImageData(
+            path=str(path), orig_name=path.name, size=len(data), mime_type=_mime_type(fmt)
+        )
+
+    def postprocess_later(self, value: Any) -> Callable[[], ImageData | None]:
+        """:meth:`postprocess` in two steps, for a generator's yields: what reads ``value``
+        runs now, and the returned ``finish()`` does the rest (encoding, writing the cache)
+        from a private copy, so it may run in another thread after the fn has carried on,
+        even if the fn then changes the array it yielded. ``finish()`` returns what
+        ``postprocess(value)`` would have. Errors about the value (its type, shape, dtype)
+        are raised now; ``finish()`` raises what encoding and the cache raise.
+
+        Only arrays without a watermark are split (their encoding is the costly part);
+        other values are postprocessed now and ``finish()`` returns the result.
+        """
+        if not isinstance(value, np.ndarray) or self._has_watermark:
+            result = self.postprocess(value)
+            return lambda: result
+        pixels = _as_pixels(value)
+        if np.may_share_memory(pixels, value):  # to_uint8 kept the caller's buffer
+            pixels = pixels.copy()
+        policy = current_file_access.get()
+        return functools.partial(self._pixels_result, pixels, policy)
+
+    def _pixels_result(self, pixels: Pixels, policy: FileAccess) -> ImageData:
+        """Encode ``pixels``: inline when streaming, else a file of the cache."""
+        if self.streaming:
+            data, fmt = _encode_pixels(pixels, self._stream_format)
+            mime_type = _mime_type(fmt)
+            return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
+        data, fmt = _encode_pixels(pixels, self._format)
+        path = save_bytes_to_cache(data, f"image.{fmt}", policy)
         return ImageData(
             path=str(path), orig_name=path.name, size=len(data), mime_type=_mime_type(fmt)
         )
