@@ -1,0 +1,130 @@
+"""Log resource exhaustion once per interval, with a count, not once per attempt.
+
+When a process runs out of file descriptors, asyncio's accept loop fails on every
+``accept()`` and reports each failure, with a traceback, through the loop's exception
+handler (Python 3.11: thousands a second, 188 MB of log in 35 s in the measurement of
+``docs/security.md``). :func:`throttle_accept_errors` installs, once per process, a filter
+on the ``asyncio`` logger that lets one such record through per :data:`INTERVAL_SECONDS`
+(without its traceback: it is not a bug in the code) and says how many were held back since
+the last one. :class:`ThrottledLog` does the same for the server's own refusals (sessions
+past ``max_connections``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = [
+    "ACCEPT_ERROR",
+    "INTERVAL_SECONDS",
+    "AcceptErrorFilter",
+    "ThrottledLog",
+    "throttle_accept_errors",
+]
+
+INTERVAL_SECONDS = 10.0
+"""At most one record of a kind per this many seconds."""
+
+ACCEPT_ERROR = "socket.accept() out of system resource"
+"""How asyncio's accept loop begins the message it logs when ``accept()`` fails for want
+of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM)."""
+
+
+class ThrottledLog:
+    """Counts events and logs at most one line per ``interval`` seconds about them.
+
+    :meth:`note` returns whether it logged. The first event logs at once; later ones are
+    counted, and the first event after ``interval`` has passed logs the count of those held
+    back. Thread-safe (an event may be noted from any thread).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._held = 0
+        self.total = 0
+        """Every event noted since this object was made."""
+
+    def note(self, message: str, level: int = logging.WARNING) -> bool:
+        """Count one event; log ``message`` (plus the count held back) if the interval
+        since the last line has passed."""
+        with self._lock:
+            self.total += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self._interval:
+                self._held += 1
+                return False
+            held, self._held, self._last = self._held, 0, now
+        if held:
+            message = f"{message} ({held} more since the last report)"
+        self._logger.log(level, message)
+        return True
+
+
+class AcceptErrorFilter(logging.Filter):
+    """A filter for the ``asyncio`` logger: one accept-failure record per ``interval``.
+
+    The record let through loses its traceback and says how many were held back since the
+    last one and what to do; every other record passes unchanged.
+    """
+
+    def __init__(
+        self, interval: float = INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._held = 0
+        self.total = 0
+        """Accept-failure records seen since this filter was made."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str) or not record.msg.startswith(ACCEPT_ERROR):
+            return True
+        with self._lock:
+            self.total += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self._interval:
+                self._held += 1
+                return False
+            held, self._held, self._last = self._held, 0, now
+        error = record.exc_info[1] if record.exc_info else None
+        record.msg = (
+            f"{ACCEPT_ERROR}: {error or 'no detail'}; new connections wait in the listen "
+            f"queue until a descriptor is free ({held} more failed accepts since the last "
+            "report). Lower max_connections or raise the file-descriptor limit (ulimit -n); "
+            "see docs/security.md"
+        )
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_installed: AcceptErrorFilter | None = None
+_install_lock = threading.Lock()
+
+
+def throttle_accept_errors() -> AcceptErrorFilter:
+    """Install the process's :class:`AcceptErrorFilter` on the ``asyncio`` logger (once;
+    later calls return the same filter). It stays for the life of the process: it changes
+    nothing but the accept-failure records."""
+    global _installed
+    with _install_lock:
+        if _installed is None:
+            _installed = AcceptErrorFilter()
+            logging.getLogger("asyncio").addFilter(_installed)
+        return _installed
