@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import resource
 import socket
@@ -37,6 +38,7 @@ from transports.connection_limit import (
     default_max_connections,
     is_long_lived,
 )
+from transports.log_throttle import AcceptErrorFilter, ThrottledLog, throttle_accept_errors
 from transports.ports import bind_socket
 
 pytestmark = pytest.mark.anyio
@@ -268,3 +270,64 @@ async def test_the_count_is_released_when_the_app_raises() -> None:
     assert connections.open == 0
     with pytest.raises(ValueError, match="max_connections must be at least 1"):
         OpenConnections(0)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def accept_failure() -> logging.LogRecord:
+    try:
+        raise OSError(24, "Too many open files")
+    except OSError:
+        exc_info = sys.exc_info()
+    message = "socket.accept() out of system resource\nsocket: <TransportSocket fd=6>"
+    return logging.LogRecord("asyncio", logging.ERROR, __file__, 1, message, (), exc_info)
+
+
+def test_accept_failures_pass_once_per_interval_with_the_count_held_back() -> None:
+    clock = FakeClock()
+    accept_filter = AcceptErrorFilter(interval=10, clock=clock)
+    first = accept_failure()
+    assert accept_filter.filter(first)
+    assert first.exc_info is None  # no traceback: not a bug in the code
+    assert first.getMessage().startswith("socket.accept() out of system resource: [Errno 24]")
+    assert "more since" not in first.getMessage()
+    clock.now = 5
+    assert not any(accept_filter.filter(accept_failure()) for _ in range(1000))
+    clock.now = 10
+    later = accept_failure()
+    assert accept_filter.filter(later)
+    assert "(1000 more since the last report)" in later.getMessage()
+    other = logging.LogRecord("asyncio", logging.ERROR, __file__, 1, "Task exception", (), None)
+    assert accept_filter.filter(other)
+    assert other.getMessage() == "Task exception"
+    assert accept_filter.total == 1002
+
+
+def test_a_throttled_log_logs_the_first_event_then_one_line_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    throttled = ThrottledLog(logging.getLogger("test.throttle"), interval=10, clock=clock)
+    with caplog.at_level(logging.WARNING, "test.throttle"):
+        assert throttled.note("refused")
+        assert not throttled.note("refused")
+        assert not throttled.note("refused")
+        clock.now = 10.5
+        assert throttled.note("refused")
+    assert [r.getMessage() for r in caplog.records] == [
+        "refused",
+        "refused (2 more since the last report)",
+    ]
+    assert throttled.total == 4
+
+
+def test_the_accept_filter_is_installed_once_per_process() -> None:
+    first = throttle_accept_errors()
+    assert throttle_accept_errors() is first
+    assert logging.getLogger("asyncio").filters.count(first) == 1

@@ -102,11 +102,11 @@ class AcceptErrorFilter(logging.Filter):
                 return False
             held, self._held, self._last = self._held, 0, now
         error = record.exc_info[1] if record.exc_info else None
+        since = f" ({held} more since the last report)" if held else ""
         record.msg = (
-            f"{ACCEPT_ERROR}: {error or 'no detail'}; new connections wait in the listen "
-            f"queue until a descriptor is free ({held} more failed accepts since the last "
-            "report). Lower max_connections or raise the file-descriptor limit (ulimit -n); "
-            "see docs/security.md"
+            f"{ACCEPT_ERROR}: {error or 'no detail'}{since}; new connections wait in the "
+            "listen queue until a descriptor is free. Lower max_connections or raise the "
+            "file-descriptor limit (ulimit -n); see docs/security.md"
         )
         record.args = ()
         record.exc_info = None
