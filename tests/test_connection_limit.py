@@ -331,3 +331,5 @@ def test_the_accept_filter_is_installed_once_per_process() -> None:
     first = throttle_accept_errors()
     assert throttle_accept_errors() is first
     assert logging.getLogger("asyncio").filters.count(first) == 1
+    denied = [f for f in logging.getLogger("uvicorn.error").filters if f is not first]
+    assert len([f for f in denied if isinstance(f, AcceptErrorFilter)]) == 1
