@@ -331,6 +331,8 @@ async def _json_object(request: Request) -> dict[str, Any]:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Refused(400, f"the request body is not JSON: {exc}") from None
+    except RecursionError:
+        raise _Refused(400, "the request body nests arrays or objects too deeply") from None
     if not isinstance(value, dict):
         raise _Refused(400, f"the request body must be a JSON object, not {type(value).__name__}")
     return value
