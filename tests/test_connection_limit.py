@@ -27,11 +27,11 @@ from typing import Any
 
 import anyio
 import pytest
-from live_support import healthy, raw_client, stream_demo
+from live_support import gradient, healthy, raw_client, sepia_demo, stream_demo
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from transports import serve
+from transports import AsyncClient, serve
 from transports.connection_limit import (
     ConnectionLimit,
     OpenConnections,
@@ -222,6 +222,18 @@ async def test_idle_sessions_are_closed_after_session_idle_timeout() -> None:
         assert "session_idle_timeout" in reason
         await talking.assert_alive()
         await streaming.assert_alive()
+
+
+async def test_the_python_client_keeps_an_idle_session_open() -> None:
+    """``AsyncClient`` pings three times per ``session_idle_timeout``: held idle for three
+    times the timeout, it still calls."""
+    async with (
+        serve(sepia_demo(), session_idle_timeout=0.5) as server,
+        AsyncClient(server.local_url) as client,
+    ):
+        await anyio.sleep(1.5)
+        result = await client.predict(gradient(), api_name="/predict")
+        assert await anyio.Path(result).is_file()
 
 
 async def test_the_default_limit_leaves_descriptors_for_everything_else() -> None:
