@@ -289,7 +289,7 @@ class Image(Component):
             return self._preprocess_bytes(raw, None, name, name or url, policy)
         if data.path is None:
             raise InvalidInputError("Image path is None.")
-        path = check_readable(data.path, policy, named_by_client=True)
+        path = check_readable(data.path, policy, named_by_client=True, name=data.orig_name)
         shown = data.orig_name or data.path
         return self._preprocess_bytes(_FileBytes(path), path, data.orig_name, shown, policy)
 

@@ -131,7 +131,11 @@ def use_file_access(policy: FileAccess) -> Iterator[FileAccess]:
 
 
 def check_readable(
-    path: str | os.PathLike[str], policy: FileAccess, *, named_by_client: bool = False
+    path: str | os.PathLike[str],
+    policy: FileAccess,
+    *,
+    named_by_client: bool = False,
+    name: str | None = None,
 ) -> Path:
     """Return ``path`` absolute with symlinks resolved, if ``policy`` allows reading it.
 
@@ -142,12 +146,13 @@ def check_readable(
     ``FileNotFoundError``) if it does not exist (the policy is checked first, so refusals
     reveal nothing about existence).
 
-    The messages name the file by its base name only: they reach clients, who must learn
-    neither the server's directories nor its roots. ``named_by_client`` words them for a
+    The messages name the file by ``name`` (the name a client knows it by) or else the base
+    name of ``path``: they reach clients, who must learn neither the server's directories
+    nor its roots. ``named_by_client`` words them for a
     client that named the file in a value (``upload it first``); otherwise they speak of a
     file the app gave. The full path and the reason go to the server's log.
     """
-    name = PurePath(os.fspath(path)).name or os.fspath(path)[-60:]
+    name = PurePath(name or os.fspath(path)).name[-80:] or os.fspath(path)[-60:]
     resolved = Path(path).resolve()
     reason = None
     for blocked in policy.blocked_paths:
