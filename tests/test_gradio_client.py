@@ -538,7 +538,9 @@ def test_an_image_path_not_uploaded_is_refused(
         assert code == 200
         *_, completed, closed = read_events(server, "p")
         assert (completed["msg"], completed["success"]) == ("process_completed", False)
-        assert "not inside the allowed directories" in completed["output"]["error"]
+        error = completed["output"]["error"]
+        assert f"the file {secret.name!r} is not one this server gave or received" in error
+        assert str(folder) not in error  # the server's directories are not told
         assert closed["msg"] == "close_stream"
 
 
