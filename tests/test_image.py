@@ -495,9 +495,15 @@ def test_filepath_mode_png_cannot_hold_falls_back(l_png: Path) -> None:
         assert saved.mode == "F"
 
 
-def test_filepath_unknown_suffix_is_saved_as_png(rgba_png: Path) -> None:
+def test_filepath_suffix_that_is_not_the_images_format_gives_the_components_format(
+    rgba_png: Path,
+) -> None:
+    # Gradio writes what the suffix names (here HEIC, failing to PNG); the client's name
+    # never picks the server's encoder here: the component's format is used
     result = Image(type="filepath").preprocess(_payload(rgba_png, "upload.heic"))
-    assert Path(result).name == "upload.png"
+    assert Path(result).name == "upload.webp"
+    result = Image(type="filepath", format="png").preprocess(_payload(rgba_png, "up.pdf"))
+    assert Path(result).name == "up.png"
 
 
 def test_filepath_gif_keeps_frames(gif: Path) -> None:
@@ -538,7 +544,7 @@ def test_svg_filepath_returns_the_path(svg: Path) -> None:
 
 def test_path_outside_allowed_is_refused(tmp_path: Path) -> None:
     outside = _write(PIL.Image.new("RGB", (2, 2)), tmp_path / "outside.png")
-    with pytest.raises(PathNotAllowedError, match="allowed_paths"):
+    with pytest.raises(PathNotAllowedError, match="not one this server gave or received"):
         Image().preprocess(_payload(outside))
 
 
@@ -549,7 +555,7 @@ def test_missing_file(files: Path) -> None:
 
 def test_not_an_image(files: Path) -> None:
     (files / "notes.png").write_text("hello")
-    with pytest.raises(ImageDecodeError, match="not an image Pillow can read"):
+    with pytest.raises(ImageDecodeError, match="not an image in a format this server reads"):
         Image().preprocess(_payload(files / "notes.png"))
 
 
@@ -655,7 +661,7 @@ def test_data_url_filepath_uses_format(policy: FileAccess) -> None:
     ("url", "message"),
     [
         ("data:image/png;base64,@@@@", "not valid base64"),
-        ("data:image/png;base64,aGVsbG8=", "not an image Pillow can read"),
+        ("data:image/png;base64,aGVsbG8=", "not an image in a format this server reads"),
         ("data:image/png;base64", "no ','"),
     ],
 )

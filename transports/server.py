@@ -107,6 +107,10 @@ class ServerOptions:
     refused input are always sent."""
     allowed_paths: Sequence[str | Path] = ()
     blocked_paths: Sequence[str | Path] = ()
+    allow_private_urls: bool = False
+    """Let the server fetch URLs (an image input given as a URL, a URL a fn returns) on
+    loopback, private, link-local and other non-public addresses: refused by default
+    (SSRF defence, ``docs/security.md``). Also ``FileAccess(allow_private_urls=True)``."""
     rtc_configuration: dict[str, Any] | None = None
     """ICE servers for WebRTC, browser-style: ``{"iceServers": [{"urls": [...]}]}``; used by
     the server's peers and sent to browsers in ``/config``. Default: none (host candidates,
@@ -169,6 +173,7 @@ class Server:
             blocked_paths=(*base.blocked_paths, *map(Path, options.blocked_paths)),
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
+            allow_private_urls=options.allow_private_urls or base.allow_private_urls,
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,

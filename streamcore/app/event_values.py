@@ -18,10 +18,18 @@ from collections.abc import Callable
 from typing import Any
 
 from ..contract import Block
-from ..errors import Error, StreamcoreError
+from ..errors import (
+    Error,
+    FetchError,
+    InvalidInputError,
+    MissingFileError,
+    PathNotAllowedError,
+    StreamcoreError,
+)
 from ..events import Dependency, SelectData
 
 __all__ = [
+    "CLIENT_MISTAKES",
     "HIDDEN_ERROR",
     "Later",
     "SessionValues",
@@ -29,6 +37,7 @@ __all__ = [
     "event_data_args",
     "finish_outputs",
     "has_later",
+    "name_the_input",
     "to_wire",
     "validation_failures",
 ]
@@ -45,7 +54,8 @@ class SessionValues:
         self, dependency: Dependency, data: list[Any], skip: int | None = None
     ) -> list[Any]:
         """The fn's arguments for the client's ``data``, one per input (``None`` at
-        ``skip``, a stream's frame input). Raises what the components raise."""
+        ``skip``, a stream's frame input). Raises what the components raise; a refusal of
+        the client's value (see :func:`name_the_input`) names the input first."""
         values: list[Any] = []
         for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
             if index == skip:
@@ -53,7 +63,10 @@ class SessionValues:
             elif component.stateful:
                 values.append(self._state_of(component))
             elif dependency.preprocess:
-                values.append(component.preprocess(value))
+                try:
+                    values.append(component.preprocess(value))
+                except CLIENT_MISTAKES as exc:
+                    raise name_the_input(exc, index, component) from None
             else:
                 values.append(value)
         return values
@@ -145,6 +158,20 @@ class SessionValues:
             return rest, carrier.postprocess_to_array(image_value), "raw"
         frame, mime = carrier.postprocess_to_bytes(image_value)
         return rest, frame, mime
+
+
+CLIENT_MISTAKES = (InvalidInputError, PathNotAllowedError, MissingFileError, FetchError)
+"""What a component raises for a value the client sent that cannot be used: the client's
+mistake, answered with its message and never logged with a traceback."""
+
+
+def name_the_input(exc: StreamcoreError, index: int, component: Block) -> StreamcoreError:
+    """``exc`` (the same object, so its type and wire code stay) with its message prefixed
+    by the input it concerns, in the client's terms: ``input 1 (Photo): ...``."""
+    label = getattr(component, "label", None)
+    where = f"input {index + 1}" + (f" ({label})" if label else "")
+    exc.args = (f"{where}: {exc}",)
+    return exc
 
 
 def event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:

@@ -38,7 +38,9 @@ from ..engine.operators import stop_when
 from ..errors import (
     Error,
     EventKindError,
+    FetchError,
     InvalidInputError,
+    MissingFileError,
     PathNotAllowedError,
     QueueFullError,
     StreamcoreError,
@@ -467,7 +469,13 @@ class ClientSession:
                     job.id, "error", success=False, error=error_payload(exc, show_error=show)
                 )
                 if not isinstance(
-                    exc, Error | InvalidInputError | QueueFullError | PathNotAllowedError
+                    exc,
+                    Error
+                    | InvalidInputError
+                    | QueueFullError
+                    | PathNotAllowedError
+                    | MissingFileError
+                    | FetchError,
                 ):
                     log.exception("event %r failed", dependency.api_name)
             finally:

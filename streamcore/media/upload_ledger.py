@@ -23,6 +23,7 @@ them (blocking: run it in a worker thread). Not thread-safe: use it from the eve
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -33,6 +34,8 @@ from ..errors import UploadQuotaError
 from .sizes import format_size
 
 __all__ = ["DEFAULT_CLAIM_WINDOW", "UploadLedger", "remove_uploads"]
+
+log = logging.getLogger("streamcore.media")
 
 DEFAULT_CLAIM_WINDOW = 300.0
 """Seconds an upload no session owns is kept for a call to name it."""
@@ -85,10 +88,18 @@ class UploadLedger:
         """Check that ``uploader`` may store ``size`` more bytes. Raises
         :class:`~streamcore.errors.UploadQuotaError` naming the quota it would pass."""
         if self.total_quota is not None and self.total + size > self.total_quota:
+            # what the other sessions hold is theirs: the client reads only that it is full
+            log.warning(
+                "upload quota: %s (%d bytes) refused, the uploads hold %d of %d bytes",
+                name[:120],
+                size,
+                self.total,
+                self.total_quota,
+            )
             raise UploadQuotaError(
-                f"{name[:120]} ({format_size(size)}) does not fit: the server holds "
-                f"{format_size(self.total)} of uploads, its quota is "
-                f"{format_size(self.total_quota)}; try again once other sessions have ended",
+                f"{name[:120]} ({format_size(size)}) does not fit: the server's room for "
+                f"uploads is full (its quota is {format_size(self.total_quota)}); try again "
+                "once other sessions have ended",
                 server_wide=True,
             )
         held = self.held_by(uploader)
