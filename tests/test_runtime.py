@@ -1088,7 +1088,7 @@ async def test_update_inputs_changes_the_other_inputs_for_the_next_frames() -> N
         job = await session.open_stream("live", [None, 100])
         session.send_frame(job, pixels(1))
         await inbox.wait_for(job, Output)
-        session.update_inputs(job, [None, 200])
+        await session.update_inputs(job, [None, 200])
         session.send_frame(job, pixels(1))
         await inbox.wait_for(job, Output, 2)
         session.close_stream(job)

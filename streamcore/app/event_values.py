@@ -14,6 +14,7 @@ worker thread for anything that scales with the input).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from ..contract import Block
@@ -38,12 +39,22 @@ class SessionValues:
         self.state: dict[int, Any] = {}
 
     def preprocess(
-        self, dependency: Dependency, data: list[Any], skip: int | None = None
+        self,
+        dependency: Dependency,
+        data: list[Any],
+        skip: int | None = None,
+        checkpoint: Callable[[], None] | None = None,
     ) -> list[Any]:
         """The fn's arguments for the client's ``data``, one per input (``None`` at
-        ``skip``, a stream's frame input). Raises what the components raise."""
+        ``skip``, a stream's frame input). Raises what the components raise.
+
+        ``checkpoint`` is called before each input: it raises to stop the work (in a worker
+        thread, ``anyio.from_thread.check_cancelled`` stops it once its caller is cancelled).
+        """
         values: list[Any] = []
         for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
+            if checkpoint is not None:
+                checkpoint()
             if index == skip:
                 values.append(None)
             elif component.stateful:
