@@ -526,8 +526,9 @@ def test_an_animation_re_encoded_counts_every_frame_against_max_pixels(
             "40000 pixels"
         )
     with use_file_access(dataclasses.replace(policy, max_pixels=50_000)):
-        with PIL.Image.open(image.preprocess({"url": url})) as saved:
-            assert saved.n_frames == 5
+        saved = image.preprocess({"url": url})
+    with PIL.Image.open(saved) as opened:
+        assert opened.n_frames == 5
 
 
 def test_identical_uploads_share_a_cache_file(rgba_png: Path, files: Path) -> None:
