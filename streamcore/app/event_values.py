@@ -51,13 +51,23 @@ class SessionValues:
         self.state: dict[int, Any] = {}
 
     def preprocess(
-        self, dependency: Dependency, data: list[Any], skip: int | None = None
+        self,
+        dependency: Dependency,
+        data: list[Any],
+        skip: int | None = None,
+        checkpoint: Callable[[], None] | None = None,
     ) -> list[Any]:
         """The fn's arguments for the client's ``data``, one per input (``None`` at
         ``skip``, a stream's frame input). Raises what the components raise; a refusal of
-        the client's value (see :func:`name_the_input`) names the input first."""
+        the client's value (see :func:`name_the_input`) names the input first.
+
+        ``checkpoint`` is called before each input: it raises to stop the work (in a worker
+        thread, ``anyio.from_thread.check_cancelled`` stops it once its caller is cancelled).
+        """
         values: list[Any] = []
         for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
+            if checkpoint is not None:
+                checkpoint()
             if index == skip:
                 values.append(None)
             elif component.stateful:

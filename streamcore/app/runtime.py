@@ -7,8 +7,9 @@ submits calls and streams, and from which it receives :mod:`~streamcore.messages
 Leaving the ``async with`` (a disconnect) cancels every job of the session at once and
 frees their concurrency slots.
 
-Client-side values go in and come out: a job preprocesses its inputs, runs the fn (off the
-loop when sync), postprocesses each result and sends it. The per-session message channel
+Client-side values go in and come out: a job waits for its slot holding the values as the
+client sent them, preprocesses them once it holds it (:mod:`.preprocessing`), runs the fn
+(off the loop when sync), postprocesses each result and sends it. The per-session message channel
 is bounded; a stream's outputs are latest-wins before it, so a slow client slows down
 nothing but itself and never grows server memory.
 """
@@ -59,6 +60,7 @@ from .event_values import (
     has_later,
     validation_failures,
 )
+from .preprocessing import DEFAULT_PREQUEUE_THREADS, InputPreprocessor
 from .scheduler import Scheduler, Ticket
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
@@ -96,6 +98,13 @@ class Job:
     """For a stream whose image output goes to a video track: gets each output image."""
     on_end: Callable[[], None] | None = None
     """Called once when the job has ended (after its completion message is queued)."""
+    data: list[Any] = field(default_factory=list)
+    """Its inputs as the client sent them (a stream's latest ``inputs`` while it waits):
+    what it holds in the queue; preprocessed once it holds its slot."""
+    inputs_lock: anyio.Lock = field(default_factory=anyio.Lock)
+    """Orders the preprocessing of a stream's starting values and of its ``inputs``."""
+    inputs_ready: bool = False
+    """The inputs have been preprocessed in the slot (later ``inputs`` are, at once)."""
 
 
 def _ended(job: Job) -> None:
@@ -140,6 +149,7 @@ class AppRuntime:
         message_buffer: int = 4,
         show_error: bool = True,
         uploads: UploadLedger | None = None,
+        prequeue_threads: int = DEFAULT_PREQUEUE_THREADS,
     ) -> None:
         self.blocks = blocks
         self.clock = clock or MonotonicClock()
@@ -163,6 +173,9 @@ class AppRuntime:
         self.uploads = UploadLedger() if uploads is None else uploads
         """The clients' uploads: each session's are deleted when it ends (no quota by
         default; the server sets its own)."""
+        self.preprocessor = InputPreprocessor(self.limiter, self.input_access, prequeue_threads)
+        """Preprocesses the clients' values: in a job's slot, or (validators, early
+        ``inputs`` checks) in a pool of ``prequeue_threads`` threads."""
         self.scheduler = Scheduler(blocks.max_size)
         for dependency in blocks.dependencies:
             self.scheduler.register(dependency.group_id, blocks.concurrency_limit_of(dependency))
@@ -173,15 +186,14 @@ class AppRuntime:
         """What ``dependency``'s validator refuses in client-side ``data``, before any job:
         ``{"parameter_name", "is_valid", "message"}`` per input as ``Completed.validation``
         has them, or ``None`` when it accepts them or there is no validator. Preprocessing
-        and the validator run off the loop (the job runs them again). Raises what the
+        runs in the pre-queue pool (:meth:`InputPreprocessor.before_slot`) and the
+        validator off the loop; nothing is kept (the job runs them again). Raises what the
         input components or the validator raise."""
         if dependency.validator is None:
             return None
         values = SessionValues()  # no session yet: a State input gets its initial value
+        inputs = await self.preprocessor.before_slot(values, dependency, data)
         with use_file_access(self.input_access):
-            inputs = await anyio.to_thread.run_sync(
-                values.preprocess, dependency, data, None, limiter=self.limiter
-            )
             results = await last_result(
                 iterate_fn(dependency.validator, tuple(inputs), limiter=self.limiter)
             )
@@ -327,18 +339,31 @@ class ClientSession:
             frame = Frame(bytes(frame))
         return job.stream.send_nowait(frame)
 
-    def update_inputs(self, job_id: str, data: list[Any]) -> None:
-        """Replace the values of a stream's other inputs; the next frame uses them."""
+    async def update_inputs(self, job_id: str, data: list[Any]) -> None:
+        """Replace the values of a stream's other inputs; the next frame uses them.
+
+        Preprocessed in a worker thread, in the order of the calls. A stream that still
+        waits for its slot keeps ``data`` as sent (preprocessed when it starts), after a
+        look in the pre-queue pool so that a refused value is refused now. Raises
+        :class:`InvalidInputError` (or the component's own error) for a refused value; the
+        stream goes on with its previous values."""
         job = self._job(job_id)
-        if job.stream is None:
+        stream = job.stream
+        if stream is None:
             raise EventKindError(_not_a_stream(job_id))
         self._check_arity(job.dependency, data)
-        dependency = job.dependency
-        with use_file_access(self.runtime.input_access):
+        preprocessor = self.runtime.preprocessor
+        async with job.inputs_lock:
             try:
-                job.stream.extra_inputs = self.values.preprocess(
-                    dependency, data, skip=job.frame_index
-                )
+                if job.inputs_ready:
+                    stream.extra_inputs = await preprocessor.in_slot(
+                        self.values, job.dependency, data, job.frame_index
+                    )
+                else:
+                    await preprocessor.before_slot(
+                        self.values, job.dependency, data, job.frame_index
+                    )
+                    job.data = data
             except StreamcoreError:
                 raise
             except Exception as exc:  # a component refusing the client's value
@@ -497,22 +522,22 @@ class ClientSession:
         dependency = job.dependency
         if dependency.fn is None:
             return Completed(job.id, "done", data=[])
-        inputs = await self._preprocess_in_worker(job, data)
+        job.data = data  # what the job holds while it waits: the values as sent
         if dependency.validator is not None:
-            refused = await self._validate(dependency, inputs)
+            refused = await self._validate(job)
             if refused is not None:
                 return Completed(job.id, "validation", success=False, validation=refused)
         if not dependency.queue:
             if dependency.batch:  # a batch of one, outside the queue
-                alone = Ticket(payload=(job, inputs))
+                alone = Ticket(payload=job)
                 alone.batch = [alone]
                 return await self._execute_batch(alone, event_data)
-            return await self._execute(job, [inputs], event_data)
+            return await self._execute(job, [await self._inputs_in_slot(job)], event_data)
         ticket = Ticket(
             batch_key=dependency.id if dependency.batch else None,
             max_batch_size=dependency.max_batch_size if dependency.batch else 1,
             on_position=lambda rank, size: self._post_nowait(Estimation(job.id, rank, size)),
-            payload=(job, inputs),
+            payload=job,
             order=job.order,
         )
         async with self.runtime.scheduler.slot(dependency.group_id, ticket):
@@ -520,20 +545,28 @@ class ClientSession:
                 return await _wait_for_batch_result(ticket)
             if dependency.batch:
                 return await self._execute_batch(ticket, event_data)
-            return await self._execute(job, [inputs], event_data)
+            return await self._execute(job, [await self._inputs_in_slot(job)], event_data)
 
-    async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
-        dependency = job.dependency
-        skip = job.frame_index
-        with use_file_access(self.runtime.input_access):
-            return await anyio.to_thread.run_sync(
-                self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
+    async def _inputs_in_slot(self, job: Job) -> list[Any]:
+        """The job's inputs, preprocessed now that it holds its slot (a stream's become its
+        ``extra_inputs``, which later ``inputs`` replace)."""
+        async with job.inputs_lock:
+            inputs = await self.runtime.preprocessor.in_slot(
+                self.values, job.dependency, job.data, job.frame_index
             )
+            if job.stream is not None:
+                job.stream.extra_inputs = inputs
+            job.inputs_ready = True
+        return inputs
 
-    async def _validate(
-        self, dependency: Dependency, inputs: list[Any]
-    ) -> list[dict[str, Any]] | None:
+    async def _validate(self, job: Job) -> list[dict[str, Any]] | None:
+        """The validator's refusals of the job's values, before the queue (as Gradio);
+        the values it saw are dropped (the job preprocesses them again in its slot)."""
+        dependency = job.dependency
         assert dependency.validator is not None
+        inputs = await self.runtime.preprocessor.before_slot(
+            self.values, dependency, job.data, job.frame_index
+        )
         results = await last_result(
             iterate_fn(dependency.validator, tuple(inputs), limiter=self.runtime.limiter)
         )
@@ -542,9 +575,7 @@ class ClientSession:
     async def _execute(self, job: Job, inputs: list[list[Any]], event_data: Any) -> Completed:
         dependency = job.dependency
         args = tuple(inputs[0]) + event_data_args(dependency, event_data)
-        if job.stream is not None:
-            if not job.stream.extra_inputs:  # else update_inputs() came while it waited
-                job.stream.extra_inputs = inputs[0]
+        if job.stream is not None:  # its inputs are its extra_inputs (see _inputs_in_slot)
             job.started = True
             return await job.stream.run()
         kind = dependency.kind
@@ -645,39 +676,71 @@ class ClientSession:
                 await finished.wait()
 
     async def _execute_batch(self, ticket: Ticket, event_data: Any) -> Completed:
-        members = ticket.batch
-        leader_job, _ = ticket.payload
-        dependency: Dependency = leader_job.dependency
-        columns = [list(col) for col in zip(*(m.payload[1] for m in members), strict=True)]
-        if not dependency.inputs:
-            columns = []
-        for member in members:
-            job, _ = member.payload
-            job.started = True
-            await self._post(Started(job.id))
-        riders = members[1:]
+        """Run the batch ``ticket`` leads: each member's inputs are preprocessed now (a
+        member whose inputs are refused gets its own error and leaves the batch), then one
+        call of the fn for the rest; each rider gets its row of the result."""
+        leader_job: Job = ticket.payload
+        dependency = leader_job.dependency
+        riders = ticket.batch[1:]
         try:
-            result = await call_once(
-                dependency.fn,  # type: ignore[arg-type]
-                tuple(columns),
-                self.runtime.limiter,
-            )
-            per_member = await anyio.to_thread.run_sync(
-                self.values.postprocess_batch,
-                dependency,
-                result,
-                len(members),
-                limiter=self.runtime.limiter,
-            )
+            members, rows, leader_error = await self._batch_inputs(ticket)
+            columns = [list(col) for col in zip(*rows, strict=True)]
+            if not dependency.inputs:
+                columns = []
+            for member in members:
+                member.payload.started = True
+                await self._post(Started(member.payload.id))
+            per_member: list[list[Any]] = []
+            if members:
+                result = await call_once(
+                    dependency.fn,  # type: ignore[arg-type]
+                    tuple(columns),
+                    self.runtime.limiter,
+                )
+                per_member = await anyio.to_thread.run_sync(
+                    self.values.postprocess_batch,
+                    dependency,
+                    result,
+                    len(members),
+                    limiter=self.runtime.limiter,
+                )
         except BaseException as exc:
             for rider in riders:
-                rider.outcome = exc
-                rider.done.set()
+                if not rider.done.is_set():
+                    rider.outcome = exc
+                    rider.done.set()
             raise
-        for rider, outputs in zip(riders, per_member[1:], strict=True):
-            rider.outcome = outputs
-            rider.done.set()
-        return Completed(leader_job.id, "done", data=per_member[0])
+        leader_outputs: list[Any] | None = None
+        for member, outputs in zip(members, per_member, strict=True):
+            if member is ticket:
+                leader_outputs = outputs
+            else:
+                member.outcome = outputs
+                member.done.set()
+        if leader_error is not None:
+            raise leader_error
+        return Completed(leader_job.id, "done", data=leader_outputs)
+
+    async def _batch_inputs(
+        self, ticket: Ticket
+    ) -> tuple[list[Ticket], list[list[Any]], Exception | None]:
+        """The batch's members whose inputs were accepted, their preprocessed inputs, and
+        the leader's own refusal (a refused rider is told at once)."""
+        members: list[Ticket] = []
+        rows: list[list[Any]] = []
+        leader_error: Exception | None = None
+        for member in ticket.batch:
+            try:
+                rows.append(await self._inputs_in_slot(member.payload))
+            except Exception as exc:
+                if member is ticket:
+                    leader_error = exc
+                else:
+                    member.outcome = exc
+                    member.done.set()
+                continue
+            members.append(member)
+        return members, rows, leader_error
 
     def _stream_job(self, job: Job) -> StreamJob:
         assert job.frame_index is not None
@@ -717,7 +780,7 @@ class ClientSession:
 
 async def _wait_for_batch_result(ticket: Ticket) -> Completed:
     """A rider's result: the outputs its leader's batch call left for it (or its error)."""
-    job, _ = ticket.payload
+    job: Job = ticket.payload
     await ticket.done.wait()
     if isinstance(ticket.outcome, BaseException):
         if isinstance(ticket.outcome, Exception):

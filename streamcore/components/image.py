@@ -29,7 +29,7 @@ import PIL.ImageOps
 import PIL.PngImagePlugin
 
 from ..engine.frames import Pixels
-from ..errors import ImageDecodeError, InvalidInputError, UnsupportedImageError
+from ..errors import ImageDecodeError, ImageTooLargeError, InvalidInputError, UnsupportedImageError
 from ..media.convert import to_uint8
 from ..media.encoding import (
     MIME_TYPES,
@@ -319,7 +319,9 @@ class Image(Component):
         kind = check_format(head, IMAGE_FORMATS, what)  # before reading all of a file
         raw = source if isinstance(source, bytes) else source.read()
         image = decode_to_pil(raw, max_pixels=policy.max_pixels, what=what)
-        if self.type == "filepath" and self.image_mode in (None, image.mode):
+        if self.type == "filepath" and (
+            self.image_mode in (None, image.mode) or _unchanged_gif(image, kind)
+        ):
             if path is not None:
                 return str(path)  # as Gradio: the original file, EXIF orientation not applied
             return str(save_bytes_to_cache(raw, f"{stem}.{kind}", policy))
@@ -333,7 +335,7 @@ class Image(Component):
         # Gradio writes the format orig_name's suffix names: kept when it is what the bytes
         # are, else (a lying or missing name) the component's format
         own = kind if suffix == kind and kind in writable_formats() else self._format
-        encoded, fmt = _encode_pil_for_cache(image, own)
+        encoded, fmt = _encode_pil_for_cache(image, own, max_pixels=policy.max_pixels)
         return str(save_bytes_to_cache(encoded, f"{stem}.{fmt}", policy))
 
     def _preprocess_data_url(self, url: str, policy: FileAccess) -> Any:
@@ -348,7 +350,7 @@ class Image(Component):
         )
         if self.type == "pil":
             return image
-        encoded, fmt = _encode_pil_for_cache(image, self._format)
+        encoded, fmt = _encode_pil_for_cache(image, self._format, max_pixels=policy.max_pixels)
         return str(save_bytes_to_cache(encoded, f"image.{fmt}", policy))
 
     def preprocess_frame(self, pixels: Pixels) -> Any:
@@ -647,6 +649,18 @@ def _is_plain_colour_jpeg(data: bytes) -> bool:
     return False
 
 
+def _unchanged_gif(image: PIL.Image.Image, suffix: str) -> bool:
+    """Whether Gradio's preprocessing would write ``image`` back as it is: a GIF (its mode
+    is never converted) with no EXIF orientation to apply. A ``filepath`` input then gets
+    the uploaded file itself instead of a copy that re-encodes every frame."""
+    if suffix != "gif" or image.format != "GIF":
+        return False
+    try:
+        return bool(image.getexif().get(_EXIF_ORIENTATION, 1) == 1)
+    except Exception:  # unreadable EXIF: _exif_upright keeps the image as it is
+        return True
+
+
 def _exif_upright(image: PIL.Image.Image, source: str) -> PIL.Image.Image:
     """Apply the EXIF orientation, if any; on failure warn (as Gradio) and keep ``image``."""
     try:
@@ -717,12 +731,18 @@ def _encode_pil(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]:
         return _encode_pil_for_cache(image, "png")
 
 
-def _encode_pil_for_cache(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]:
+def _encode_pil_for_cache(
+    image: PIL.Image.Image, fmt: str, *, max_pixels: int | None = None
+) -> tuple[bytes, str]:
     """Encode as Gradio's cache does (every GIF frame, PNG text, EXIF), in ``fmt`` if it can
     hold the image, else PNG, else TIFF (CMYK, LAB, I, F...), else as an RGB PNG (HSV).
 
-    Returns the bytes and the format used. JPEG drops alpha rather than failing.
+    Returns the bytes and the format used. JPEG drops alpha rather than failing. With
+    ``max_pixels`` (a client's input), an animation whose frames together hold more
+    pixels is refused with :class:`ImageTooLargeError` before any frame is encoded.
     """
+    if fmt == "gif" and max_pixels is not None:  # the one format written frame by frame
+        _check_all_frames(image, getattr(image, "n_frames", 1), max_pixels)
     writable = writable_formats()
     for candidate in dict.fromkeys((fmt, "png", "tiff")):
         if candidate in writable:
@@ -731,6 +751,20 @@ def _encode_pil_for_cache(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]
             except (OSError, ValueError):
                 continue
     return _save_with_metadata(image.convert("RGB"), "png"), "png"
+
+
+def _check_all_frames(image: PIL.Image.Image, frames: int, max_pixels: int) -> None:
+    """Refuse re-encoding ``frames`` frames of ``image`` when they hold more than
+    ``max_pixels`` pixels together (each frame is a whole canvas to the encoder). Counting
+    the frames reads the file's frame headers, not their pixels."""
+    total = frames * image.width * image.height
+    if total > max_pixels:
+        raise ImageTooLargeError(
+            f"the animation has {frames} frames of {image.width}x{image.height}, "
+            f"{total} pixels in all, over the limit of {max_pixels} pixels for all the "
+            "frames of an input image (send fewer or smaller frames; the server's "
+            "max_pixels sets the limit)"
+        )
 
 
 def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:
