@@ -101,6 +101,10 @@ class ServerOptions:
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
+    prequeue_threads: int = 2
+    """Threads for the decoding that runs before a job holds its slot (a validator's
+    values, an ``inputs`` message for a stream still waiting), app-wide
+    (``docs/security.md``)."""
     show_error: bool = False
     """Gradio's: send the text of a fn's unexpected exceptions to clients. Off, they read
     that the app failed and the text stays in the server's log; a ``gr.Error`` and a
@@ -190,6 +194,7 @@ class Server:
             file_access=policy,
             input_access=named_by_clients,
             show_error=options.show_error,
+            prequeue_threads=options.prequeue_threads,
             uploads=UploadLedger(
                 session_quota=_quota(options.session_upload_quota),
                 total_quota=_quota(options.upload_quota),
