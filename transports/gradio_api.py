@@ -419,7 +419,7 @@ class EventStream(Response):
         try:
             values = self._sessions.values_of(self._session.owner)
             async with (
-                self._runtime.session(values=values) as client,
+                self._runtime.session(values=values, owner=self._session.owner) as client,
                 anyio.create_task_group() as tasks,
             ):
                 self._session.cancel_running = partial(self._cancel, client)

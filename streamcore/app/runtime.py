@@ -24,6 +24,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -49,7 +50,12 @@ from ..errors import (
     UnknownJobError,
 )
 from ..events import Dependency
-from ..media.files import FileAccess, current_file_access, use_file_access
+from ..media.files import (
+    FileAccess,
+    cache_writes_told_to,
+    current_file_access,
+    use_file_access,
+)
 from ..media.upload_ledger import UploadLedger, remove_uploads
 from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
@@ -201,30 +207,40 @@ class AppRuntime:
 
     @asynccontextmanager
     async def session(
-        self, *, binary_frames: bool = False, values: SessionValues | None = None
+        self,
+        *,
+        binary_frames: bool = False,
+        values: SessionValues | None = None,
+        owner: str | None = None,
     ) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs.
 
         ``values`` carries ``State`` values over from an earlier session of the same client
-        (the HTTP API's ``session_hash``); by default the session starts with none. The
-        uploads the session owns (:attr:`uploads`, by its ``id``) are deleted when it ends."""
+        (the HTTP API's ``session_hash``); by default the session starts with none. Files
+        the server stores in the cache for the session (in the body, and in the tasks and
+        threads it starts) are recorded in :attr:`uploads` as ``owner``'s; with no
+        ``owner``, the session's own ``id``, whose files (uploads included) are deleted when
+        it ends. A given ``owner`` outlives the session: its caller ends it."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
-        owner = ""
+        ended = ""
         try:
             with send:  # closed even when the body fails (a connection handler that raised)
                 async with anyio.create_task_group() as tasks:
                     session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
-                    owner = session.id
+                    ended = "" if owner is not None else session.id
                     if values is not None:
                         session.values = values
+                    written = partial(self.uploads.record_written, owner or session.id)
                     try:
-                        yield session
+                        with cache_writes_told_to(written):
+                            yield session
                     finally:
                         session.closed = True
                         receive.close()  # the client is gone: wakes a send waiting for room
                         tasks.cancel_scope.cancel()
         finally:
-            await self.forget_uploads(owner)
+            if ended:
+                await self.forget_uploads(ended)
 
     async def forget_uploads(self, owner: str | None = None) -> None:
         """``owner`` (a session) has ended: delete the uploads nobody else owns; with no

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import BinaryIO, Final
@@ -32,7 +32,9 @@ from .url_fetch import fetch_url, is_http_url
 __all__ = [
     "CACHE_DIR_ENV",
     "DEFAULT_MAX_URL_BYTES",
+    "CacheWrite",
     "FileAccess",
+    "cache_writes_told_to",
     "check_readable",
     "current_file_access",
     "default_file_access",
@@ -192,6 +194,33 @@ def _is_visible_inside(path: Path, root: Path) -> bool:
 # -- the content-addressed cache --------------------------------------------------------
 
 
+CacheWrite = Callable[[Path, int, bool], None]
+"""Told of each file stored in the cache: its path, its size, whether this call created it
+(``False``: the same bytes under that name were there already)."""
+
+_cache_writes: contextvars.ContextVar[CacheWrite | None] = contextvars.ContextVar(
+    "streamcore_cache_writes", default=None
+)
+
+
+@contextlib.contextmanager
+def cache_writes_told_to(record: CacheWrite) -> Iterator[None]:
+    """For the body of the ``with`` (and the worker threads it starts, which copy the
+    context), every :func:`save_bytes_to_cache` and :func:`save_stream_to_cache` calls
+    ``record`` (from the thread that stored the file)."""
+    token = _cache_writes.set(record)
+    try:
+        yield
+    finally:
+        _cache_writes.reset(token)
+
+
+def _tell(target: Path, size: int, created: bool) -> None:
+    record = _cache_writes.get()
+    if record is not None:
+        record(target, size, created)
+
+
 def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
     """Store ``data`` as ``<cache_dir>/<hash>/<name>`` and return that absolute path.
 
@@ -202,9 +231,11 @@ def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
     """
     digest = hashlib.sha256(_cache_seed(policy) + data).hexdigest()
     target = policy.cache_dir / digest / _safe_name(name)
-    if not target.is_file():
+    created = not target.is_file()
+    if created:
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(target, data)
+    _tell(target, len(data), created)
     return target
 
 
@@ -220,21 +251,25 @@ def save_stream_to_cache(source: BinaryIO, name: str, policy: FileAccess) -> Pat
     """
     digest = hashlib.sha256(_cache_seed(policy))
     fd, temp = tempfile.mkstemp(dir=policy.cache_dir, prefix=".partial-")
+    size = 0
     try:
         with os.fdopen(fd, "wb") as file:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 file.write(chunk)
+                size += len(chunk)
         target = policy.cache_dir / digest.hexdigest() / _safe_name(name)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)
+            _tell(target, size, True)
             return target
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
     os.unlink(temp)  # the same bytes were there already
+    _tell(target, size, False)
     return target
 
 
