@@ -23,6 +23,7 @@ SCENARIOS: Final[dict[str, str]] = {
     "websocket": "benchmarks.websocket",
     "webrtc": "benchmarks.webrtc",
     "generator": "benchmarks.generator",
+    "generator_http": "benchmarks.generator_http",
     "slow_handler": "benchmarks.slow_handler",
     "concurrency": "benchmarks.concurrency",
     "loop_stall": "benchmarks.loop_stall",

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
@@ -200,19 +201,35 @@ def default_loop() -> str:
 class ServerProcess:
     """A :mod:`benchmarks.server_process` child for the body of a ``with``."""
 
-    def __init__(self, *, busy_passes: int = 25, ticker: bool = False, timeout: float = 60.0):
-        self._args = [
-            sys.executable,
-            "-m",
-            "benchmarks.server_process",
-            "--busy-passes",
-            str(busy_passes),
-            *(["--ticker"] if ticker else []),
-        ]
+    def __init__(
+        self,
+        *,
+        busy_passes: int = 25,
+        ticker: bool = False,
+        timeout: float = 60.0,
+        command: Sequence[str] | None = None,
+    ):
+        """``command`` replaces the child's command line (default: this module with
+        ``busy_passes`` and ``ticker``); it must speak this module's protocol: a hello line
+        with ``port`` and ``pid`` (kept whole in :attr:`hello`), then ``stats`` and
+        ``quit`` on stdin."""
+        self._args = (
+            list(command)
+            if command is not None
+            else [
+                sys.executable,
+                "-m",
+                "benchmarks.server_process",
+                "--busy-passes",
+                str(busy_passes),
+                *(["--ticker"] if ticker else []),
+            ]
+        )
         self._timeout = timeout
         self._process: subprocess.Popen[str] | None = None
         self.port = 0
         self.pid = 0
+        self.hello: dict[str, Any] = {}
 
     @property
     def url(self) -> str:
@@ -228,6 +245,7 @@ class ServerProcess:
             bufsize=1,
         )
         hello = self._read_line()
+        self.hello = hello
         self.port, self.pid = int(hello["port"]), int(hello["pid"])
         return self
 

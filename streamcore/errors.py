@@ -17,6 +17,7 @@ wrong and, where it helps, what to do instead::
     ├── UnknownEventError         no callable event has that api_name or index (also a KeyError)
     ├── UnknownJobError           a request names a job the session does not have (a KeyError)
     ├── PathNotAllowedError       a path outside the allowed directories (also a PermissionError)
+    ├── MissingFileError          a path that names no file (also a FileNotFoundError)
     ├── FetchError                a URL that could not be fetched within the limits
     ├── QueueFullError            ``Blocks.queue(max_size=...)`` is reached
     ├── TooManyJobsError          a session has as many jobs open as it may
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidInputError",
     "JobCancelledError",
     "JobSkippedError",
+    "MissingFileError",
     "PathNotAllowedError",
     "ProtocolError",
     "QueueFullError",
@@ -159,6 +161,10 @@ class UnknownJobError(StreamcoreError, _KeyErrorMessage):
 
 class PathNotAllowedError(StreamcoreError, PermissionError):
     """A file path lies outside the directories the app allows reading from."""
+
+
+class MissingFileError(StreamcoreError, FileNotFoundError):
+    """A path (allowed) names no file; the message names the file by its base name only."""
 
 
 class FetchError(StreamcoreError, OSError):

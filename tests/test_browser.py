@@ -209,3 +209,13 @@ def test_the_page_streams_when_mounted_under_a_prefix(browser: Browser, transpor
             assert page.evaluate("window.streamcore.transport") == transport
         finally:
             context.close()
+
+
+def test_an_open_page_is_not_closed_as_idle(browser: Browser) -> None:
+    """The page pings often enough that ``session_idle_timeout`` never closes it."""
+    demo = gr.Interface(lambda text: text, "textbox", "textbox")
+    options = {"session_idle_timeout": 0.6}
+    with app_page(browser, demo, launch_options=options) as page:
+        page.wait_for_timeout(2000)
+        assert page.evaluate("window.streamcore.ready") is True
+        assert page.locator("#banner").is_hidden()

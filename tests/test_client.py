@@ -134,7 +134,12 @@ async def test_raw_stream_output_is_binary_jpeg_or_a_data_url(binary_frames: boo
     frame = gradient()
     async with serve(stream_demo()) as server, raw_client(server) as raw:
         assert raw.welcome["protocol"] == 1
-        assert set(raw.welcome["limits"]) == {"max_message_bytes", "max_pixels", "idle_timeout"}
+        assert set(raw.welcome["limits"]) == {
+            "max_message_bytes",
+            "max_pixels",
+            "idle_timeout",
+            "session_idle_timeout",
+        }
         if binary_frames:
             await raw.send("hello", binary_frames=True, protocol=1)
         job = await raw.open_stream()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from streamcore.errors import FetchError, PathNotAllowedError
+from streamcore.errors import FetchError, MissingFileError, PathNotAllowedError
 from streamcore.media import files
 from streamcore.media.encoding import DEFAULT_MAX_PIXELS
 from streamcore.media.files import (
@@ -152,15 +152,36 @@ def test_allowed_files_are_returned_resolved(tree: Path, policy: FileAccess) -> 
     assert check_readable(tree / "cache/e.png", policy) == tree / "cache/e.png"
 
 
-def test_outside_is_refused_with_a_helpful_message(tree: Path, policy: FileAccess) -> None:
+def test_outside_is_refused_naming_the_file_not_the_servers_directories(
+    tree: Path, policy: FileAccess, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(PathNotAllowedError) as caught:
         check_readable(tree / "outside/d.png", policy)
     message = str(caught.value)
-    assert str(tree / "outside/d.png") in message
-    assert str(tree / "allowed") in message
-    assert str(tree / "cache") in message
-    assert "add it (or its directory) to `allowed_paths`" in message
+    assert message == "the file 'd.png' is not one the app may serve (its cache and " + (
+        "allowed_paths are; the server's log names it)"
+    )
+    assert str(tree) not in message
     assert isinstance(caught.value, PermissionError)
+    # the detail is in the server's log, once
+    (record,) = [r for r in caplog.records if r.name == "streamcore.media"]
+    assert str(tree / "outside/d.png") in record.getMessage()
+    assert str(tree / "allowed") in record.getMessage()
+    assert record.exc_info is None
+
+
+def test_a_client_is_told_to_upload_the_file(tree: Path, policy: FileAccess) -> None:
+    with pytest.raises(PathNotAllowedError) as caught:
+        check_readable(str(tree / "outside/d.png"), policy, named_by_client=True)
+    assert str(caught.value) == (
+        "the file 'd.png' is not one this server gave or received; upload it first"
+    )
+    with pytest.raises(FileNotFoundError) as missing:
+        check_readable(str(tree / "allowed/gone.png"), policy, named_by_client=True)
+    assert (
+        str(missing.value)
+        == "the file 'gone.png' is not on this server (any more): upload it again"
+    )
 
 
 def test_traversal_is_refused(tree: Path, policy: FileAccess) -> None:
@@ -168,15 +189,23 @@ def test_traversal_is_refused(tree: Path, policy: FileAccess) -> None:
         check_readable(tree / "allowed/../outside/d.png", policy)
 
 
-def test_blocked_wins_over_allowed(tree: Path, policy: FileAccess) -> None:
-    with pytest.raises(PathNotAllowedError, match="one of the blocked_paths"):
+def test_blocked_wins_over_allowed(
+    tree: Path, policy: FileAccess, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(
+        PathNotAllowedError, match=re.escape("'c.png' is not one the app may serve")
+    ):
         check_readable(tree / "allowed/blocked/c.png", policy)
+    assert "one of the blocked_paths" in caplog.text
 
 
-def test_symlink_pointing_outside_is_refused(tree: Path, policy: FileAccess) -> None:
+def test_symlink_pointing_outside_is_refused(
+    tree: Path, policy: FileAccess, caplog: pytest.LogCaptureFixture
+) -> None:
     (tree / "allowed/link.png").symlink_to(tree / "outside/d.png")
-    with pytest.raises(PathNotAllowedError, match=re.escape(str(tree / "outside/d.png"))):
+    with pytest.raises(PathNotAllowedError, match=re.escape("'link.png'")):  # the name it was given
         check_readable(tree / "allowed/link.png", policy)
+    assert str(tree / "outside/d.png") in caplog.text
 
 
 def test_symlink_pointing_inside_is_resolved(tree: Path, policy: FileAccess) -> None:
@@ -185,9 +214,12 @@ def test_symlink_pointing_inside_is_resolved(tree: Path, policy: FileAccess) -> 
 
 
 @pytest.mark.parametrize("name", ["allowed/.env", "allowed/.git/config"])
-def test_hidden_files_are_refused(tree: Path, policy: FileAccess, name: str) -> None:
-    with pytest.raises(PathNotAllowedError, match="hidden file"):
+def test_hidden_files_are_refused(
+    tree: Path, policy: FileAccess, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(PathNotAllowedError):
         check_readable(tree / name, policy)
+    assert "hidden file" in caplog.text
 
 
 def test_an_allowed_root_may_itself_be_hidden(tree: Path) -> None:
@@ -201,7 +233,9 @@ def test_a_single_allowed_file(tree: Path) -> None:
 
 
 def test_missing_file_inside_is_not_found(tree: Path, policy: FileAccess) -> None:
-    with pytest.raises(FileNotFoundError, match="No such file"):
+    with pytest.raises(
+        MissingFileError, match=re.escape("the file 'missing.png' the app gave does not")
+    ):
         check_readable(tree / "allowed/missing.png", policy)
     with pytest.raises(FileNotFoundError):
         check_readable(tree / "allowed/sub", policy)  # a directory is not a readable file
@@ -290,7 +324,10 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def web_policy(tmp_path: Path) -> FileAccess:
-    return FileAccess(cache_dir=tmp_path, url_timeout=0.3, max_url_bytes=1000)
+    """Its server is on 127.0.0.1: these tests opt in to private addresses."""
+    return FileAccess(
+        cache_dir=tmp_path, url_timeout=0.3, max_url_bytes=1000, allow_private_urls=True
+    )
 
 
 def test_is_http_url() -> None:

@@ -8,6 +8,8 @@ post the app's config to an outside service.
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import io
 import itertools
 import json
@@ -536,5 +538,43 @@ def test_an_image_path_not_uploaded_is_refused(
         assert code == 200
         *_, completed, closed = read_events(server, "p")
         assert (completed["msg"], completed["success"]) == ("process_completed", False)
-        assert "not inside the allowed directories" in completed["output"]["error"]
+        error = completed["output"]["error"]
+        assert f"the file {secret.name!r} is not one this server gave or received" in error
+        assert str(folder) not in error  # the server's directories are not told
         assert closed["msg"] == "close_stream"
+
+
+def test_handle_file_of_a_url_is_fetched_only_where_the_app_allows_it(tmp_path: Path) -> None:
+    """``handle_file("http://...")`` sends the URL as the image's path: the server fetches it
+    under its SSRF rules (loopback refused, naming why), or fetches it when the app opts in."""
+    source = png_file(tmp_path, gradient())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{site.server_address[1]}/{source.name}"
+    try:
+        for server in launched(sepia_demo()):
+            client = Client(server.local_url, verbose=False, download_files=str(tmp_path / "o"))
+            try:
+                with pytest.raises(AppError, match="is a loopback address"):
+                    client.predict(handle_file(url), api_name="/predict")
+            finally:
+                client.close()
+        demo = sepia_demo()
+        server = demo.launch(
+            server_port=0, prevent_thread_lock=True, quiet=True, allow_private_urls=True
+        )
+        try:
+            client = Client(server.local_url, verbose=False, download_files=str(tmp_path / "o"))
+            try:
+                result = client.predict(handle_file(url), api_name="/predict")
+            finally:
+                client.close()
+        finally:
+            demo.close()
+        assert close_to(read_rgb(result), sepia_expected(gradient()))
+    finally:
+        site.shutdown()
+        site.server_close()
+        thread.join()

@@ -315,7 +315,8 @@ def test_a_sessions_upload_quota_is_413_and_the_servers_507() -> None:
         assert upload("s2", 4).status_code == 200  # another session has room of its own
         full = upload("s2", 5)
         assert full.status_code == 507
-        assert f"the server holds {format_size(3 * size)[:3]}" in full.json()["detail"]
+        assert "the server's room for uploads is full" in full.json()["detail"]
+        assert f"{format_size(3 * size)[:3]}" not in full.json()["detail"]
         assert httpx.get(f"{server.local_url}healthz").status_code == 200
 
 
@@ -342,7 +343,7 @@ def test_a_bad_quota_is_refused_naming_it() -> None:
     ("value", "words"),
     [
         (5, "must be a dict with a 'path' or a 'url'"),
-        ({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}, "not inside"),
+        ({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}}, "upload it first"),
         ({"url": "data:image/png;base64,AAAA", "meta": {"_type": "gradio.FileData"}}, "image"),
     ],
 )
@@ -355,3 +356,53 @@ def test_a_bad_image_value_is_an_error_event_naming_it(
     assert kind == "error"
     assert words in error
     assert call_events(server, "greet", ["Ada"]) == [("complete", ["Hello Ada!"])]
+
+
+def test_files_stored_for_a_sessions_calls_go_with_it_but_not_the_apps_own() -> None:
+    """An output stored for a WebSocket session's call is deleted when it closes; an
+    HTTP API session's output outlives its event stream (the client downloads it after);
+    the app's own initial image, stored at build, stays."""
+
+    def tint(value: float) -> np.ndarray:
+        return np.full((5, 5, 3), int(value), np.uint8)
+
+    with gr.Blocks() as demo:
+        number = gr.Number()
+        picture = gr.Image(value=np.full((4, 4, 3), 7, np.uint8))
+        number.submit(tint, number, picture, api_name="tint")
+    server = demo.launch(
+        server_port=0,
+        prevent_thread_lock=True,
+        quiet=True,
+        session_grace=0.2,
+        heartbeat_interval=0.2,
+    )
+    try:
+        config = httpx.get(f"{server.local_url}config").json()
+        (initial,) = [
+            c["props"]["value"]["path"] for c in config["components"] if c["props"].get("value")
+        ]
+        built = cached_files()
+        assert Path(initial) in built
+
+        async def call_over_websocket() -> None:
+            async with AsyncClient(server.local_url) as client:
+                await client.predict(10, api_name="/tint")
+                assert len(cached_files() - built) == 1  # the output, while connected
+
+        anyio.run(call_over_websocket)
+        wait_until(lambda: cached_files() == built)
+        client = Client(server.local_url, verbose=False)
+        downloaded = client.predict(20, api_name="/tint")
+        assert PIL.Image.open(downloaded).getpixel((0, 0)) == (20, 20, 20)
+        stored = cached_files() - built
+        assert len(stored) == 1  # the output, kept while the client lives
+        time.sleep(0.5)
+        assert stored <= cached_files()
+        client.close()
+        time.sleep(0.5)
+        Client(server.local_url, verbose=False).close()  # a request: the sweep runs
+        wait_until(lambda: not (stored & cached_files()))
+        assert Path(initial).is_file()  # the app's own file stays
+    finally:
+        demo.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 import json
@@ -495,17 +496,45 @@ def test_filepath_mode_png_cannot_hold_falls_back(l_png: Path) -> None:
         assert saved.mode == "F"
 
 
-def test_filepath_unknown_suffix_is_saved_as_png(rgba_png: Path) -> None:
+def test_filepath_suffix_that_is_not_the_images_format_gives_the_components_format(
+    rgba_png: Path,
+) -> None:
+    # Gradio writes what the suffix names (here HEIC, failing to PNG); the client's name
+    # never picks the server's encoder here: the component's format is used
     result = Image(type="filepath").preprocess(_payload(rgba_png, "upload.heic"))
-    assert Path(result).name == "upload.png"
+    assert Path(result).name == "upload.webp"
+    result = Image(type="filepath", format="png").preprocess(_payload(rgba_png, "up.pdf"))
+    assert Path(result).name == "up.png"
 
 
-def test_filepath_gif_keeps_frames(gif: Path) -> None:
+def test_filepath_gif_is_the_uploaded_file_itself(gif: Path) -> None:
+    # Gradio re-saves it, every frame, unchanged (a GIF's mode is never converted): the
+    # file itself is passed instead, so its frames are never re-encoded
     result = Image(type="filepath").preprocess(_payload(gif))
-    assert Path(result).name == "anim.gif"
-    assert Path(result) != gif  # mode P is not RGB, so it is re-saved, frames and all
+    assert Path(result) == gif
     with PIL.Image.open(result) as saved:
         assert saved.n_frames == 2
+
+
+def test_an_animation_re_encoded_counts_every_frame_against_max_pixels(
+    policy: FileAccess,
+) -> None:
+    frames = [PIL.Image.new("L", (100, 100), 40 * i) for i in range(5)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    url = to_data_url(buffer.getvalue(), "image/gif")
+    image = Image(type="filepath", format="gif")
+    with use_file_access(dataclasses.replace(policy, max_pixels=40_000)):
+        with pytest.raises(ImageTooLargeError) as refused:
+            image.preprocess({"url": url})
+        assert str(refused.value).startswith(
+            "the animation has 5 frames of 100x100, 50000 pixels in all, over the limit of "
+            "40000 pixels"
+        )
+    with use_file_access(dataclasses.replace(policy, max_pixels=50_000)):
+        saved = image.preprocess({"url": url})
+    with PIL.Image.open(saved) as opened:
+        assert opened.n_frames == 5
 
 
 def test_identical_uploads_share_a_cache_file(rgba_png: Path, files: Path) -> None:
@@ -538,7 +567,7 @@ def test_svg_filepath_returns_the_path(svg: Path) -> None:
 
 def test_path_outside_allowed_is_refused(tmp_path: Path) -> None:
     outside = _write(PIL.Image.new("RGB", (2, 2)), tmp_path / "outside.png")
-    with pytest.raises(PathNotAllowedError, match="allowed_paths"):
+    with pytest.raises(PathNotAllowedError, match="not one this server gave or received"):
         Image().preprocess(_payload(outside))
 
 
@@ -549,7 +578,7 @@ def test_missing_file(files: Path) -> None:
 
 def test_not_an_image(files: Path) -> None:
     (files / "notes.png").write_text("hello")
-    with pytest.raises(ImageDecodeError, match="not an image Pillow can read"):
+    with pytest.raises(ImageDecodeError, match="not an image in a format this server reads"):
         Image().preprocess(_payload(files / "notes.png"))
 
 
@@ -655,7 +684,7 @@ def test_data_url_filepath_uses_format(policy: FileAccess) -> None:
     ("url", "message"),
     [
         ("data:image/png;base64,@@@@", "not valid base64"),
-        ("data:image/png;base64,aGVsbG8=", "not an image Pillow can read"),
+        ("data:image/png;base64,aGVsbG8=", "not an image in a format this server reads"),
         ("data:image/png;base64", "no ','"),
     ],
 )

@@ -394,7 +394,7 @@ async def test_a_client_behind_still_hears_each_waiting_jobs_position_never_afte
         with anyio.fail_after(WAIT):
             while len(group.waiting) < 5:  # noqa: ASYNC110 (polled: the client reads nothing)
                 await anyio.sleep(0.01)
-        waiting = [ticket.payload[0].id for ticket in group.waiting]
+        waiting = [ticket.payload.id for ticket in group.waiting]
         heard: dict[str, list[Message]] = defaultdict(list)
         with anyio.fail_after(WAIT):  # now it reads: every waiting job's position comes
             while not all(any(isinstance(m, Estimation) for m in heard[j]) for j in waiting):
@@ -1161,7 +1161,7 @@ async def test_update_inputs_changes_the_other_inputs_for_the_next_frames() -> N
         job = await session.open_stream("live", [None, 100])
         session.send_frame(job, pixels(1))
         await inbox.wait_for(job, Output)
-        session.update_inputs(job, [None, 200])
+        await session.update_inputs(job, [None, 200])
         session.send_frame(job, pixels(1))
         await inbox.wait_for(job, Output, 2)
         session.close_stream(job)
@@ -1220,3 +1220,76 @@ async def test_refusals_judge_inputs_before_any_job() -> None:
     ]
     assert await runtime.refusals(dependency, [1, "hi"]) is None
     assert calls == []  # the fn never ran
+
+
+# -- preprocessing and the slot (hardening: decoding belongs to the job's slot) -----------------
+
+
+class CountingNumber(gr.Number):
+    """A Number that records each value it preprocesses; ``block`` holds the one given."""
+
+    def __init__(self, seen: list[Any], block: Any = None, gate: Any = None) -> None:
+        super().__init__()
+        self.seen, self.block, self.gate = seen, block, gate
+
+    def preprocess(self, payload: Any) -> Any:
+        self.seen.append(payload)
+        if payload == self.block and self.gate is not None:
+            self.gate.entered.set()
+            self.gate.release.wait(10)
+        return super().preprocess(payload)
+
+
+async def test_a_queued_call_is_preprocessed_only_once_it_holds_its_slot() -> None:
+    seen: list[Any] = []
+    gate = Gate()
+    with gr.Blocks() as demo:
+        number = CountingNumber(seen)
+        number.submit(gate.wait, number, number, api_name="run", trigger_mode="multiple")
+    async with connect(AppRuntime(demo)) as (session, inbox):
+        first = await session.submit("run", [1])
+        await inbox.wait_for(first, Started)
+        waiting = await session.submit("run", [2])
+        await inbox.wait_for(waiting, Estimation)
+        assert seen == [1]  # the waiting call holds its value as sent
+        session.cancel(waiting)
+        assert (await inbox.completed(waiting)).reason == "cancelled"
+        gate.open()
+        assert (await inbox.completed(first)).data == [1]
+    assert seen == [1]  # the cancelled call was never preprocessed
+
+
+async def test_a_cancel_stops_preprocessing_before_the_next_input() -> None:
+    seen: list[Any] = []
+    held = threading.Event(), threading.Event()
+
+    class Held:
+        entered, release = held
+
+    with gr.Blocks() as demo:
+        inputs = [CountingNumber(seen, block=1, gate=Held), CountingNumber(seen)]
+        inputs[0].submit(lambda a, b: a, inputs, inputs[0], api_name="run")
+    async with connect(AppRuntime(demo)) as (session, inbox):
+        job = await session.submit("run", [1, 2])
+        assert await anyio.to_thread.run_sync(Held.entered.wait, 10)
+        session.cancel(job)
+        Held.release.set()
+        assert (await inbox.completed(job)).reason == "cancelled"
+    assert seen == [1]  # the second input was not preprocessed
+
+
+async def test_validators_preprocess_in_the_prequeue_pool_and_the_job_again() -> None:
+    seen: list[Any] = []
+    with gr.Blocks() as demo:
+        number = CountingNumber(seen)
+        number.submit(
+            lambda x: x, number, number, api_name="run", validator=lambda x: gr.validate(x > 0, "")
+        )
+    runtime = AppRuntime(demo, prequeue_threads=1)
+    assert runtime.preprocessor.prequeue.total_tokens == 1
+    async with connect(runtime) as (session, inbox):
+        job = await session.submit("run", [3])
+        assert (await inbox.completed(job)).data == [3]
+    assert seen == [3, 3]  # for the validator (dropped), then in the slot
+    with pytest.raises(ValueError, match="prequeue_threads must be at least 1"):
+        AppRuntime(demo, prequeue_threads=0)

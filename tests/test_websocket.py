@@ -671,10 +671,14 @@ async def test_stream_inputs_naming_a_refused_file_are_refused() -> None:
     demo = stream_demo(overlay, extra_inputs=(gr.Image(),))
     async with serve(demo) as server, raw_client(server) as raw:
         job = await raw.open_stream("sepia", [None, None])
-        for path, kind in [("/etc/passwd", "Cannot read"), ("/tmp/streamcore/nope.png", "No such")]:
+        refusals = [
+            ("/etc/passwd", "input 2: the file 'passwd' is not one this server gave or received"),
+            ("/tmp/streamcore/nope.png", "input 2: the file 'nope.png' is not on this server"),
+        ]
+        for path, message in refusals:
             error = await raw.error("inputs", job=job, data=[None, {"path": path}])
             assert (error["code"], error["job"]) == ("bad_input", job)
-            assert error["message"].startswith(kind)
+            assert error["message"].startswith(message)
         await raw.frame(job, gradient(), 1)
         assert (await raw.until("output", job=job))["seq"] == 1
 

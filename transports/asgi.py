@@ -18,6 +18,7 @@ from streamcore.app.runtime import AppRuntime
 from streamcore.media.files import FileAccess
 
 from .auth import Authenticator, LoginGate
+from .connection_limit import ConnectionLimit, OpenConnections
 from .gradio_api import DEFAULT_SESSION_GRACE, HEARTBEAT_SECONDS, gradio_routes
 from .host_check import HostCheck
 from .http import http_routes, not_found
@@ -45,6 +46,7 @@ def build_app(
     stopping: StopSignal | None = None,
     session_grace: float = DEFAULT_SESSION_GRACE,
     heartbeat_interval: float = HEARTBEAT_SECONDS,
+    connections: OpenConnections | None = None,
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
     ``files`` allows at ``/file=<path>``, ``/healthz``, uploads into ``files``' cache of at
@@ -56,8 +58,10 @@ def build_app(
     message every ``heartbeat_interval`` seconds and ended when ``stopping`` is set.
 
     In front of every route: the ``Host`` check (:class:`~transports.host_check.HostCheck`,
-    with ``allowed_hosts``), then, with an ``authenticator``, the login gate and the
-    ``login``/``logout`` routes (:mod:`transports.auth`).
+    with ``allowed_hosts``), then, with ``connections``, the limit on long-lived connections
+    (:class:`~transports.connection_limit.ConnectionLimit`), then, with an
+    ``authenticator``, the login gate and the ``login``/``logout`` routes
+    (:mod:`transports.auth`).
     """
     routes: list[BaseRoute] = [
         *http_routes(config, files),
@@ -74,6 +78,8 @@ def build_app(
             heartbeat=heartbeat_interval,
         )
     middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]
+    if connections is not None:
+        middleware.append(Middleware(ConnectionLimit, connections=connections))
     if authenticator is not None:
         routes += [
             Route("/login", authenticator.login, methods=["GET", "POST"]),

@@ -155,8 +155,9 @@ class Authenticator:
         wants_html = "text/html" in request.headers.get("accept", "")
         if request.method == "GET":
             return HTMLResponse(self.login_form())
-        form = await request.form()
-        user, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+        async with request.form(max_files=0) as form:  # closes any file part it was sent
+            user = str(form.get("username", "")).strip()
+            password = str(form.get("password", ""))
         if not await self.check_password(user, password):
             if wants_html:
                 return HTMLResponse(self.login_form(refused=True), status_code=400)

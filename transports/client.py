@@ -42,6 +42,7 @@ from .protocol import (
     FrameData,
     Hello,
     OpenStream,
+    Ping,
     Pong,
     RtcAnswer,
     RtcOffer,
@@ -115,6 +116,16 @@ class _WebSocketChannel:
             for waiter, box in self._replies.values():
                 box.append(ClientError("closed", "the connection to the server closed"))
                 waiter.set()
+
+    async def keep_alive(self, idle_timeout: float | None) -> None:
+        """Ping the server three times per ``idle_timeout`` (its ``session_idle_timeout``)
+        so that a client with nothing to do is not closed as idle; returns at once without
+        one. Runs until cancelled or the connection closes."""
+        if not idle_timeout:
+            return
+        while not self.closed:
+            await anyio.sleep(idle_timeout / 3)
+            await self._send_quietly(Ping())
 
     def close(self) -> None:
         """Close both ends of the message channel (after :meth:`read` has stopped)."""
@@ -328,6 +339,8 @@ class AsyncClient(BaseAsyncClient):
         tasks = await stack.enter_async_context(anyio.create_task_group())
         stack.callback(tasks.cancel_scope.cancel)
         tasks.start_soon(channel.read)
+        idle_timeout = self.config.get("limits", {}).get("session_idle_timeout")
+        tasks.start_soon(channel.keep_alive, idle_timeout)
         await connection.send(encode_request(Hello(binary_frames=self.binary_frames)))
 
     async def stream(

@@ -70,6 +70,12 @@ HEARTBEAT_SECONDS = 15.0
 DEFAULT_SESSION_GRACE = 60.0
 """Seconds a session lives on after its last stream closed (a client may reconnect)."""
 
+_EVENT_STREAM_HEADERS = (
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
+)
+
 _Framing = Callable[[dict[str, Any]], "bytes | None"]
 """How an event stream writes one Gradio message (``None``: left out)."""
 
@@ -325,6 +331,8 @@ async def _json_object(request: Request) -> dict[str, Any]:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _Refused(400, f"the request body is not JSON: {exc}") from None
+    except RecursionError:
+        raise _Refused(400, "the request body nests arrays or objects too deeply") from None
     if not isinstance(value, dict):
         raise _Refused(400, f"the request body must be a JSON object, not {type(value).__name__}")
     return value
@@ -397,11 +405,7 @@ class EventStream(Response):
         # no super().__init__(): it would announce an empty body (content-length: 0)
         self.status_code = 200
         self.background = None
-        self.raw_headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),  # nginx: pass each event on at once
-        ]
+        self.raw_headers = list(_EVENT_STREAM_HEADERS)
         self._runtime = runtime
         self._sessions = sessions
         self._session = session
@@ -415,7 +419,7 @@ class EventStream(Response):
         try:
             values = self._sessions.values_of(self._session.owner)
             async with (
-                self._runtime.session(values=values) as client,
+                self._runtime.session(values=values, owner=self._session.owner) as client,
                 anyio.create_task_group() as tasks,
             ):
                 self._session.cancel_running = partial(self._cancel, client)
@@ -495,11 +499,7 @@ class HeartbeatStream(Response):
     ) -> None:
         self.status_code = 200
         self.background = None
-        self.raw_headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),
-        ]
+        self.raw_headers = list(_EVENT_STREAM_HEADERS)
         self._session_hash = session_hash
         self._interval = interval
         self._stopping = stopping

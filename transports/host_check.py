@@ -7,6 +7,10 @@ request (and WebSocket upgrade) whose ``Host`` names no address of this server: 
 are IP literals (rebinding needs a name), ``localhost``, the name the server was started
 on, and the ``allowed_hosts`` the deployment lists (the public name behind a proxy; ``*``
 turns the check off, ``.example.com`` allows the domain and its subdomains).
+
+A request with more than one ``Host`` or ``Origin`` header is refused with ``400`` and a
+JSON ``detail`` naming the header: servers and proxies disagree on which copy counts, so
+one that passed the check could reach the app as another.
 """
 
 from __future__ import annotations
@@ -17,11 +21,28 @@ from collections.abc import Iterable, Sequence
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .refusals import refuse
+from .refusals import refuse, refuse_with_detail
 
-__all__ = ["HostCheck", "host_allowed"]
+__all__ = ["SINGLE_HEADERS", "HostCheck", "duplicated_header", "host_allowed"]
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+SINGLE_HEADERS = (b"host", b"origin")
+"""Headers a request may carry once at most."""
+
+
+def duplicated_header(scope: Scope) -> str | None:
+    """The first of :data:`SINGLE_HEADERS` that ``scope``'s request carries more than
+    once (its name as sent, e.g. ``Host``), or ``None``."""
+    seen: set[bytes] = set()
+    name: bytes
+    for name, _value in scope.get("headers", ()):
+        key = name.lower()
+        if key in SINGLE_HEADERS:
+            if key in seen:
+                return key.decode().title()
+            seen.add(key)
+    return None
 
 
 def host_allowed(host_header: str, allowed: Iterable[str]) -> bool:
@@ -41,7 +62,8 @@ def host_allowed(host_header: str, allowed: Iterable[str]) -> bool:
 
 
 class HostCheck:
-    """ASGI middleware: 421 Misdirected Request for a ``Host`` that is not this server.
+    """ASGI middleware: 421 Misdirected Request for a ``Host`` that is not this server, 400
+    for a request with two ``Host`` or ``Origin`` headers.
 
     ``allowed_hosts`` are names besides IP literals and localhost (see the module
     docstring). It is read at each request, so the server can add the name it was
@@ -55,6 +77,11 @@ class HostCheck:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
+            return
+        duplicated = duplicated_header(scope)
+        if duplicated is not None:
+            detail = f"the request has more than one {duplicated} header; send it once"
+            await refuse_with_detail(scope, receive, send, 400, detail)
             return
         host = Headers(scope=scope).get("host", "")
         if host_allowed(host, self.allowed_hosts):

@@ -5,7 +5,9 @@ from disk are Starlette's (``StaticFiles``, ``FileResponse``), and so are ``405`
 wrong method. The page, its modules and ``/config`` are gzipped for clients that accept it.
 
 ``/file=<path>`` serves only what :func:`~streamcore.media.files.check_readable` allows
-(the cache and ``allowed_paths``): ``403`` otherwise, ``404`` for a missing file. A file
+(the cache and ``allowed_paths``): ``403`` otherwise, ``404`` for a missing file, ``400``
+with a JSON ``detail`` for a name no file can have (:func:`file_name_problem`: a NUL
+byte, a part over 255 bytes, over 4,096 bytes in all). A file
 is served with its own type only when it is a raster image; anything else (an uploaded
 ``.html``, ``.svg`` or ``.js``) comes as a download, so it never runs on the app's origin.
 """
@@ -24,7 +26,7 @@ import anyio.to_thread
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -38,7 +40,21 @@ if TYPE_CHECKING:
     else:
         from importlib.abc import Traversable
 
-__all__ = ["PageFiles", "file_response", "http_routes", "not_found", "static_files"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "MAX_PART_BYTES",
+    "PageFiles",
+    "file_name_problem",
+    "file_response",
+    "http_routes",
+    "not_found",
+    "static_files",
+]
+
+MAX_PART_BYTES = 255
+"""The longest name of one file or directory (Linux's ``NAME_MAX``), in bytes of UTF-8."""
+MAX_NAME_BYTES = 4096
+"""The longest path (Linux's ``PATH_MAX``), in bytes of UTF-8."""
 
 _STATIC_SUFFIXES = (".html", ".js", ".css", ".png")
 """The kinds of file under ``transports/static`` that ``/static/<path>`` serves."""
@@ -133,16 +149,39 @@ def http_routes(config: Callable[[], bytes], files: FileAccess) -> list[BaseRout
     ]
 
 
+def file_name_problem(name: str) -> str | None:
+    """Why no file can be called ``name`` (the path after ``/file=``), or ``None``.
+
+    Said in the client's terms, without echoing the name back.
+    """
+    if "\x00" in name:
+        return "the file name contains a NUL character, which no file name can hold"
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) > MAX_NAME_BYTES:
+        return f"the file name is {len(encoded)} bytes long; at most {MAX_NAME_BYTES} are allowed"
+    longest = max(len(part) for part in encoded.split(b"/"))
+    if longest > MAX_PART_BYTES:
+        return (
+            f"a part of the file name is {longest} bytes long; at most {MAX_PART_BYTES} are "
+            "allowed between slashes"
+        )
+    return None
+
+
 async def file_response(name: str, files: FileAccess) -> Response:
-    """The response of ``/file=<name>``: the file if ``files`` serves it, else ``403`` or
-    ``404`` with a plain-text reason (see the module docstring)."""
+    """The response of ``/file=<name>``: the file if ``files`` serves it, else ``400``
+    (JSON ``detail``), ``403`` or ``404`` with a plain-text reason (see the module
+    docstring)."""
+    problem = file_name_problem(name)
+    if problem is not None:
+        return JSONResponse({"detail": problem}, 400, _NOSNIFF)
     try:
         path: Path = await anyio.to_thread.run_sync(check_readable, name, files)
     except PathNotAllowedError:
         return PlainTextResponse(
             "that file is not served: only the cache and allowed_paths are", 403, _NOSNIFF
         )
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+    except OSError:  # missing, a directory, a loop of links, unreadable: all "no such file"
         return PlainTextResponse("no such file", 404, _NOSNIFF)
     kind = mimetypes.guess_type(Path(name).name)[0]
     if kind in _INLINE_IMAGE_TYPES:

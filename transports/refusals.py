@@ -9,10 +9,12 @@ is closed before it is accepted (the server then answers 403).
 
 from __future__ import annotations
 
-from starlette.responses import PlainTextResponse
+import json
+
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
-__all__ = ["refuse"]
+__all__ = ["refuse", "refuse_with_detail"]
 
 POLICY_VIOLATION = 1008
 """The WebSocket close code for a refused upgrade where no HTTP answer can be sent."""
@@ -26,6 +28,24 @@ async def refuse(scope: Scope, receive: Receive, send: Send, status: int, text: 
     if "websocket.http.response" not in scope.get("extensions", {}):
         await send({"type": "websocket.close", "code": POLICY_VIOLATION})
         return
-    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    await _deny(send, status, b"text/plain; charset=utf-8", text.encode())
+
+
+async def refuse_with_detail(
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str
+) -> None:
+    """:func:`refuse`, the body being JSON: ``{"detail": detail}`` (as the HTTP API's)."""
+    if scope["type"] == "http":
+        await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+        return
+    if "websocket.http.response" not in scope.get("extensions", {}):
+        await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+        return
+    body = json.dumps({"detail": detail}).encode()
+    await _deny(send, status, b"application/json", body)
+
+
+async def _deny(send: Send, status: int, content_type: bytes, body: bytes) -> None:
+    headers = [(b"content-type", content_type)]
     await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-    await send({"type": "websocket.http.response.body", "body": text.encode()})
+    await send({"type": "websocket.http.response.body", "body": body})

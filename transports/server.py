@@ -36,7 +36,9 @@ from streamcore.media.upload_ledger import UploadLedger
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
+from .connection_limit import OpenConnections, default_max_connections
 from .gradio_messages import gradio_config_keys
+from .log_throttle import throttle_accept_errors
 from .ports import bind_first_free, bind_socket, first_port
 from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import DEFAULT_MAX_PEERS, RtcSettings
@@ -99,12 +101,20 @@ class ServerOptions:
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
+    prequeue_threads: int = 2
+    """Threads for the decoding that runs before a job holds its slot (a validator's
+    values, an ``inputs`` message for a stream still waiting), app-wide
+    (``docs/security.md``)."""
     show_error: bool = False
     """Gradio's: send the text of a fn's unexpected exceptions to clients. Off, they read
     that the app failed and the text stays in the server's log; a ``gr.Error`` and a
     refused input are always sent."""
     allowed_paths: Sequence[str | Path] = ()
     blocked_paths: Sequence[str | Path] = ()
+    allow_private_urls: bool = False
+    """Let the server fetch URLs (an image input given as a URL, a URL a fn returns) on
+    loopback, private, link-local and other non-public addresses: refused by default
+    (SSRF defence, ``docs/security.md``). Also ``FileAccess(allow_private_urls=True)``."""
     rtc_configuration: dict[str, Any] | None = None
     """ICE servers for WebRTC, browser-style: ``{"iceServers": [{"urls": [...]}]}``; used by
     the server's peers and sent to browsers in ``/config``. Default: none (host candidates,
@@ -133,11 +143,26 @@ class ServerOptions:
     show_api: bool = True
     """Gradio's: whether the page shows its "Use via API" link (``/config``'s ``show_api``).
     The API itself stays reachable either way."""
+    max_connections: int | None = None
+    """Long-lived connections open at once: WebSocket sessions and Gradio's event streams
+    and heartbeats (:mod:`transports.connection_limit`). Past it a WebSocket is closed with
+    code 1013, an HTTP stream gets 503; short requests (``/healthz``, the page, files) are
+    never counted. ``None``: derived from the process's file-descriptor limit (480 for
+    ``ulimit -n 1024``)."""
+    session_idle_timeout: float | None = 300.0
+    """A WebSocket session with no job running or waiting and no message either way for
+    this many seconds is closed (code 1001). ``None``: never."""
 
     def __post_init__(self) -> None:
         if (self.ssl_keyfile is None) != (self.ssl_certfile is None):
             raise ValueError(
                 "ssl_keyfile and ssl_certfile go together: give both to serve HTTPS, or neither"
+            )
+        if self.max_connections is not None and self.max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, not {self.max_connections}")
+        if self.session_idle_timeout is not None and self.session_idle_timeout <= 0:
+            raise ValueError(
+                f"session_idle_timeout must be positive or None, not {self.session_idle_timeout}"
             )
 
 
@@ -159,6 +184,7 @@ class Server:
             blocked_paths=(*base.blocked_paths, *map(Path, options.blocked_paths)),
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
+            allow_private_urls=options.allow_private_urls or base.allow_private_urls,
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,
@@ -175,6 +201,7 @@ class Server:
             file_access=policy,
             input_access=named_by_clients,
             show_error=options.show_error,
+            prequeue_threads=options.prequeue_threads,
             max_jobs_per_session=options.max_jobs_per_session,
             uploads=UploadLedger(
                 session_quota=_quota(options.session_upload_quota),
@@ -190,6 +217,9 @@ class Server:
         """Set as the server begins to stop: heartbeats and lingering sessions end."""
         self.allowed_hosts: list[str] = list(options.allowed_hosts)
         """Read at each request: :meth:`running` adds the name the server listens on."""
+        self.connections = OpenConnections(options.max_connections or default_max_connections())
+        """The long-lived connections open now, and those refused past their limit."""
+        throttle_accept_errors()  # a process out of descriptors logs it once per interval
         self.app: Starlette = build_app(
             config=self._config_json,
             files=served,
@@ -203,6 +233,7 @@ class Server:
             stopping=self.stopping,
             session_grace=options.session_grace,
             heartbeat_interval=options.heartbeat_interval,
+            connections=self.connections,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -235,6 +266,7 @@ class Server:
             "max_message_bytes": self.options.max_message_bytes,
             "max_pixels": self.runtime.file_access.max_pixels,
             "idle_timeout": self.options.idle_timeout,
+            "session_idle_timeout": self.options.session_idle_timeout,
         }
 
     def config(self) -> dict[str, Any]:

@@ -88,7 +88,7 @@ class SessionProtocol:
         elif isinstance(request, OpenStream):
             await session.open_stream(request.api_name, request.data, ref=request.ref)
         elif isinstance(request, UpdateInputs):
-            session.update_inputs(request.job, request.data)
+            await session.update_inputs(request.job, request.data)
         elif isinstance(request, CloseStream):
             session.close_stream(request.job)
         elif isinstance(request, Cancel):

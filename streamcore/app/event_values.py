@@ -14,17 +14,30 @@ worker thread for anything that scales with the input).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from ..contract import Block
-from ..errors import Error, StreamcoreError
+from ..errors import (
+    Error,
+    FetchError,
+    InvalidInputError,
+    MissingFileError,
+    PathNotAllowedError,
+    StreamcoreError,
+)
 from ..events import Dependency, SelectData
 
 __all__ = [
+    "CLIENT_MISTAKES",
     "HIDDEN_ERROR",
+    "Later",
     "SessionValues",
     "error_payload",
     "event_data_args",
+    "finish_outputs",
+    "has_later",
+    "name_the_input",
     "to_wire",
     "validation_failures",
 ]
@@ -38,18 +51,32 @@ class SessionValues:
         self.state: dict[int, Any] = {}
 
     def preprocess(
-        self, dependency: Dependency, data: list[Any], skip: int | None = None
+        self,
+        dependency: Dependency,
+        data: list[Any],
+        skip: int | None = None,
+        checkpoint: Callable[[], None] | None = None,
     ) -> list[Any]:
         """The fn's arguments for the client's ``data``, one per input (``None`` at
-        ``skip``, a stream's frame input). Raises what the components raise."""
+        ``skip``, a stream's frame input). Raises what the components raise; a refusal of
+        the client's value (see :func:`name_the_input`) names the input first.
+
+        ``checkpoint`` is called before each input: it raises to stop the work (in a worker
+        thread, ``anyio.from_thread.check_cancelled`` stops it once its caller is cancelled).
+        """
         values: list[Any] = []
         for index, (component, value) in enumerate(zip(dependency.inputs, data, strict=True)):
+            if checkpoint is not None:
+                checkpoint()
             if index == skip:
                 values.append(None)
             elif component.stateful:
                 values.append(self._state_of(component))
             elif dependency.preprocess:
-                values.append(component.preprocess(value))
+                try:
+                    values.append(component.preprocess(value))
+                except CLIENT_MISTAKES as exc:
+                    raise name_the_input(exc, index, component) from None
             else:
                 values.append(value)
         return values
@@ -82,6 +109,19 @@ class SessionValues:
         self, dependency: Dependency, value: Any, *, unpacked: bool = False
     ) -> list[Any]:
         """The fn's return value as client-side values, one per output component."""
+        return self._postprocess(dependency, value, unpacked=unpacked, later=False)
+
+    def postprocess_later(self, dependency: Dependency, value: Any) -> list[Any]:
+        """:meth:`postprocess` for a generator's yield, in two steps: what reads ``value``
+        is done now (the generator is suspended); the costly rest of each output whose
+        component has ``postprocess_later`` (an ``Image``'s encoding) is left as a
+        :class:`Later`, which :func:`finish_outputs` completes, in any thread, after the
+        generator has carried on. Raises what :meth:`postprocess` raises about the value."""
+        return self._postprocess(dependency, value, unpacked=False, later=True)
+
+    def _postprocess(
+        self, dependency: Dependency, value: Any, *, unpacked: bool, later: bool
+    ) -> list[Any]:
         outputs = dependency.outputs
         if unpacked:
             values = list(value)
@@ -102,7 +142,11 @@ class SessionValues:
                 self.state[component.id] = item
                 result.append(None)
             elif dependency.postprocess:
-                result.append(to_wire(component.postprocess(item)))
+                split = getattr(component, "postprocess_later", None) if later else None
+                if split is None:
+                    result.append(to_wire(component.postprocess(item)))
+                else:
+                    result.append(Later(split(item)))
             else:
                 result.append(to_wire(item))
         return result
@@ -124,6 +168,20 @@ class SessionValues:
             return rest, carrier.postprocess_to_array(image_value), "raw"
         frame, mime = carrier.postprocess_to_bytes(image_value)
         return rest, frame, mime
+
+
+CLIENT_MISTAKES = (InvalidInputError, PathNotAllowedError, MissingFileError, FetchError)
+"""What a component raises for a value the client sent that cannot be used: the client's
+mistake, answered with its message and never logged with a traceback."""
+
+
+def name_the_input(exc: StreamcoreError, index: int, component: Block) -> StreamcoreError:
+    """``exc`` (the same object, so its type and wire code stay) with its message prefixed
+    by the input it concerns, in the client's terms: ``input 1 (Photo): ...``."""
+    label = getattr(component, "label", None)
+    where = f"input {index + 1}" + (f" ({label})" if label else "")
+    exc.args = (f"{where}: {exc}",)
+    return exc
 
 
 def event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:
@@ -203,6 +261,27 @@ def error_payload(
     if not show_error:
         return {"type": "Exception", "message": HIDDEN_ERROR, "title": "Error", "hidden": True}
     return {"type": type(exc).__name__, "message": f"{type(exc).__name__}: {exc}", "title": "Error"}
+
+
+class Later:
+    """An output of :meth:`SessionValues.postprocess_later` still to be completed:
+    ``finish()`` returns the component's postprocessed value."""
+
+    __slots__ = ("finish",)
+
+    def __init__(self, finish: Callable[[], Any]) -> None:
+        self.finish = finish
+
+
+def has_later(outputs: list[Any]) -> bool:
+    """Whether ``outputs`` (one value per output component) holds a :class:`Later`."""
+    return any(isinstance(item, Later) for item in outputs)
+
+
+def finish_outputs(outputs: list[Any]) -> list[Any]:
+    """``outputs`` with every :class:`Later` completed (and made wire values); the other
+    values unchanged. Raises what a ``finish()`` raises."""
+    return [to_wire(item.finish()) if isinstance(item, Later) else item for item in outputs]
 
 
 def to_wire(value: Any) -> Any:

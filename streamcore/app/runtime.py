@@ -7,8 +7,9 @@ submits calls and streams, and from which it receives :mod:`~streamcore.messages
 Leaving the ``async with`` (a disconnect) cancels every job of the session at once and
 frees their concurrency slots.
 
-Client-side values go in and come out: a job preprocesses its inputs, runs the fn (off the
-loop when sync), postprocesses each result and sends it. The per-session message channel
+Client-side values go in and come out: a job waits for its slot holding the values as the
+client sent them, preprocesses them once it holds it (:mod:`.preprocessing`), runs the fn
+(off the loop when sync), postprocesses each result and sends it. The per-session message channel
 is bounded; a stream's outputs are latest-wins before it, so a slow client slows down
 nothing but itself and never grows server memory.
 """
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -38,7 +40,9 @@ from ..engine.operators import stop_when
 from ..errors import (
     Error,
     EventKindError,
+    FetchError,
     InvalidInputError,
+    MissingFileError,
     PathNotAllowedError,
     QueueFullError,
     StreamcoreError,
@@ -47,15 +51,23 @@ from ..errors import (
     UnknownJobError,
 )
 from ..events import Dependency
-from ..media.files import FileAccess, current_file_access, use_file_access
+from ..media.files import (
+    FileAccess,
+    cache_writes_told_to,
+    current_file_access,
+    use_file_access,
+)
 from ..media.upload_ledger import UploadLedger, remove_uploads
 from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
     SessionValues,
     error_payload,
     event_data_args,
+    finish_outputs,
+    has_later,
     validation_failures,
 )
+from .preprocessing import DEFAULT_PREQUEUE_THREADS, InputPreprocessor
 from .scheduler import Scheduler, Ticket
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
@@ -68,6 +80,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("streamcore")
+_COMPLETING = 2
+"""How many yields of one generator job are encoded at once (see ``_read_ahead``): the one
+being waited for and the next, so a generator whose encoding costs more than its step
+keeps two cores busy, and no more."""
 _job_order = itertools.count()
 
 DEFAULT_MAX_JOBS_PER_SESSION = 64
@@ -93,6 +109,13 @@ class Job:
     """For a stream whose image output goes to a video track: gets each output image."""
     on_end: Callable[[], None] | None = None
     """Called once when the job has ended (after its completion message is queued)."""
+    data: list[Any] = field(default_factory=list)
+    """Its inputs as the client sent them (a stream's latest ``inputs`` while it waits):
+    what it holds in the queue; preprocessed once it holds its slot."""
+    inputs_lock: anyio.Lock = field(default_factory=anyio.Lock)
+    """Orders the preprocessing of a stream's starting values and of its ``inputs``."""
+    inputs_ready: bool = False
+    """The inputs have been preprocessed in the slot (later ``inputs`` are, at once)."""
 
 
 def _ended(job: Job) -> None:
@@ -137,6 +160,7 @@ class AppRuntime:
         message_buffer: int = 4,
         show_error: bool = True,
         uploads: UploadLedger | None = None,
+        prequeue_threads: int = DEFAULT_PREQUEUE_THREADS,
         max_jobs_per_session: int | None = DEFAULT_MAX_JOBS_PER_SESSION,
     ) -> None:
         if max_jobs_per_session is not None and max_jobs_per_session < 1:
@@ -165,6 +189,9 @@ class AppRuntime:
         self.uploads = UploadLedger() if uploads is None else uploads
         """The clients' uploads: each session's are deleted when it ends (no quota by
         default; the server sets its own)."""
+        self.preprocessor = InputPreprocessor(self.limiter, self.input_access, prequeue_threads)
+        """Preprocesses the clients' values: in a job's slot, or (validators, early
+        ``inputs`` checks) in a pool of ``prequeue_threads`` threads."""
         self.max_jobs_per_session = max_jobs_per_session
         """The jobs one session may have open at once (``None``: no bound); past it a
         trigger is refused with :class:`~streamcore.errors.TooManyJobsError`."""
@@ -178,15 +205,14 @@ class AppRuntime:
         """What ``dependency``'s validator refuses in client-side ``data``, before any job:
         ``{"parameter_name", "is_valid", "message"}`` per input as ``Completed.validation``
         has them, or ``None`` when it accepts them or there is no validator. Preprocessing
-        and the validator run off the loop (the job runs them again). Raises what the
+        runs in the pre-queue pool (:meth:`InputPreprocessor.before_slot`) and the
+        validator off the loop; nothing is kept (the job runs them again). Raises what the
         input components or the validator raise."""
         if dependency.validator is None:
             return None
         values = SessionValues()  # no session yet: a State input gets its initial value
+        inputs = await self.preprocessor.before_slot(values, dependency, data)
         with use_file_access(self.input_access):
-            inputs = await anyio.to_thread.run_sync(
-                values.preprocess, dependency, data, None, limiter=self.limiter
-            )
             results = await last_result(
                 iterate_fn(dependency.validator, tuple(inputs), limiter=self.limiter)
             )
@@ -194,30 +220,40 @@ class AppRuntime:
 
     @asynccontextmanager
     async def session(
-        self, *, binary_frames: bool = False, values: SessionValues | None = None
+        self,
+        *,
+        binary_frames: bool = False,
+        values: SessionValues | None = None,
+        owner: str | None = None,
     ) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs.
 
         ``values`` carries ``State`` values over from an earlier session of the same client
-        (the HTTP API's ``session_hash``); by default the session starts with none. The
-        uploads the session owns (:attr:`uploads`, by its ``id``) are deleted when it ends."""
+        (the HTTP API's ``session_hash``); by default the session starts with none. Files
+        the server stores in the cache for the session (in the body, and in the tasks and
+        threads it starts) are recorded in :attr:`uploads` as ``owner``'s; with no
+        ``owner``, the session's own ``id``, whose files (uploads included) are deleted when
+        it ends. A given ``owner`` outlives the session: its caller ends it."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
-        owner = ""
+        ended = ""
         try:
             with send:  # closed even when the body fails (a connection handler that raised)
                 async with anyio.create_task_group() as tasks:
                     session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
-                    owner = session.id
+                    ended = "" if owner is not None else session.id
                     if values is not None:
                         session.values = values
+                    written = partial(self.uploads.record_written, owner or session.id)
                     try:
-                        yield session
+                        with cache_writes_told_to(written):
+                            yield session
                     finally:
                         session.closed = True
                         receive.close()  # the client is gone: wakes a send waiting for room
                         tasks.cancel_scope.cancel()
         finally:
-            await self.forget_uploads(owner)
+            if ended:
+                await self.forget_uploads(ended)
 
     async def forget_uploads(self, owner: str | None = None) -> None:
         """``owner`` (a session) has ended: delete the uploads nobody else owns; with no
@@ -340,18 +376,31 @@ class ClientSession:
             frame = Frame(bytes(frame))
         return job.stream.send_nowait(frame)
 
-    def update_inputs(self, job_id: str, data: list[Any]) -> None:
-        """Replace the values of a stream's other inputs; the next frame uses them."""
+    async def update_inputs(self, job_id: str, data: list[Any]) -> None:
+        """Replace the values of a stream's other inputs; the next frame uses them.
+
+        Preprocessed in a worker thread, in the order of the calls. A stream that still
+        waits for its slot keeps ``data`` as sent (preprocessed when it starts), after a
+        look in the pre-queue pool so that a refused value is refused now. Raises
+        :class:`InvalidInputError` (or the component's own error) for a refused value; the
+        stream goes on with its previous values."""
         job = self._job(job_id)
-        if job.stream is None:
+        stream = job.stream
+        if stream is None:
             raise EventKindError(_not_a_stream(job_id))
         self._check_arity(job.dependency, data)
-        dependency = job.dependency
-        with use_file_access(self.runtime.input_access):
+        preprocessor = self.runtime.preprocessor
+        async with job.inputs_lock:
             try:
-                job.stream.extra_inputs = self.values.preprocess(
-                    dependency, data, skip=job.frame_index
-                )
+                if job.inputs_ready:
+                    stream.extra_inputs = await preprocessor.in_slot(
+                        self.values, job.dependency, data, job.frame_index
+                    )
+                else:
+                    await preprocessor.before_slot(
+                        self.values, job.dependency, data, job.frame_index
+                    )
+                    job.data = data
             except StreamcoreError:
                 raise
             except Exception as exc:  # a component refusing the client's value
@@ -506,7 +555,13 @@ class ClientSession:
                     job.id, "error", success=False, error=error_payload(exc, show_error=show)
                 )
                 if not isinstance(
-                    exc, Error | InvalidInputError | QueueFullError | PathNotAllowedError
+                    exc,
+                    Error
+                    | InvalidInputError
+                    | QueueFullError
+                    | PathNotAllowedError
+                    | MissingFileError
+                    | FetchError,
                 ):
                     log.exception("event %r failed", dependency.api_name)
             finally:
@@ -528,22 +583,22 @@ class ClientSession:
         dependency = job.dependency
         if dependency.fn is None:
             return Completed(job.id, "done", data=[])
-        inputs = await self._preprocess_in_worker(job, data)
+        job.data = data  # what the job holds while it waits: the values as sent
         if dependency.validator is not None:
-            refused = await self._validate(dependency, inputs)
+            refused = await self._validate(job)
             if refused is not None:
                 return Completed(job.id, "validation", success=False, validation=refused)
         if not dependency.queue:
             if dependency.batch:  # a batch of one, outside the queue
-                alone = Ticket(payload=(job, inputs))
+                alone = Ticket(payload=job)
                 alone.batch = [alone]
                 return await self._execute_batch(alone, event_data)
-            return await self._execute(job, [inputs], event_data)
+            return await self._execute(job, [await self._inputs_in_slot(job)], event_data)
         ticket = Ticket(
             batch_key=dependency.id if dependency.batch else None,
             max_batch_size=dependency.max_batch_size if dependency.batch else 1,
             on_position=lambda rank, size: self._tell_position(job, rank, size),
-            payload=(job, inputs),
+            payload=job,
             order=job.order,
         )
         async with self.runtime.scheduler.slot(dependency.group_id, ticket):
@@ -551,20 +606,28 @@ class ClientSession:
                 return await _wait_for_batch_result(ticket)
             if dependency.batch:
                 return await self._execute_batch(ticket, event_data)
-            return await self._execute(job, [inputs], event_data)
+            return await self._execute(job, [await self._inputs_in_slot(job)], event_data)
 
-    async def _preprocess_in_worker(self, job: Job, data: list[Any]) -> list[Any]:
-        dependency = job.dependency
-        skip = job.frame_index
-        with use_file_access(self.runtime.input_access):
-            return await anyio.to_thread.run_sync(
-                self.values.preprocess, dependency, data, skip, limiter=self.runtime.limiter
+    async def _inputs_in_slot(self, job: Job) -> list[Any]:
+        """The job's inputs, preprocessed now that it holds its slot (a stream's become its
+        ``extra_inputs``, which later ``inputs`` replace)."""
+        async with job.inputs_lock:
+            inputs = await self.runtime.preprocessor.in_slot(
+                self.values, job.dependency, job.data, job.frame_index
             )
+            if job.stream is not None:
+                job.stream.extra_inputs = inputs
+            job.inputs_ready = True
+        return inputs
 
-    async def _validate(
-        self, dependency: Dependency, inputs: list[Any]
-    ) -> list[dict[str, Any]] | None:
+    async def _validate(self, job: Job) -> list[dict[str, Any]] | None:
+        """The validator's refusals of the job's values, before the queue (as Gradio);
+        the values it saw are dropped (the job preprocesses them again in its slot)."""
+        dependency = job.dependency
         assert dependency.validator is not None
+        inputs = await self.runtime.preprocessor.before_slot(
+            self.values, dependency, job.data, job.frame_index
+        )
         results = await last_result(
             iterate_fn(dependency.validator, tuple(inputs), limiter=self.runtime.limiter)
         )
@@ -573,9 +636,7 @@ class ClientSession:
     async def _execute(self, job: Job, inputs: list[list[Any]], event_data: Any) -> Completed:
         dependency = job.dependency
         args = tuple(inputs[0]) + event_data_args(dependency, event_data)
-        if job.stream is not None:
-            if not job.stream.extra_inputs:  # else update_inputs() came while it waited
-                job.stream.extra_inputs = inputs[0]
+        if job.stream is not None:  # its inputs are its extra_inputs (see _inputs_in_slot)
             job.started = True
             return await job.stream.run()
         kind = dependency.kind
@@ -591,7 +652,12 @@ class ClientSession:
             args,
             limiter=self.runtime.limiter,
             kind=kind,
-            then=lambda value: self.values.postprocess(dependency, value),
+            # a generator's yields are encoded after it carried on (see _read_ahead)
+            then=(
+                (lambda value: self.values.postprocess_later(dependency, value))
+                if kind.is_generator
+                else (lambda value: self.values.postprocess(dependency, value))
+            ),
         )
         # closed here (stop_when then closes ``results``), not by the garbage collector: a
         # generator stopped by time_limit or a cancel has run its ``finally`` before the
@@ -610,76 +676,132 @@ class ClientSession:
     async def _read_ahead(
         self, source: AsyncGenerator[list[Any], None]
     ) -> AsyncGenerator[list[Any], None]:
-        """``source``'s items, with the next one produced while the caller sends this one.
+        """``source``'s items, with the next one produced while the caller sends this one,
+        each completed (:func:`finish_outputs`) before it is yielded.
 
         A task of the session pulls from ``source`` one item ahead (a one-item buffer, so
-        a client that reads slowly still holds the generator back). The source's exception
-        is raised here, unchanged. When this generator is closed, the task is cancelled
-        and has closed ``source`` (its ``finally`` has run) before this returns.
+        a client that reads slowly still holds the generator back: at most three items
+        are pulled and not yet taken). An item holding :class:`Later` outputs (an image
+        still to encode) is completed in a worker thread started as soon as it is pulled,
+        at most :data:`_COMPLETING` at once (the first one alone, so that the first
+        output is not slowed down by the next), so the encoding of a yield runs on
+        another core while the generator makes the next one and the previous one is
+        encoded or sent; items come out in ``source``'s order. The source's exception, or a
+        completion's, is raised here, unchanged, after the items before it. When this
+        generator is closed, the task is cancelled and has closed ``source`` (its
+        ``finally`` has run) and waited for the completions it started before this
+        returns.
         """
-        send, receive = anyio.create_memory_object_stream[tuple[bool, Any]](1)
+        send, receive = anyio.create_memory_object_stream[_Ahead](1)
         stop = anyio.CancelScope()
         finished = anyio.Event()
+        limiter = self.runtime.limiter
+        slots = anyio.Semaphore(_COMPLETING)
 
         async def produce() -> None:
+            first: anyio.Event | None = None  # set once the first completion is done
             try:
                 with stop, send:
-                    try:
-                        async with contextlib.aclosing(source):
-                            async for item in source:
-                                await send.send((True, item))
-                    except Exception as exc:  # handed to the consumer, which raises it
-                        with contextlib.suppress(anyio.BrokenResourceError):
-                            await send.send((False, exc))
+                    async with anyio.create_task_group() as completing:
+                        try:
+                            async with contextlib.aclosing(source):
+                                async for item in source:
+                                    ahead = _Ahead(item)
+                                    if has_later(item):
+                                        if first is not None:  # the first output goes alone
+                                            await first.wait()
+                                        await slots.acquire()
+                                        completing.start_soon(ahead.complete, limiter, slots)
+                                        if first is None:
+                                            first = ahead.done
+                                    else:
+                                        ahead.done.set()
+                                    await send.send(ahead)
+                        except Exception as exc:  # handed to the consumer, which raises it
+                            with contextlib.suppress(anyio.BrokenResourceError):
+                                await send.send(_Ahead.failed(exc))
             finally:
                 finished.set()
 
         self._tasks.start_soon(produce)
         try:
             with receive:
-                async for ok, item in receive:
-                    if not ok:
-                        raise item
-                    yield item
+                async for ahead in receive:
+                    await ahead.done.wait()
+                    if ahead.error is not None:
+                        raise ahead.error
+                    yield ahead.item
         finally:
             stop.cancel()
             with anyio.CancelScope(shield=True):
                 await finished.wait()
 
     async def _execute_batch(self, ticket: Ticket, event_data: Any) -> Completed:
-        members = ticket.batch
-        leader_job, _ = ticket.payload
-        dependency: Dependency = leader_job.dependency
-        columns = [list(col) for col in zip(*(m.payload[1] for m in members), strict=True)]
-        if not dependency.inputs:
-            columns = []
-        for member in members:
-            job, _ = member.payload
-            job.started = True
-            await self._post(Started(job.id))
-        riders = members[1:]
+        """Run the batch ``ticket`` leads: each member's inputs are preprocessed now (a
+        member whose inputs are refused gets its own error and leaves the batch), then one
+        call of the fn for the rest; each rider gets its row of the result."""
+        leader_job: Job = ticket.payload
+        dependency = leader_job.dependency
+        riders = ticket.batch[1:]
         try:
-            result = await call_once(
-                dependency.fn,  # type: ignore[arg-type]
-                tuple(columns),
-                self.runtime.limiter,
-            )
-            per_member = await anyio.to_thread.run_sync(
-                self.values.postprocess_batch,
-                dependency,
-                result,
-                len(members),
-                limiter=self.runtime.limiter,
-            )
+            members, rows, leader_error = await self._batch_inputs(ticket)
+            columns = [list(col) for col in zip(*rows, strict=True)]
+            if not dependency.inputs:
+                columns = []
+            for member in members:
+                member.payload.started = True
+                await self._post(Started(member.payload.id))
+            per_member: list[list[Any]] = []
+            if members:
+                result = await call_once(
+                    dependency.fn,  # type: ignore[arg-type]
+                    tuple(columns),
+                    self.runtime.limiter,
+                )
+                per_member = await anyio.to_thread.run_sync(
+                    self.values.postprocess_batch,
+                    dependency,
+                    result,
+                    len(members),
+                    limiter=self.runtime.limiter,
+                )
         except BaseException as exc:
             for rider in riders:
-                rider.outcome = exc
-                rider.done.set()
+                if not rider.done.is_set():
+                    rider.outcome = exc
+                    rider.done.set()
             raise
-        for rider, outputs in zip(riders, per_member[1:], strict=True):
-            rider.outcome = outputs
-            rider.done.set()
-        return Completed(leader_job.id, "done", data=per_member[0])
+        leader_outputs: list[Any] | None = None
+        for member, outputs in zip(members, per_member, strict=True):
+            if member is ticket:
+                leader_outputs = outputs
+            else:
+                member.outcome = outputs
+                member.done.set()
+        if leader_error is not None:
+            raise leader_error
+        return Completed(leader_job.id, "done", data=leader_outputs)
+
+    async def _batch_inputs(
+        self, ticket: Ticket
+    ) -> tuple[list[Ticket], list[list[Any]], Exception | None]:
+        """The batch's members whose inputs were accepted, their preprocessed inputs, and
+        the leader's own refusal (a refused rider is told at once)."""
+        members: list[Ticket] = []
+        rows: list[list[Any]] = []
+        leader_error: Exception | None = None
+        for member in ticket.batch:
+            try:
+                rows.append(await self._inputs_in_slot(member.payload))
+            except Exception as exc:
+                if member is ticket:
+                    leader_error = exc
+                else:
+                    member.outcome = exc
+                    member.done.set()
+                continue
+            members.append(member)
+        return members, rows, leader_error
 
     def _stream_job(self, job: Job) -> StreamJob:
         assert job.frame_index is not None
@@ -749,7 +871,7 @@ class ClientSession:
 
 async def _wait_for_batch_result(ticket: Ticket) -> Completed:
     """A rider's result: the outputs its leader's batch call left for it (or its error)."""
-    job, _ = ticket.payload
+    job: Job = ticket.payload
     await ticket.done.wait()
     if isinstance(ticket.outcome, BaseException):
         if isinstance(ticket.outcome, Exception):
@@ -762,3 +884,33 @@ def _not_a_stream(job_id: str) -> str:
     return (
         f"job {job_id!r} is a call, not a stream: frames, inputs and close_stream are for streams"
     )
+
+
+class _Ahead:
+    """One item of :meth:`ClientSession._read_ahead`: its outputs, complete once ``done``
+    is set (or the ``error`` that stopped them)."""
+
+    __slots__ = ("done", "error", "item")
+
+    def __init__(self, item: list[Any]) -> None:
+        self.item = item
+        self.error: Exception | None = None
+        self.done = anyio.Event()
+
+    @classmethod
+    def failed(cls, error: Exception) -> _Ahead:
+        ahead = cls([])
+        ahead.error = error
+        ahead.done.set()
+        return ahead
+
+    async def complete(self, limiter: anyio.CapacityLimiter, slots: anyio.Semaphore) -> None:
+        """Finish the item's :class:`Later` outputs in a worker thread, then release one
+        of ``slots`` (acquired by the caller)."""
+        try:
+            self.item = await anyio.to_thread.run_sync(finish_outputs, self.item, limiter=limiter)
+        except Exception as exc:  # raised by the consumer, in the items' order
+            self.error = exc
+        finally:
+            slots.release()
+            self.done.set()

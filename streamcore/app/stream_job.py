@@ -30,6 +30,7 @@ from ..engine.session import EndReason, StreamSession
 from ..errors import Error, FrameRejected, InvalidInputError
 from ..events import Dependency
 from ..media.encoding import decode
+from ..media.formats import FRAME_FORMATS
 from ..messages import Completed, FrameError, Message, Output, Started
 from .event_values import SessionValues, error_payload
 
@@ -223,10 +224,11 @@ class StreamJob:
 
 
 def _pixels_of(source: Any, max_pixels: int) -> Pixels:
-    """A frame's pixels: decoded if they are encoded bytes, converted if they are a decoded
-    video frame (anything with ``to_ndarray``, such as PyAV's), else as they are."""
+    """A frame's pixels: decoded if they are encoded bytes (JPEG, PNG or WebP only),
+    converted if they are a decoded video frame (anything with ``to_ndarray``, such as
+    PyAV's), else as they are."""
     if isinstance(source, bytes):
-        return decode(source, max_pixels=max_pixels)
+        return decode(source, max_pixels=max_pixels, formats=FRAME_FORMATS, what="the frame")
     to_ndarray = getattr(source, "to_ndarray", None)
     if callable(to_ndarray):
         pixels: Pixels = to_ndarray(format="rgb24")

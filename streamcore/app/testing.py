@@ -49,7 +49,7 @@ class _SessionChannel:
 
     async def update_inputs(self, job: str, data: list[Any]) -> None:
         with contextlib.suppress(*_JOB_GONE):
-            self.session.update_inputs(job, data)
+            await self.session.update_inputs(job, data)
 
     async def close_stream(self, job: str) -> None:
         with contextlib.suppress(*_JOB_GONE):

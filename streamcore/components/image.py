@@ -29,7 +29,7 @@ import PIL.ImageOps
 import PIL.PngImagePlugin
 
 from ..engine.frames import Pixels
-from ..errors import ImageDecodeError, InvalidInputError, UnsupportedImageError
+from ..errors import ImageDecodeError, ImageTooLargeError, InvalidInputError, UnsupportedImageError
 from ..media.convert import to_uint8
 from ..media.encoding import (
     MIME_TYPES,
@@ -45,12 +45,13 @@ from ..media.files import (
     FileAccess,
     check_readable,
     current_file_access,
-    fetch_url,
     is_http_url,
     save_bytes_to_cache,
 )
+from ..media.formats import IMAGE_FORMATS, check_format, sniff
 from ..media.image_data import ImageData
 from ..media.options import WatermarkOptions, WebcamOptions
+from ..media.url_fetch import fetch_image
 from ..media.watermark import load_watermark, paste_watermark
 from .base import Component
 
@@ -66,6 +67,7 @@ _TYPES: Final = ["numpy", "pil", "filepath"]
 _SOURCES: Final = ["upload", "webcam", "clipboard"]
 _DEFAULT_BUTTONS: Final = ("download", "share", "fullscreen")
 _STREAM_FORMAT: Final = "jpeg"
+_DATA_URL: Final = "the data URL"
 _EXIF_ORIENTATION: Final = 0x0112
 _STREAMING_SOURCES_ERROR: Final = (
     "Image streaming only available if sources is ['webcam']. "
@@ -256,13 +258,23 @@ class Image(Component):
     def preprocess(self, payload: ImageData | dict[str, Any] | None) -> Any:
         """Turn a client payload into the fn's argument, by Gradio's rules in its order.
 
+        The image is a ``data:`` URL, a file on the server (``path``: an upload, or a file of
+        the cache or of ``allowed_paths``) or an http(s) URL (``path`` or ``url``, as
+        ``gradio_client``'s ``handle_file`` sends it), downloaded under the SSRF rules of
+        :mod:`streamcore.media.url_fetch`. Its bytes must be in one of
+        :data:`~streamcore.media.formats.IMAGE_FORMATS` (an SVG is passed as a file for
+        ``type="filepath"``). A file the server writes (``type="filepath"`` after a mode
+        conversion) keeps the image's own format, never the one ``orig_name`` claims.
+
         Returns ``None`` for ``None``; else a uint8 array (read-only for a ``data:`` URL,
         as in Gradio), a PIL image or a file path, as ``type`` says. Raises
         :class:`InvalidInputError` (a ``ValueError``) for a malformed payload or a missing
-        path, :class:`ImageDecodeError` / :class:`ImageTooLargeError` for bytes that are
-        not an image or are over the policy's ``max_pixels``, :class:`UnsupportedImageError`
-        for an SVG unless ``type="filepath"``, :class:`PathNotAllowedError` for a path
-        outside the allowed directories and ``FileNotFoundError`` for a missing file.
+        path, :class:`UnsupportedImageError` for another format (and for an SVG unless
+        ``type="filepath"``), :class:`ImageDecodeError` / :class:`ImageTooLargeError` for
+        bytes that are damaged or over the policy's ``max_pixels``,
+        :class:`PathNotAllowedError` for a path outside the allowed directories,
+        :class:`MissingFileError` for a missing file and :class:`FetchError` for a URL that
+        cannot be fetched. Messages name the file by the name the client gave.
         """
         if payload is None:
             return None
@@ -270,26 +282,61 @@ class Image(Component):
         policy = current_file_access.get()
         if data.url is not None and data.url.startswith("data:"):
             return self._preprocess_data_url(data.url, policy)
+        url = next((u for u in (data.path, data.url) if u is not None and is_http_url(u)), None)
+        if url is not None:
+            name = data.orig_name or _url_file_name(url)
+            raw = fetch_image(url, policy, svg=_name_and_suffix(name)[1] == "svg")
+            return self._preprocess_bytes(raw, None, name, name or url, policy)
         if data.path is None:
             raise InvalidInputError("Image path is None.")
-        path = check_readable(data.path, policy)
-        name, suffix = _name_and_suffix(data.orig_name)
+        path = check_readable(data.path, policy, named_by_client=True, name=data.orig_name)
+        shown = data.orig_name or data.path
+        return self._preprocess_bytes(_FileBytes(path), path, data.orig_name, shown, policy)
+
+    def _preprocess_bytes(
+        self,
+        source: bytes | _FileBytes,
+        path: Path | None,
+        orig_name: str | None,
+        shown: str | None,
+        policy: FileAccess,
+    ) -> Any:
+        """An uploaded or downloaded image (``path`` is its file, if it has one); ``shown``
+        names it in messages."""
+        stem, suffix = _name_and_suffix(orig_name)
+        what = f"the file {_shown_name(shown)!r}"
+        head = source if isinstance(source, bytes) else source.head()
         if suffix == "svg":
-            if self.type == "filepath":
+            if sniff(head) != "svg":
+                raise UnsupportedImageError(f"{what} is named as an SVG but is not an SVG image")
+            if self.type != "filepath":
+                raise UnsupportedImageError(
+                    "SVG files are not supported as input images for this app."
+                )
+            if path is not None:
                 return str(path)
-            raise UnsupportedImageError("SVG files are not supported as input images for this app.")
-        image = decode_to_pil(path.read_bytes(), max_pixels=policy.max_pixels)
-        if self.type == "filepath" and self.image_mode in (None, image.mode):
-            return str(path)  # as Gradio: the original file, EXIF orientation not applied
-        image = _exif_upright(image, str(path))
-        if suffix != "gif" and self.image_mode is not None:
+            return str(save_bytes_to_cache(source.read(), f"{stem}.svg", policy))  # type: ignore[union-attr]
+        kind = check_format(head, IMAGE_FORMATS, what)  # before reading all of a file
+        raw = source if isinstance(source, bytes) else source.read()
+        image = decode_to_pil(raw, max_pixels=policy.max_pixels, what=what)
+        if self.type == "filepath" and (
+            self.image_mode in (None, image.mode) or _unchanged_gif(image, kind)
+        ):
+            if path is not None:
+                return str(path)  # as Gradio: the original file, EXIF orientation not applied
+            return str(save_bytes_to_cache(raw, f"{stem}.{kind}", policy))
+        image = _exif_upright(image, what)
+        if kind != "gif" and self.image_mode is not None:
             image = _convert_mode(image, self.image_mode)
         if self.type == "pil":
             return image
         if self.type == "numpy":
             return np.array(image)
-        encoded, fmt = _encode_pil_for_cache(image, suffix)
-        return str(save_bytes_to_cache(encoded, f"{name}.{fmt}", policy))
+        # Gradio writes the format orig_name's suffix names: kept when it is what the bytes
+        # are, else (a lying or missing name) the component's format
+        own = kind if suffix == kind and kind in writable_formats() else self._format
+        encoded, fmt = _encode_pil_for_cache(image, own, max_pixels=policy.max_pixels)
+        return str(save_bytes_to_cache(encoded, f"{stem}.{fmt}", policy))
 
     def _preprocess_data_url(self, url: str, policy: FileAccess) -> Any:
         """Webcam frames and pasted images: decoded and turned upright, never mode-converted."""
@@ -298,10 +345,12 @@ class Image(Component):
             array = _decode_upright_array(data, policy.max_pixels)
             array.flags.writeable = False
             return array
-        image = _exif_upright(decode_to_pil(data, max_pixels=policy.max_pixels), "data URL")
+        image = _exif_upright(
+            decode_to_pil(data, max_pixels=policy.max_pixels, what=_DATA_URL), _DATA_URL
+        )
         if self.type == "pil":
             return image
-        encoded, fmt = _encode_pil_for_cache(image, self._format)
+        encoded, fmt = _encode_pil_for_cache(image, self._format, max_pixels=policy.max_pixels)
         return str(save_bytes_to_cache(encoded, f"image.{fmt}", policy))
 
     def preprocess_frame(self, pixels: Pixels) -> Any:
@@ -325,7 +374,7 @@ class Image(Component):
         ``data:`` URL (JPEG unless ``format`` was given). A local path is checked and
         returned as is (inline bytes when streaming); an http(s) URL is kept as a URL. A
         configured watermark is stamped first. Raises ``ValueError`` for other types and
-        the errors of :func:`to_uint8`, :func:`check_readable` and :func:`fetch_url`.
+        the errors of :func:`to_uint8`, :func:`check_readable` and :func:`fetch_image`.
         """
         if value is None:
             return None
@@ -337,15 +386,46 @@ class Image(Component):
             value = self._watermarked(value)
         if isinstance(value, (str, Path)):
             return self._postprocess_location(str(value))
+        if isinstance(value, np.ndarray):
+            return self._pixels_result(_as_pixels(value), current_file_access.get())
         if self.streaming:
             data, fmt = self._encode_for_stream(value)
             mime_type = _mime_type(fmt)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
-        if isinstance(value, np.ndarray):
-            data, fmt = _encode_pixels(_as_pixels(value), self._format)
-        else:
-            data, fmt = _encode_pil_for_cache(value, self._format)
+        data, fmt = _encode_pil_for_cache(value, self._format)
         path = save_bytes_to_cache(data, f"image.{fmt}", current_file_access.get())
+        return ImageData(
+            path=str(path), orig_name=path.name, size=len(data), mime_type=_mime_type(fmt)
+        )
+
+    def postprocess_later(self, value: Any) -> Callable[[], ImageData | None]:
+        """:meth:`postprocess` in two steps, for a generator's yields: what reads ``value``
+        runs now, and the returned ``finish()`` does the rest (encoding, writing the cache)
+        from a private copy, so it may run in another thread after the fn has carried on,
+        even if the fn then changes the array it yielded. ``finish()`` returns what
+        ``postprocess(value)`` would have. Errors about the value (its type, shape, dtype)
+        are raised now; ``finish()`` raises what encoding and the cache raise.
+
+        Only arrays without a watermark are split (their encoding is the costly part);
+        other values are postprocessed now and ``finish()`` returns the result.
+        """
+        if not isinstance(value, np.ndarray) or self._has_watermark:
+            result = self.postprocess(value)
+            return lambda: result
+        pixels = _as_pixels(value)
+        if np.may_share_memory(pixels, value):  # to_uint8 kept the caller's buffer
+            pixels = pixels.copy()
+        policy = current_file_access.get()
+        return functools.partial(self._pixels_result, pixels, policy)
+
+    def _pixels_result(self, pixels: Pixels, policy: FileAccess) -> ImageData:
+        """Encode ``pixels``: inline when streaming, else a file of the cache."""
+        if self.streaming:
+            data, fmt = _encode_pixels(pixels, self._stream_format)
+            mime_type = _mime_type(fmt)
+            return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
+        data, fmt = _encode_pixels(pixels, self._format)
+        path = save_bytes_to_cache(data, f"image.{fmt}", policy)
         return ImageData(
             path=str(path), orig_name=path.name, size=len(data), mime_type=_mime_type(fmt)
         )
@@ -414,11 +494,11 @@ class Image(Component):
                 stacklevel=3,
             )
         data, _ = _location_bytes(location, current_file_access.get())
+        name = _url_file_name(location) if is_http_url(location) else Path(location).name
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ImageDecodeError(f"The SVG file {location} is not UTF-8 text: {exc}") from exc
-        name = _url_file_name(location) if is_http_url(location) else Path(location).name
+            raise ImageDecodeError(f"The SVG file {name!r} is not UTF-8 text: {exc}") from exc
         return ImageData(url="data:image/svg+xml," + quote(text), orig_name=name)
 
     def _watermarked(self, value: ImageValue) -> PIL.Image.Image:
@@ -509,6 +589,29 @@ def _button_prop(button: object) -> object:
 # -- decoding -----------------------------------------------------------------------------
 
 
+class _FileBytes:
+    """A file's bytes, read on demand: its first bytes alone, to check the format before
+    the whole file is read."""
+
+    _HEAD = 4096
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def head(self) -> bytes:
+        with self.path.open("rb") as file:
+            return file.read(self._HEAD)
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def _shown_name(name: str | None) -> str:
+    """A client's file name for a message: its base name, at most 80 characters."""
+    base = PurePosixPath((name or "image").replace("\\", "/")).name or "image"
+    return base if len(base) <= 80 else base[:77] + "..."
+
+
 def _name_and_suffix(orig_name: str | None) -> tuple[str, str]:
     """Stem and normalised format from the uploaded file's name (Gradio: ``image``/``webp``)."""
     if not orig_name:
@@ -521,8 +624,9 @@ def _decode_upright_array(data: bytes, max_pixels: int) -> npt.NDArray[Any]:
     """Decode to an array as Gradio does (``np.asarray`` of the upright PIL image), using the
     fast JPEG decoder when the result is the same: a colour JPEG with no EXIF block."""
     if _is_plain_colour_jpeg(data):
-        return decode(data, max_pixels=max_pixels)
-    return np.asarray(_exif_upright(decode_to_pil(data, max_pixels=max_pixels), "data URL"))
+        return decode(data, max_pixels=max_pixels, what=_DATA_URL)
+    image = decode_to_pil(data, max_pixels=max_pixels, what=_DATA_URL)
+    return np.asarray(_exif_upright(image, _DATA_URL))
 
 
 def _is_plain_colour_jpeg(data: bytes) -> bool:
@@ -543,6 +647,18 @@ def _is_plain_colour_jpeg(data: bytes) -> bool:
             components = data[pos + 9]
         pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
     return False
+
+
+def _unchanged_gif(image: PIL.Image.Image, suffix: str) -> bool:
+    """Whether Gradio's preprocessing would write ``image`` back as it is: a GIF (its mode
+    is never converted) with no EXIF orientation to apply. A ``filepath`` input then gets
+    the uploaded file itself instead of a copy that re-encodes every frame."""
+    if suffix != "gif" or image.format != "GIF":
+        return False
+    try:
+        return bool(image.getexif().get(_EXIF_ORIENTATION, 1) == 1)
+    except Exception:  # unreadable EXIF: _exif_upright keeps the image as it is
+        return True
 
 
 def _exif_upright(image: PIL.Image.Image, source: str) -> PIL.Image.Image:
@@ -577,7 +693,10 @@ def _location_bytes(location: str, policy: FileAccess) -> tuple[bytes, str]:
     if location.startswith("data:"):
         return parse_data_url(location)[1], _data_url_mime(location)
     if is_http_url(location):
-        return fetch_url(location, policy), _guess_mime(urlsplit(location).path)
+        svg = urlsplit(location).path.lower().endswith(".svg")
+        data = fetch_image(location, policy, svg=svg)
+        kind = sniff(data)
+        return data, "image/svg+xml" if kind == "svg" else _mime_type(kind or "png")
     path = check_readable(location, policy)
     return path.read_bytes(), _guess_mime(path.name)
 
@@ -612,12 +731,18 @@ def _encode_pil(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]:
         return _encode_pil_for_cache(image, "png")
 
 
-def _encode_pil_for_cache(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]:
+def _encode_pil_for_cache(
+    image: PIL.Image.Image, fmt: str, *, max_pixels: int | None = None
+) -> tuple[bytes, str]:
     """Encode as Gradio's cache does (every GIF frame, PNG text, EXIF), in ``fmt`` if it can
     hold the image, else PNG, else TIFF (CMYK, LAB, I, F...), else as an RGB PNG (HSV).
 
-    Returns the bytes and the format used. JPEG drops alpha rather than failing.
+    Returns the bytes and the format used. JPEG drops alpha rather than failing. With
+    ``max_pixels`` (a client's input), an animation whose frames together hold more
+    pixels is refused with :class:`ImageTooLargeError` before any frame is encoded.
     """
+    if fmt == "gif" and max_pixels is not None:  # the one format written frame by frame
+        _check_all_frames(image, getattr(image, "n_frames", 1), max_pixels)
     writable = writable_formats()
     for candidate in dict.fromkeys((fmt, "png", "tiff")):
         if candidate in writable:
@@ -626,6 +751,20 @@ def _encode_pil_for_cache(image: PIL.Image.Image, fmt: str) -> tuple[bytes, str]
             except (OSError, ValueError):
                 continue
     return _save_with_metadata(image.convert("RGB"), "png"), "png"
+
+
+def _check_all_frames(image: PIL.Image.Image, frames: int, max_pixels: int) -> None:
+    """Refuse re-encoding ``frames`` frames of ``image`` when they hold more than
+    ``max_pixels`` pixels together (each frame is a whole canvas to the encoder). Counting
+    the frames reads the file's frame headers, not their pixels."""
+    total = frames * image.width * image.height
+    if total > max_pixels:
+        raise ImageTooLargeError(
+            f"the animation has {frames} frames of {image.width}x{image.height}, "
+            f"{total} pixels in all, over the limit of {max_pixels} pixels for all the "
+            "frames of an input image (send fewer or smaller frames; the server's "
+            "max_pixels sets the limit)"
+        )
 
 
 def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:

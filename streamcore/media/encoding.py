@@ -6,8 +6,10 @@ streamcore[fast]``), and through Pillow otherwise; both produce 4:2:0 baseline J
 the choice changes speed, not results a viewer can tell apart. Every other format goes
 through Pillow. Base64 uses ``pybase64`` when installed, the standard library otherwise.
 
-Decoding checks the pixel count from the header *before* decoding, so a decompression bomb
-is refused without allocating it.
+Decoding checks the format from the first bytes and the pixel count from the header
+*before* decoding (:mod:`streamcore.media.formats`), so a file in a format the caller does
+not accept never reaches its parser, and a decompression bomb is refused without
+allocating it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import binascii
 import importlib
 import io
 import warnings
+from collections.abc import Collection
 from typing import Any, Final
 
 import numpy as np
@@ -24,6 +27,7 @@ import PIL.Image
 
 from ..engine.frames import Pixels
 from ..errors import ImageDecodeError, ImageTooLargeError
+from .formats import IMAGE_FORMATS, check_format, pil_formats
 
 
 def _optional(module: str) -> Any:
@@ -123,53 +127,73 @@ def encode_pil(image: PIL.Image.Image, fmt: str, quality: int | None = None) -> 
     return buffer.getvalue()
 
 
-def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pixels:
+def decode(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    formats: Collection[str] = IMAGE_FORMATS,
+    what: str = "the data",
+) -> Pixels:
     """Decode image bytes to a writable ``(H, W, 3)`` uint8 RGB array.
 
-    Raises :class:`ImageTooLargeError` if the header announces more than ``max_pixels``
-    pixels and :class:`ImageDecodeError` if the bytes are not a decodable image.
+    ``formats`` are the accepted formats (:mod:`streamcore.media.formats`; a stream's frames
+    pass ``FRAME_FORMATS``); ``what`` names the bytes in messages. Raises
+    :class:`~streamcore.errors.UnsupportedImageError` for bytes in another format,
+    :class:`ImageTooLargeError` if the header announces more than ``max_pixels`` pixels and
+    :class:`ImageDecodeError` if the bytes are damaged.
     """
-    if _simplejpeg is not None and data[:3] == b"\xff\xd8\xff":
+    kind = check_format(data, formats, what)
+    if _simplejpeg is not None and kind == "jpeg":
         try:
             height, width, _, _ = _simplejpeg.decode_jpeg_header(data)
         except ValueError as exc:
-            raise ImageDecodeError(f"the JPEG data cannot be decoded: {exc}") from exc
+            raise ImageDecodeError(f"{what} is a damaged JPEG image: {exc}") from exc
         _check_pixels(width, height, max_pixels)
         try:
             array: Pixels = _simplejpeg.decode_jpeg(data, colorspace="RGB")
         except ValueError as exc:
-            raise ImageDecodeError(f"the JPEG data cannot be decoded: {exc}") from exc
+            raise ImageDecodeError(f"{what} is a damaged JPEG image: {exc}") from exc
         return array
-    image = decode_to_pil(data, max_pixels=max_pixels)
+    image = decode_to_pil(data, max_pixels=max_pixels, formats=(kind,), what=what)
     try:
         pixels: Pixels = np.asarray(image.convert("RGB")).copy()
         return pixels
     except (OSError, ValueError) as exc:
-        raise ImageDecodeError(f"the image data cannot be decoded: {exc}") from exc
+        raise ImageDecodeError(f"{what} cannot be decoded: {exc}") from exc
 
 
-def decode_to_pil(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PIL.Image.Image:
-    """Open image bytes with Pillow and load them, after checking the pixel limit.
+def decode_to_pil(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    formats: Collection[str] = IMAGE_FORMATS,
+    what: str = "the data",
+) -> PIL.Image.Image:
+    """Open image bytes with Pillow and load them, after checking their format and the
+    pixel limit.
 
-    The returned image is fully loaded (truncated data fails here, not later). Raises
-    :class:`ImageTooLargeError` or :class:`ImageDecodeError`.
+    Pillow parses the bytes only as the format their first bytes announce, which must be
+    one of ``formats``. The returned image is fully loaded (truncated data fails here, not
+    later). Raises :class:`~streamcore.errors.UnsupportedImageError`,
+    :class:`ImageTooLargeError` or :class:`ImageDecodeError`, naming ``what``.
     """
+    kind = check_format(data, formats, what)
     with warnings.catch_warnings():
         # The limit is ours (checked below), not Pillow's DecompressionBombWarning.
         warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
         try:
-            image = PIL.Image.open(io.BytesIO(data))
+            image = PIL.Image.open(io.BytesIO(data), formats=pil_formats(kind))
         except PIL.Image.DecompressionBombError as exc:
-            raise ImageTooLargeError(f"the image is too large to decode: {exc}") from exc
+            raise ImageTooLargeError(f"{what} is too large an image to decode: {exc}") from exc
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageDecodeError(
-                f"the data is not an image Pillow can read ({len(data)} bytes): {exc}"
+                f"{what} starts as a {kind.upper()} image but is not one that can be read"
             ) from exc
         _check_pixels(image.width, image.height, max_pixels)
         try:
             image.load()
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageDecodeError(f"the image data is damaged or truncated: {exc}") from exc
+            raise ImageDecodeError(f"{what} is a damaged or truncated image: {exc}") from exc
     return image
 
 

@@ -15,27 +15,26 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
-import http.client
+import logging
 import os
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, BinaryIO, Final
-from urllib.parse import urlsplit
+from pathlib import Path, PurePath
+from typing import BinaryIO, Final
 
-from ..errors import FetchError, PathNotAllowedError
+from ..errors import MissingFileError, PathNotAllowedError
 from .encoding import DEFAULT_MAX_PIXELS
+from .url_fetch import fetch_url, is_http_url
 
 __all__ = [
     "CACHE_DIR_ENV",
     "DEFAULT_MAX_URL_BYTES",
+    "CacheWrite",
     "FileAccess",
+    "cache_writes_told_to",
     "check_readable",
     "current_file_access",
     "default_file_access",
@@ -51,6 +50,8 @@ CACHE_DIR_ENV: Final = "STREAMCORE_CACHE_DIR"
 
 DEFAULT_MAX_URL_BYTES: Final = 50 * 1024 * 1024
 """Largest body :func:`fetch_url` accepts by default (50 MiB)."""
+
+log = logging.getLogger("streamcore.media")
 
 _SEED_FILE: Final = ".hash_seed"  # hidden, so check_readable never serves it
 _CHUNK: Final = 64 * 1024
@@ -73,7 +74,9 @@ class FileAccess:
     ``allowed_paths`` are the other directories (or single files) that may be read;
     ``blocked_paths`` win over them. ``max_pixels`` bounds every image decoded,
     ``url_timeout`` (seconds) and ``max_url_bytes`` bound every download, ``max_file_size``
-    (bytes, ``None`` for no limit) every file a client uploads.
+    (bytes, ``None`` for no limit) every file a client uploads. ``allow_private_urls`` lets
+    downloads reach loopback, private, link-local and other non-public addresses, which
+    are refused by default (:mod:`streamcore.media.url_fetch`).
     """
 
     cache_dir: Path
@@ -83,6 +86,7 @@ class FileAccess:
     url_timeout: float = 10
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
     max_file_size: int | None = None
+    allow_private_urls: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).resolve())
@@ -128,29 +132,56 @@ def use_file_access(policy: FileAccess) -> Iterator[FileAccess]:
 # -- reading local files ----------------------------------------------------------------
 
 
-def check_readable(path: str | os.PathLike[str], policy: FileAccess) -> Path:
+def check_readable(
+    path: str | os.PathLike[str],
+    policy: FileAccess,
+    *,
+    named_by_client: bool = False,
+    name: str | None = None,
+) -> Path:
     """Return ``path`` absolute with symlinks resolved, if ``policy`` allows reading it.
 
     A path is readable when it lies inside the cache directory or one of
     ``allowed_paths``, not inside any of ``blocked_paths``, and has no hidden part (a
     name starting with ``.``, such as ``.env`` or ``.git/``) below the allowed directory.
-    Raises :class:`PathNotAllowedError` otherwise, then ``FileNotFoundError`` if it does
-    not exist (the policy is checked first, so refusals reveal nothing about existence).
+    Raises :class:`PathNotAllowedError` otherwise, then :class:`MissingFileError` (a
+    ``FileNotFoundError``) if it does not exist (the policy is checked first, so refusals
+    reveal nothing about existence).
+
+    The messages name the file by ``name`` (the name a client knows it by) or else the base
+    name of ``path``: they reach clients, who must learn neither the server's directories
+    nor its roots. ``named_by_client`` words them for a
+    client that named the file in a value (``upload it first``); otherwise they speak of a
+    file the app gave. The full path and the reason go to the server's log.
     """
+    name = PurePath(name or os.fspath(path)).name[-80:] or os.fspath(path)[-60:]
     resolved = Path(path).resolve()
+    reason = None
     for blocked in policy.blocked_paths:
         if resolved.is_relative_to(blocked):
-            raise PathNotAllowedError(
-                f"Cannot read {resolved}: it is inside {blocked}, one of the blocked_paths."
-            )
-    if not any(_is_visible_inside(resolved, root) for root in policy.readable_roots):
+            reason = f"it is inside {blocked}, one of the blocked_paths"
+    if reason is None and not any(
+        _is_visible_inside(resolved, root) for root in policy.readable_roots
+    ):
         roots = ", ".join(str(root) for root in policy.readable_roots)
+        reason = f"it is not inside the readable directories ({roots}) or it is a hidden file"
+    if reason is not None:
+        log.warning("refused to read %s: %s", resolved, reason)
+        if named_by_client:
+            raise PathNotAllowedError(
+                f"the file {name!r} is not one this server gave or received; upload it first"
+            )
         raise PathNotAllowedError(
-            f"Cannot read {resolved}: it is not inside the allowed directories ({roots}) or "
-            "it is a hidden file. To allow it, add it (or its directory) to `allowed_paths`."
+            f"the file {name!r} is not one the app may serve (its cache and allowed_paths "
+            "are; the server's log names it)"
         )
     if not resolved.is_file():
-        raise FileNotFoundError(f"No such file: {resolved}")
+        log.info("no file at %s", resolved)
+        if named_by_client:
+            raise MissingFileError(
+                f"the file {name!r} is not on this server (any more): upload it again"
+            )
+        raise MissingFileError(f"the file {name!r} the app gave does not exist")
     return resolved
 
 
@@ -160,92 +191,34 @@ def _is_visible_inside(path: Path, root: Path) -> bool:
     return not any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-# -- fetching URLs ----------------------------------------------------------------------
-
-
-def is_http_url(value: str) -> bool:
-    """Whether ``value`` is an ``http://`` or ``https://`` URL."""
-    return value[:8].lower().startswith(("http://", "https://"))
-
-
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http(s), never to ``file:`` or ``ftp:``."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: http.client.HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if not is_http_url(newurl):
-            raise FetchError(
-                f"Cannot fetch {req.full_url}: it redirects to {newurl!r}, which is not http(s)"
-            )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_opener = urllib.request.build_opener(_HttpOnlyRedirects)
-
-
-def fetch_url(url: str, policy: FileAccess) -> bytes:
-    """Download ``url`` (http or https only) and return its body.
-
-    Blocking: call it from a worker thread. Raises :class:`FetchError` for another scheme,
-    an HTTP error status, a network error, a response slower than ``policy.url_timeout``
-    seconds (per read and in total) or a body over ``policy.max_url_bytes`` (refused from
-    its ``Content-Length`` when announced, and counted while reading in any case).
-    """
-    scheme = urlsplit(url).scheme
-    if scheme.lower() not in ("http", "https"):
-        raise FetchError(
-            f"Cannot fetch {url!r}: only http and https URLs are allowed, not {scheme!r}"
-        )
-    deadline = time.monotonic() + policy.url_timeout
-    try:
-        with _opener.open(url, timeout=policy.url_timeout) as response:
-            _check_length(url, response.headers.get("Content-Length"), policy.max_url_bytes)
-            return _read_limited(url, response, policy.max_url_bytes, deadline)
-    except FetchError:
-        raise
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the error response open
-        raise FetchError(f"Cannot fetch {url}: HTTP {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise FetchError(f"Cannot fetch {url}: {exc.reason}") from exc
-    except TimeoutError as exc:
-        raise FetchError(f"Cannot fetch {url}: no answer within {policy.url_timeout} s") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise FetchError(f"Cannot fetch {url}: {exc!r}") from exc
-
-
-def _check_length(url: str, header: str | None, limit: int) -> None:
-    if header is not None and header.strip().isdigit() and int(header) > limit:
-        raise FetchError(
-            f"Cannot fetch {url}: its body is {int(header)} bytes, over the limit of {limit} bytes"
-        )
-
-
-def _read_limited(
-    url: str, response: http.client.HTTPResponse, limit: int, deadline: float
-) -> bytes:
-    """Read the body in pieces (``read1`` returns what has arrived, so a slowly dripping
-    body still meets the deadline check), refusing it as soon as it passes ``limit``."""
-    chunks: list[bytes] = []
-    total = 0
-    while chunk := response.read1(_CHUNK):
-        total += len(chunk)
-        if total > limit:
-            raise FetchError(f"Cannot fetch {url}: its body is over the limit of {limit} bytes")
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 # -- the content-addressed cache --------------------------------------------------------
+
+
+CacheWrite = Callable[[Path, int, bool], None]
+"""Told of each file stored in the cache: its path, its size, whether this call created it
+(``False``: the same bytes under that name were there already)."""
+
+_cache_writes: contextvars.ContextVar[CacheWrite | None] = contextvars.ContextVar(
+    "streamcore_cache_writes", default=None
+)
+
+
+@contextlib.contextmanager
+def cache_writes_told_to(record: CacheWrite) -> Iterator[None]:
+    """For the body of the ``with`` (and the worker threads it starts, which copy the
+    context), every :func:`save_bytes_to_cache` and :func:`save_stream_to_cache` calls
+    ``record`` (from the thread that stored the file)."""
+    token = _cache_writes.set(record)
+    try:
+        yield
+    finally:
+        _cache_writes.reset(token)
+
+
+def _tell(target: Path, size: int, created: bool) -> None:
+    record = _cache_writes.get()
+    if record is not None:
+        record(target, size, created)
 
 
 def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
@@ -258,9 +231,11 @@ def save_bytes_to_cache(data: bytes, name: str, policy: FileAccess) -> Path:
     """
     digest = hashlib.sha256(_cache_seed(policy) + data).hexdigest()
     target = policy.cache_dir / digest / _safe_name(name)
-    if not target.is_file():
+    created = not target.is_file()
+    if created:
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(target, data)
+    _tell(target, len(data), created)
     return target
 
 
@@ -276,21 +251,25 @@ def save_stream_to_cache(source: BinaryIO, name: str, policy: FileAccess) -> Pat
     """
     digest = hashlib.sha256(_cache_seed(policy))
     fd, temp = tempfile.mkstemp(dir=policy.cache_dir, prefix=".partial-")
+    size = 0
     try:
         with os.fdopen(fd, "wb") as file:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 file.write(chunk)
+                size += len(chunk)
         target = policy.cache_dir / digest.hexdigest() / _safe_name(name)
         if not target.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temp, target)
+            _tell(target, size, True)
             return target
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
     os.unlink(temp)  # the same bytes were there already
+    _tell(target, size, False)
     return target
 
 

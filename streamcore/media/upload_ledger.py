@@ -16,26 +16,50 @@ uploader holds (its session, or for a pending upload the address it came from) a
 bytes of all uploads together. The same bytes uploaded twice are one file, counted once
 in the total and once per owner.
 
+Files the server writes to the cache while it runs a session's job (an input re-encoded, a
+picture fetched, an output) are that session's too when the write created them
+(:meth:`UploadLedger.record_written`), so they go when it ends; files that were there
+before (an app's examples, stored at build) are never recorded.
+
 Bookkeeping only: the methods return the files to delete and :func:`remove_uploads` deletes
-them (blocking: run it in a worker thread). Not thread-safe: use it from the event loop.
+them (blocking: run it in a worker thread). Thread-safe (one lock): the event loop and the
+worker threads that store files call it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ..errors import UploadQuotaError
 from .sizes import format_size
 
 __all__ = ["DEFAULT_CLAIM_WINDOW", "UploadLedger", "remove_uploads"]
 
+log = logging.getLogger("streamcore.media")
+
 DEFAULT_CLAIM_WINDOW = 300.0
 """Seconds an upload no session owns is kept for a call to name it."""
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _locked(method: _Method) -> _Method:
+    @functools.wraps(method)
+    def under_lock(self: UploadLedger, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return under_lock  # type: ignore[return-value]
 
 
 @dataclass
@@ -64,6 +88,7 @@ class UploadLedger:
         self.total_quota = total_quota
         self.claim_window = claim_window
         self._clock = clock
+        self._lock = threading.RLock()
         self._uploads: dict[Path, _Upload] = {}
         self._pending: OrderedDict[Path, float] = OrderedDict()
         """Uploads no session owns, oldest first, with when they arrived."""
@@ -72,34 +97,46 @@ class UploadLedger:
         self.total = 0
         """Bytes of every upload known."""
 
+    @_locked
     def held_by(self, owner: str) -> int:
         """The bytes of the uploads ``owner`` holds (owns, or sent and nobody claimed yet)."""
         return self._held.get(owner, 0)
 
+    @_locked
     def owns(self, owner: str, path: str | Path) -> bool:
         """Whether ``owner`` owns the upload at ``path``."""
         upload = self._uploads.get(Path(path))
         return upload is not None and owner in upload.owners
 
+    @_locked
     def admit(self, uploader: str, size: int, name: str = "the upload") -> None:
         """Check that ``uploader`` may store ``size`` more bytes. Raises
         :class:`~streamcore.errors.UploadQuotaError` naming the quota it would pass."""
         if self.total_quota is not None and self.total + size > self.total_quota:
+            # what the other sessions hold is theirs: the client reads only that it is full
+            log.warning(
+                "upload quota: %s (%d bytes) refused, the uploads hold %d of %d bytes",
+                name[:120],
+                size,
+                self.total,
+                self.total_quota,
+            )
             raise UploadQuotaError(
-                f"{name[:120]} ({format_size(size)}) does not fit: the server holds "
-                f"{format_size(self.total)} of uploads, its quota is "
-                f"{format_size(self.total_quota)}; try again once other sessions have ended",
+                f"{name[:120]} ({format_size(size)}) does not fit: the server's room for "
+                f"uploads is full (its quota is {format_size(self.total_quota)}); try again "
+                "once other sessions have ended",
                 server_wide=True,
             )
         held = self.held_by(uploader)
         if self.session_quota is not None and held + size > self.session_quota:
             raise UploadQuotaError(
                 f"{name[:120]} ({format_size(size)}) does not fit: this session holds "
-                f"{format_size(held)} of uploads, its quota is "
+                f"{format_size(held)} of files, its quota is "
                 f"{format_size(self.session_quota)}; its uploads are freed when it ends",
                 server_wide=False,
             )
 
+    @_locked
     def record(self, path: Path, size: int, uploader: str, *, owned: bool) -> list[Path]:
         """Remember the upload stored at ``path``: owned by ``uploader`` (a session) when
         ``owned``, else pending (``uploader`` is who sent it). Returns the pending uploads
@@ -115,6 +152,19 @@ class UploadLedger:
             self._own(path, upload, uploader)
         return self.expired()
 
+    @_locked
+    def record_written(self, owner: str, path: Path, size: int, created: bool) -> None:
+        """The server stored ``path`` while it ran ``owner``'s job: ``owner``'s when the
+        write ``created`` it, or when it is already an upload or such a file (then shared);
+        anything else in the cache (stored before, at build) is left alone."""
+        upload = self._uploads.get(path)
+        if upload is None and created:
+            self._uploads[path] = upload = _Upload(size, owner)
+            self.total += size
+        if upload is not None and owner not in upload.owners:
+            self._own(path, upload, owner)
+
+    @_locked
     def claim(self, owner: str, paths: Iterable[str]) -> None:
         """``owner`` (a session) uses the uploads at ``paths``: it owns them until it ends.
         Paths that are not uploads are ignored."""
@@ -124,6 +174,7 @@ class UploadLedger:
             if upload is not None and owner not in upload.owners:
                 self._own(path, upload, owner)
 
+    @_locked
     def release(self, owner: str) -> list[Path]:
         """``owner`` has ended: forget its ownership; returns the uploads nobody owns any
         more (to delete)."""
@@ -138,6 +189,7 @@ class UploadLedger:
         self._held.pop(owner, None)
         return freed
 
+    @_locked
     def release_all(self) -> list[Path]:
         """Every session has ended (the server stops): forget every upload; returns them
         (to delete)."""
@@ -148,6 +200,7 @@ class UploadLedger:
         self.total = 0
         return freed
 
+    @_locked
     def expired(self) -> list[Path]:
         """Forget the pending uploads older than ``claim_window``; returns them (to delete)."""
         deadline = self._clock() - self.claim_window

@@ -172,9 +172,23 @@ export function streamcoreSnippet(root, apiName, endpoint) {
     const value = "file" in example ? "sample" : pythonLiteral(example.value);
     return `    ${value},  # ${parameter.parameter_name} (${parameter.component})\n`;
   });
+  return pythonCall("from transports import Client\n", root, apiName, args, sample);
+}
+
+/**
+ * A Python script that makes a `Client` for `root`, calls `predict` with `args` (one line
+ * each) and prints the result; with a `sample`, it downloads that picture first.
+ * @param {string} importLine the `from ... import Client...` line
+ * @param {string} root
+ * @param {string} apiName
+ * @param {string[]} args
+ * @param {string|null} sample
+ * @returns {string}
+ */
+function pythonCall(importLine, root, apiName, args, sample) {
   return [
     sample === null ? "" : "import urllib.request\n\n",
-    "from transports import Client\n",
+    importLine,
     "\n",
     ...pythonSample(sample),
     `client = Client(${JSON.stringify(root)})\n`,
@@ -201,18 +215,8 @@ export function gradioClientSnippet(root, apiName, endpoint) {
     const value = "file" in example ? "handle_file(sample)" : pythonLiteral(example.value);
     return `    ${parameter.parameter_name}=${value},\n`;
   });
-  return [
-    sample === null ? "" : "import urllib.request\n\n",
-    `from gradio_client import Client${sample === null ? "" : ", handle_file"}\n`,
-    "\n",
-    ...pythonSample(sample),
-    `client = Client(${JSON.stringify(root)})\n`,
-    "result = client.predict(\n",
-    ...args,
-    `    api_name=${JSON.stringify(apiName)},\n`,
-    ")\n",
-    "print(result)\n",
-  ].join("");
+  const importLine = `from gradio_client import Client${sample === null ? "" : ", handle_file"}\n`;
+  return pythonCall(importLine, root, apiName, args, sample);
 }
 
 /**

@@ -8,6 +8,8 @@ import { PROTOCOL_VERSION, RequestError, packBinary, unpackBinary } from "./prot
 
 /** Bytes kept free for the binary header when checking an upload against the size limit. */
 const HEADER_ALLOWANCE = 1024;
+/** An open page pings this many times per `session_idle_timeout`, so it is never reaped. */
+const PINGS_PER_IDLE_TIMEOUT = 3;
 /** Errors about a job that already ended (a frame sent as it ended): nothing to show. */
 const LATE_ERRORS = new Set(["stream_ended", "unknown_job"]);
 
@@ -31,12 +33,14 @@ export class Connection {
       const connection = new Connection(socket);
       connection.welcomed = (welcome) => {
         connection.limits = welcome.limits ?? {};
+        connection.keepAlive(connection.limits.session_idle_timeout);
         resolve(connection);
       };
       socket.addEventListener("open", () =>
         connection.send({ type: "hello", binary_frames: true, protocol: PROTOCOL_VERSION }),
       );
       socket.addEventListener("close", (event) => {
+        clearInterval(connection.keepAliveTimer);
         const wasOpen = connection.limits !== null;
         connection.failJobs(`the connection to the server closed (code ${event.code})`);
         if (wasOpen) onClose(event);
@@ -50,12 +54,24 @@ export class Connection {
     this.socket = socket;
     this.limits = null;
     this.welcomed = null;
+    this.keepAliveTimer = null;
     this.nextRef = 0;
     /** @type {Map<string, {resolve: Function, reject: Function, handlers: object|null}>} */
     this.pending = new Map();
     /** @type {Map<string, object>} */
     this.jobs = new Map();
     socket.addEventListener("message", (event) => this.receive(event.data));
+  }
+
+  /**
+   * The server closes a session with no job and no message for `session_idle_timeout`
+   * seconds (code 1001); an open page is a user, so it sends a `ping` often enough.
+   * @param {number|null|undefined} seconds the welcome's `session_idle_timeout`
+   */
+  keepAlive(seconds) {
+    if (!seconds) return;
+    const every = (seconds * 1000) / PINGS_PER_IDLE_TIMEOUT;
+    this.keepAliveTimer = setInterval(() => this.send({ type: "ping" }), every);
   }
 
   /** @returns {boolean} whether messages can be sent */

@@ -1,0 +1,153 @@
+"""Log resource exhaustion once per interval, with a count, not once per attempt.
+
+When a process runs out of file descriptors, asyncio's accept loop fails on every
+``accept()`` and reports each failure, with a traceback, through the loop's exception
+handler (Python 3.11: thousands a second, 188 MB of log in 35 s in the measurement of
+``docs/security.md``). :func:`throttle_accept_errors` installs, once per process, a filter
+on the ``asyncio`` logger that lets one such record through per :data:`INTERVAL_SECONDS`
+(without its traceback: it is not a bug in the code) and says how many were held back since
+the last one. It does the same on ``uvicorn.error`` for :data:`DENIED_UPGRADE`, which
+uvicorn logs for every WebSocket upgrade the app refuses with an HTTP response (a ``Host``
+or origin refused): one line per refused attempt would let any client fill the log.
+:class:`ThrottledLog` does the same for the server's own refusals (sessions past
+``max_connections``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = [
+    "ACCEPT_ERROR",
+    "DENIED_UPGRADE",
+    "INTERVAL_SECONDS",
+    "AcceptErrorFilter",
+    "ThrottledLog",
+    "throttle_accept_errors",
+]
+
+INTERVAL_SECONDS = 10.0
+"""At most one record of a kind per this many seconds."""
+
+ACCEPT_ERROR = "socket.accept() out of system resource"
+"""How asyncio's accept loop begins the message it logs when ``accept()`` fails for want
+of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM)."""
+
+
+DENIED_UPGRADE = "ASGI callable returned without completing handshake."
+"""What uvicorn's WebSocket protocol logs after the app refused an upgrade with an HTTP
+response (it logs it for every such refusal, though nothing is wrong)."""
+
+
+class ThrottledLog:
+    """Counts events and logs at most one line per ``interval`` seconds about them.
+
+    :meth:`note` returns whether it logged. The first event logs at once; later ones are
+    counted, and the first event after ``interval`` has passed logs the count of those held
+    back. Thread-safe (an event may be noted from any thread).
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval: float = INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._held = 0
+        self.total = 0
+        """Every event noted since this object was made."""
+
+    def note(self, message: str, level: int = logging.WARNING) -> bool:
+        """Count one event; log ``message`` (plus the count held back) if the interval
+        since the last line has passed."""
+        with self._lock:
+            self.total += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self._interval:
+                self._held += 1
+                return False
+            held, self._held, self._last = self._held, 0, now
+        if held:
+            message = f"{message} ({held} more since the last report)"
+        self._logger.log(level, message)
+        return True
+
+
+class AcceptErrorFilter(logging.Filter):
+    """A filter for the ``asyncio`` logger: one accept-failure record per ``interval``.
+
+    The record let through loses its traceback and says how many were held back since the
+    last one and what to do; every other record passes unchanged. With ``prefix`` and
+    ``advice`` it does the same for records beginning with ``prefix`` (another logger's).
+    """
+
+    def __init__(
+        self,
+        interval: float = INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        prefix: str = ACCEPT_ERROR,
+        advice: str = (
+            "new connections wait in the listen queue until a descriptor is free. Lower "
+            "max_connections or raise the file-descriptor limit (ulimit -n); see "
+            "docs/security.md"
+        ),
+    ) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._advice = advice
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._held = 0
+        self.total = 0
+        """Accept-failure records seen since this filter was made."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str) or not record.msg.startswith(self._prefix):
+            return True
+        with self._lock:
+            self.total += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self._interval:
+                self._held += 1
+                return False
+            held, self._held, self._last = self._held, 0, now
+        error = record.exc_info[1] if record.exc_info else None
+        detail = f": {error}" if error else ""
+        since = f" ({held} more since the last report)" if held else ""
+        record.msg = f"{self._prefix.rstrip('.')}{detail}{since}; {self._advice}"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_installed: AcceptErrorFilter | None = None
+_install_lock = threading.Lock()
+
+
+def throttle_accept_errors() -> AcceptErrorFilter:
+    """Install the process's :class:`AcceptErrorFilter` on the ``asyncio`` logger, and one
+    for :data:`DENIED_UPGRADE` on ``uvicorn.error`` (once; later calls return the same
+    accept filter). They stay for the life of the process: they change nothing but those
+    records."""
+    global _installed
+    with _install_lock:
+        if _installed is None:
+            _installed = AcceptErrorFilter()
+            logging.getLogger("asyncio").addFilter(_installed)
+            denied = AcceptErrorFilter(
+                prefix=DENIED_UPGRADE,
+                advice="uvicorn says so of every WebSocket upgrade refused with an HTTP status",
+            )
+            logging.getLogger("uvicorn.error").addFilter(denied)
+        return _installed
