@@ -33,6 +33,8 @@ from streamcore.media.files import (
 def test_exports() -> None:
     assert set(files.__all__) == {
         "CACHE_DIR_ENV",
+        "CacheWrite",
+        "cache_writes_told_to",
         "DEFAULT_MAX_URL_BYTES",
         "FileAccess",
         "check_readable",

@@ -24,7 +24,15 @@ from ..media.files import save_bytes_to_cache
 from ..messages import Message
 from .runtime import App, AppRuntime, ClientSession
 
-__all__ = ["AsyncJob", "AsyncTestClient", "FrameStream", "Job", "TestClient", "ValidationError"]
+__all__ = [
+    "IN_PROCESS_OWNER",
+    "AsyncJob",
+    "AsyncTestClient",
+    "FrameStream",
+    "Job",
+    "TestClient",
+    "ValidationError",
+]
 
 _JOB_GONE = (UnknownJobError, StreamClosedError)
 """A request for a job that ended meanwhile: over the network the server answers it with
@@ -72,6 +80,10 @@ class _SessionChannel:
         return path  # the server's files are local
 
 
+IN_PROCESS_OWNER = "in-process"
+"""Who owns the files the in-process clients' calls store: no one that ends."""
+
+
 class AsyncTestClient(BaseAsyncClient):
     """An in-process client of ``blocks``, for ``async with``.
 
@@ -106,7 +118,9 @@ class AsyncTestClient(BaseAsyncClient):
             "limits": {"max_pixels": self.runtime.file_access.max_pixels},
         }
         self._session = await stack.enter_async_context(
-            self.runtime.session(binary_frames=self.binary_frames)
+            # an owner that never ends: the paths this client returns are the cache's own
+            # files (nothing is downloaded), so they stay after it closes
+            self.runtime.session(binary_frames=self.binary_frames, owner=IN_PROCESS_OWNER)
         )
         self.channel = _SessionChannel(self._session)
 
