@@ -246,10 +246,14 @@ class _Http:
     def __init__(self, headers: dict[str, str], ssl_context: ssl.SSLContext | None) -> None:
         self.headers = dict(headers)
         self.ssl_context = ssl_context
+        handlers = [] if ssl_context is None else [urllib.request.HTTPSHandler(context=ssl_context)]
+        # an opener of its own: the proxy settings of the environment as the client starts
+        # (urllib's shared opener keeps those of the first request the process made)
+        self._opener = urllib.request.build_opener(*handlers)
 
     def get(self, url: str) -> bytes:
         request = urllib.request.Request(url, headers=self.headers)
-        with urllib.request.urlopen(request, timeout=30, context=self.ssl_context) as response:
+        with self._opener.open(request, timeout=30) as response:
             data: bytes = response.read()
             return data
 
@@ -272,7 +276,7 @@ class _Http:
         headers = {**self.headers, "Accept": "application/json"}
         request = urllib.request.Request(url, data=form, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=30, context=self.ssl_context) as response:
+            with self._opener.open(request, timeout=30) as response:
                 cookies = http.cookies.SimpleCookie()
                 for header in response.headers.get_all("Set-Cookie") or []:
                     cookies.load(header)

@@ -143,6 +143,8 @@ class HttpSessions:
         self._clock = clock
         self._sessions: dict[str, HttpSession] = {}
         self._values: OrderedDict[str, SessionValues] = OrderedDict()
+        self._unclaimed: dict[str, HttpSession] = {}
+        """Sessions whose stream has not come yet, oldest first (see :meth:`_forget_stale`)."""
         self._calls_of: dict[str, int] = {}
         """Sessions with calls, per owner."""
         self._holds: dict[str, int] = {}
@@ -211,6 +213,7 @@ class HttpSessions:
                 session_hash, self._clock(), self.max_waiting, owner, self.max_open
             )
             self._sessions[session_hash] = session
+            self._unclaimed[session_hash] = session
             self._calls_of[session.owner] = self._calls_of.get(session.owner, 0) + 1
         session.add(join)
 
@@ -223,6 +226,7 @@ class HttpSessions:
         session = self._sessions.get(session_hash)
         if session is None or session.streaming:
             return None
+        self._unclaimed.pop(session_hash, None)
         session.streaming = True
         return session
 
@@ -235,6 +239,8 @@ class HttpSessions:
 
     def end(self, session: HttpSession) -> None:
         """Forget ``session``; it takes no more calls."""
+        if self._unclaimed.get(session.session_hash) is session:
+            del self._unclaimed[session.session_hash]
         if self._sessions.get(session.session_hash) is session:
             del self._sessions[session.session_hash]
             left = self._calls_of[session.owner] - 1
@@ -245,7 +251,13 @@ class HttpSessions:
         session.close()
 
     def _forget_stale(self) -> None:
+        """End the sessions whose stream has not come within ``stream_wait``; costs what it
+        ends (``_unclaimed`` is in creation order)."""
         deadline = self._clock() - self.stream_wait
-        for session in list(self._sessions.values()):
-            if not session.streaming and session.created < deadline:
+        while self._unclaimed:
+            session = next(iter(self._unclaimed.values()))
+            if session.created >= deadline:
+                break
+            del self._unclaimed[session.session_hash]
+            if not session.streaming:
                 self.end(session)
