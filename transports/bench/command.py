@@ -122,12 +122,14 @@ async def _bench(args: argparse.Namespace) -> int:
         if api_name not in events:
             listing = ", ".join(events) if events else "none"
             raise UsageError(f"no stream event {api_name}; the app's stream events: {listing}")
+        url = target.url
         reports = []
         for transport in transports:
             reports.append(await _measure(args, target, api_name, transport, pictures))
     print(format_table(reports))
     run_info = {
         "target": args.target,
+        "url": url,
         "api_name": api_name,
         "size": f"{width}x{height}",
         "fps": args.fps,
