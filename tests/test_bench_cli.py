@@ -211,5 +211,14 @@ def test_what_bounds_the_rate() -> None:
     far = bound(
         fps_target=None, fps_out_per_stream=10, latency_ms_p50=100, server_ms_p50=5, codec_ms=2
     )
+    capped = bound(
+        fps_target=30,
+        fps_out_per_stream=19.5,
+        latency_ms_p50=9,
+        server_ms_p50=4,
+        codec_ms=2,
+        stream_every=0.05,
+    )
+    assert capped.stage == "stream_every"
     assert far.stage == "transport"
     assert far.transport_ms == 94

@@ -235,7 +235,16 @@ async def _measure(
         server_cpu_s=server_cpu,
         server_cpu_source=source,
         codec_ms=codec_ms,
+        stream_every=_stream_every(target.config, api_name),
     )
+
+
+def _stream_every(config: dict[str, Any], api_name: str) -> float | None:
+    for dependency in config.get("dependencies", []):
+        if "/" + str(dependency.get("api_name")) == api_name:
+            every = dependency.get("stream_every")
+            return float(every) if isinstance(every, int | float) and every > 0 else None
+    return None
 
 
 def _size(text: str) -> tuple[int, int]:

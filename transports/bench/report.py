@@ -17,7 +17,9 @@ one transport into a :class:`TransportReport`. ``docs/bench.md`` explains every 
 * ``transport`` = the median camera-to-output latency minus ``server`` minus the rest of
   ``codec`` (not below 0): the wire, the queues and both event loops.
 
-If the frames were paced (``--fps N``) and each stream's outputs kept up (at least 95 % of
+If the event's ``stream_every`` caps the rate below what was sent and the outputs reach
+90 % of that cap, the bound is **stream_every** (the app's own setting, not a cost). Else if
+the frames were paced (``--fps N``) and each stream's outputs kept up (at least 95 % of
 N per second), the bound is the **source**: nothing downstream is saturated. Otherwise the
 largest of ``fn``, ``codec`` and ``transport`` bounds the rate. Without the server's
 statistics ``fn`` cannot be told from ``transport``, and the line says so.
@@ -169,12 +171,24 @@ def bound(
     server_ms_p50: float | None,
     codec_ms: float,
     codec_in_server: bool = True,
+    stream_every: float | None = None,
 ) -> Bound:
     """Which stage bounds the rate, by the rule in this module's docstring
     (``codec_in_server``: the server's time includes half of the codec work)."""
     if math.isnan(fps_out_per_stream) or math.isnan(latency_ms_p50):
         return Bound("unknown", None, codec_ms, None, "bound: unknown (too few outputs)")
     half = codec_ms / 2.0 if codec_in_server else 0.0
+    cap = 1.0 / stream_every if stream_every else math.inf
+    if (fps_target is None or fps_target > cap) and fps_out_per_stream >= 0.9 * cap:
+        return Bound(
+            "stream_every",
+            None if server_ms_p50 is None else max(0.0, server_ms_p50 - half),
+            codec_ms,
+            None,
+            f"bound: the app's stream_every={stream_every:g} s: the server hands the fn at "
+            f"most {cap:.1f} frames a second per stream (it got {fps_out_per_stream:.1f}); "
+            "the other frames are dropped by design",
+        )
     if fps_target is not None and fps_out_per_stream >= KEEPING_UP * fps_target:
         return Bound(
             "source",
@@ -227,8 +241,10 @@ def summarise(
     server_cpu_s: float | None,
     server_cpu_source: str,
     codec_ms: float,
+    stream_every: float | None = None,
 ) -> TransportReport:
-    """One transport's report from its streams' runs (``errors``: what the streams raised)."""
+    """One transport's report from its streams' runs (``errors``: what the streams raised;
+    ``stream_every``: the event's setting, from the app's ``/config``)."""
     latencies = [ms for run in runs for ms in run.latencies_ms]
     sent = sum(run.sent for run in runs)
     outputs = sum(run.outputs for run in runs)
@@ -294,6 +310,7 @@ def summarise(
             server_ms_p50=server_ms,
             codec_ms=codec_ms,
             codec_in_server=transport == "websocket",
+            stream_every=stream_every,
         ),
         problems=problems,
         series=_series(runs),
