@@ -31,9 +31,7 @@ from typing import Any, Final
 
 import anyio
 
-from .core import make_frame
-from .harness import Record, RunContext, Stopwatch, size_label
-from .netstreams import (
+from transports.bench import (
     Feed,
     FrameSet,
     StreamRun,
@@ -43,6 +41,9 @@ from .netstreams import (
     rtc_stream,
     ws_stream,
 )
+
+from .core import make_frame
+from .harness import Record, RunContext, Stopwatch, size_label
 from .peers import PeerError, fastrtc_measure, peer_version
 from .server_process import API, ServerProcess
 from .workloads import busy, calibrate_busy

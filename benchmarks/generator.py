@@ -288,6 +288,6 @@ def run(ctx: RunContext) -> list[Record]:
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    from .netstreams import percentile
+    from transports.bench import percentile
 
     return percentile(values, q) if values else None

@@ -23,9 +23,10 @@ from typing import Any, Final
 
 import anyio
 
+from transports.bench import Feed, FrameSet, make_frame_set, rtc_stream, ws_stream
+
 from .core import make_frame
 from .harness import Record, RunContext, Stopwatch, size_label
-from .netstreams import Feed, FrameSet, make_frame_set, rtc_stream, ws_stream
 from .server_process import API, ServerProcess
 from .workloads import identity
 

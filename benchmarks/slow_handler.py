@@ -23,9 +23,18 @@ from typing import Any, Final
 
 import anyio
 
+from transports.bench import (
+    Feed,
+    FrameSet,
+    StreamRun,
+    make_frame_set,
+    percentile,
+    rtc_stream,
+    ws_stream,
+)
+
 from .core import make_frame
 from .harness import BenchmarkError, Record, RunContext, Stopwatch, size_label
-from .netstreams import Feed, FrameSet, StreamRun, make_frame_set, percentile, rtc_stream, ws_stream
 from .peers import PeerError, fastrtc_measure, peer_version
 from .server_process import API, ServerProcess
 from .workloads import SLOW_SECONDS, identity

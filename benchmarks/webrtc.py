@@ -6,7 +6,7 @@ the frames, the server's stream event ``identity`` takes each decoded frame from
 latest-wins slot, converts it to RGB in a worker thread, calls the fn and sends the result
 on its output track; the client decodes it. The codec (VP8 or H.264) is chosen by setting
 the client's codec preference on its transceiver before the offer (``AsyncClient`` has no
-option for it: see :func:`benchmarks.netstreams.prefer_codec`).
+option for it: see :func:`transports.bench.prefer_codec`).
 
 **bare aiortc**: two ``RTCPeerConnection`` in this process, no streamcore: the "client"
 plays the same frames on a track, the "server" answers with a track whose ``recv`` takes
@@ -23,7 +23,7 @@ Both run in one process on one event loop, so they compete for the same CPU the 
   quick mode) reports the median latency of its first and last :data:`WINDOW_S` seconds:
   the goal is a steady 30 fps with a latency that does not grow.
 
-Each frame carries its number in its pixels (:mod:`benchmarks.marks`): that matches outputs
+Each frame carries its number in its pixels (:mod:`streamcore.media.marks`): that matches outputs
 to inputs for the latency and checks the pixels after the two lossy codec passes.
 """
 
@@ -42,6 +42,17 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
+from transports.bench import (
+    RTC_LINGER_S,
+    Feed,
+    FrameSet,
+    StreamRun,
+    make_frame_set,
+    percentile,
+    prefer_codec,
+    rtc_stream,
+)
+
 from .core import make_frame
 from .harness import (
     BenchmarkError,
@@ -51,16 +62,6 @@ from .harness import (
     median,
     peak_rss_mb,
     size_label,
-)
-from .netstreams import (
-    RTC_LINGER_S,
-    Feed,
-    FrameSet,
-    StreamRun,
-    make_frame_set,
-    percentile,
-    prefer_codec,
-    rtc_stream,
 )
 from .server_process import API, build_app
 from .workloads import identity

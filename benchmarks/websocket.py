@@ -29,6 +29,16 @@ from typing import Final
 import anyio
 
 from streamcore.media.encoding import decode, encode, to_data_url
+from transports.bench import (
+    CAMERA_IN_FLIGHT,
+    Feed,
+    FrameSet,
+    StreamRun,
+    common_window,
+    make_frame_set,
+    percentile,
+    ws_stream,
+)
 
 from .core import make_frame
 from .harness import (
@@ -40,16 +50,6 @@ from .harness import (
     peak_rss_mb,
     relative_iqr_pct,
     size_label,
-)
-from .netstreams import (
-    CAMERA_IN_FLIGHT,
-    Feed,
-    FrameSet,
-    StreamRun,
-    common_window,
-    make_frame_set,
-    percentile,
-    ws_stream,
 )
 from .server_process import API, ServerProcess
 from .workloads import identity

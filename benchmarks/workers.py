@@ -29,9 +29,10 @@ from typing import Final
 
 import anyio
 
+from transports.bench import Feed, StreamRun, common_window, make_frame_set, percentile, ws_stream
+
 from .core import make_frame
 from .harness import BenchmarkError, Record, RunContext, median, peak_rss_mb, relative_iqr_pct
-from .netstreams import Feed, StreamRun, common_window, make_frame_set, percentile, ws_stream
 from .server_process import API
 from .workloads import identity
 

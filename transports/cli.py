@@ -1,4 +1,5 @@
-"""The command line: ``python -m streamcore serve app.py:demo`` (or ``streamcore serve``).
+"""The command line: ``python -m streamcore serve app.py:demo`` (or ``streamcore serve``),
+and ``streamcore bench TARGET --api-name /name`` (:mod:`transports.bench.command`).
 
 ``serve TARGET`` loads the app named by ``TARGET`` (``path/to/app.py:demo`` or
 ``package.module:demo``; the name may be left out when the script has one app) and serves
@@ -102,6 +103,10 @@ def worker_app() -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "bench":
+        from .bench.command import run
+
+        return run(args)
     try:
         load_app(args.target)  # fail here, once, with a clear message, not in every worker
     except TargetError as exc:
@@ -169,6 +174,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    from .bench.command import add_parser
+
+    add_parser(commands)
     return parser
 
 

@@ -1,10 +1,9 @@
-"""Driving stream events over the network with ``transports.client.AsyncClient``, and
-reading what came back: per-frame latency, throughput in a steady window, and checks.
+"""Driving a stream event over the network with ``transports.client.AsyncClient``, and
+reading what came back: per-frame latency, rates, drops and the checks on every output.
 
-Each frame sent carries its number in its pixels (:mod:`benchmarks.marks`), so every output
-is matched to its input whatever the codec and whichever frames were dropped on the way. A
-:class:`FrameSet` holds ``count`` numbered variants of one camera-like frame (raw and as the
-JPEG the client would send) and what the fn should make of each.
+Each frame sent carries its number in its pixels (:mod:`streamcore.media.marks`), so every
+output is matched to the frame it answers whatever the codec and whichever frames were
+dropped on the way (:mod:`transports.bench.frames` makes the frames).
 
 Two ways of feeding a stream (:class:`Feed`):
 
@@ -12,21 +11,28 @@ Two ways of feeding a stream (:class:`Feed`):
   frame is in flight until an output for it *or for a later frame* came back: outputs come
   in order, so a later one means the earlier frame was dropped (replaced in a latest-wins
   slot) and will never be answered. ``AsyncClient``'s own ``max_in_flight`` counts only
-  answers, so each drop would shrink its window for good (see README); the benchmark
-  therefore gives the client an unlimited ``max_in_flight`` and keeps the window itself.
+  answers, so each drop would shrink its window for good; the driver therefore gives the
+  client an unlimited ``max_in_flight`` and keeps the window itself.
 * **camera** (``pace_fps=30``, no window): one frame every 1/30 s whatever happens to the
   outputs, as a webcam does.
 
 Latency is from the frame being handed to the client (it sends a WebSocket frame at once;
-a WebRTC track hands it to its encoder) to its output decoded by the client. The first
-``warmup`` outputs of a stream are left out of every figure.
+a WebRTC track hands it to its encoder) to its output decoded by the client: camera to
+output. The first ``warmup`` outputs of a stream are left out of the rates and latencies.
+
+The checks (:meth:`StreamRun.problems`): an output is **matched** when its counter reads
+as a frame that was sent and is still awaiting an answer; an output whose counter cannot be
+read, or reads as a frame never sent (a fn returning a constant or an unrelated picture), is
+**wrong**. Wrong outputs are a failure; slow or dropped ones are not. An output is
+**changed** when it differs from its input frame by more than the codecs alone would make
+it (:data:`CHANGED_ABOVE`): that is reported, not judged, since an identity fn is legitimate.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -34,18 +40,19 @@ import anyio
 import numpy as np
 
 from streamcore.engine.frames import Frame, Pixels
-from streamcore.media.encoding import encode
+from streamcore.media.marks import Unwrapper, band_height, mean_abs_diff, read_index
 
-from .harness import BenchmarkError
-from .marks import Unwrapper, mean_abs_diff, read_index, stamp_index
+from .frames import FrameSet
 
 __all__ = [
     "CAMERA_IN_FLIGHT",
+    "CHANGED_ABOVE",
+    "LOST_AFTER",
+    "RTC_LINGER_S",
     "Feed",
-    "FrameSet",
+    "MismatchError",
     "StreamRun",
     "common_window",
-    "make_frame_set",
     "percentile",
     "prefer_codec",
     "rtc_stream",
@@ -55,53 +62,20 @@ __all__ = [
 CAMERA_IN_FLIGHT: Final = 10_000
 """``max_in_flight`` given to the client: it never waits for an output by itself.
 (``RtcFrameStream`` acquires every permit once at the end, so not much more than this.)"""
-CLIENT_JPEG_QUALITY: Final = 90
-"""What ``AsyncClient`` encodes frames with (``transports.client.JPEG_QUALITY``)."""
-FRAME_COUNT: Final = 64
-"""Numbered variants in a frame set; outputs must come fewer than this many frames apart."""
 LOST_AFTER: Final = 0.5
 """Seconds after which a windowed feed takes its oldest unanswered frame as lost."""
 RTC_LINGER_S: Final = 0.3
 """Seconds a WebRTC stream may take to answer its last frames before it is closed. aiortc's
 receiver holds each frame until the next one starts arriving, so the last frame or two of a
 stream never come back; waiting longer would not help."""
+CHANGED_ABOVE: Final = 12.0
+"""Mean absolute difference (0-255, below the counter) from the input frame above which an
+output counts as *changed* by the fn. Two lossy passes of JPEG q75-90 or VP8/H.264 at
+aiortc's bitrates leave a camera-like frame within about 2 to 8 of itself."""
 
 
-@dataclass
-class FrameSet:
-    """``count`` numbered variants of one frame: raw, as JPEG, and the fn's expected output."""
-
-    width: int
-    height: int
-    raw: list[Pixels]
-    jpeg: list[bytes]
-    fn: Callable[[Pixels], Pixels]
-    _expected: dict[int, Pixels] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        return len(self.raw)
-
-    def expected(self, index: int) -> Pixels:
-        """What the fn makes of frame ``index`` (computed once, locally)."""
-        key = index % self.count
-        if key not in self._expected:
-            self._expected[key] = self.fn(self.raw[key])
-        return self._expected[key]
-
-
-def make_frame_set(
-    base: Pixels,
-    fn: Callable[[Pixels], Pixels],
-    count: int = FRAME_COUNT,
-    *,
-    jpeg: bool = True,
-) -> FrameSet:
-    """Number ``count`` copies of ``base`` and encode each as the client would."""
-    raw = [stamp_index(base, index) for index in range(count)]
-    encoded = [encode(pixels, "jpeg", CLIENT_JPEG_QUALITY) for pixels in raw] if jpeg else []
-    height, width = base.shape[:2]
-    return FrameSet(width, height, raw, encoded, fn)
+class MismatchError(Exception):
+    """A stream's outputs were wrong (or none came back), so its figures mean nothing."""
 
 
 @dataclass
@@ -111,11 +85,18 @@ class StreamRun:
     sent: int = 0
     outputs: int = 0
     unreadable: int = 0
+    """Outputs with no readable frame counter."""
+    unmatched: int = 0
+    """Outputs whose counter names a frame that was never sent (or was answered already)."""
     skipped: int = 0
     """Frames that got no output (replaced in a latest-wins slot, or lost)."""
     lost: int = 0
     """Frames a windowed feed gave up waiting for (:data:`LOST_AFTER`)."""
+    changed: int = 0
+    """Checked outputs that differ from their input by more than :data:`CHANGED_ABOVE`."""
     started: float = math.nan
+    send_times: list[float] = field(default_factory=list)
+    """When each frame was handed to the client (``perf_counter``)."""
     receive_times: list[float] = field(default_factory=list)
     """Arrival time of each output after the warm-up (``perf_counter``)."""
     latencies_ms: list[float] = field(default_factory=list)
@@ -123,9 +104,14 @@ class StreamRun:
     latency_at: list[float] = field(default_factory=list)
     """Seconds from the first frame sent to each output of ``latencies_ms``."""
     diffs: list[float] = field(default_factory=list)
-    """Mean absolute difference of the checked outputs from the fn applied locally."""
+    """Mean absolute difference of the checked outputs from the fn applied locally (only
+    when the fn is known)."""
+    input_diffs: list[float] = field(default_factory=list)
+    """Mean absolute difference of the checked outputs from their input (below the counter)."""
     server_stats: dict[str, Any] = field(default_factory=dict)
-    """The stream's statistics from its completion message (WebSocket only)."""
+    """The stream's statistics from its completion message, when it came."""
+    frame_errors: list[str] = field(default_factory=list)
+    """Frames the server refused (the stream went on)."""
 
     @property
     def fps(self) -> float:
@@ -135,18 +121,39 @@ class StreamRun:
             return math.nan
         return (len(times) - 1) / (times[-1] - times[0])
 
-    def check(self, what: str, max_diff: float) -> None:
-        """Raise :class:`BenchmarkError` if an output was wrong or none came."""
+    @property
+    def matched(self) -> int:
+        """Outputs matched to a frame that was sent."""
+        return self.outputs - self.unreadable - self.unmatched
+
+    def problems(self) -> list[str]:
+        """Why the outputs are wrong (empty when every output matched and some came)."""
+        found = []
         if self.outputs == 0:
-            raise BenchmarkError(f"{what}: no output came back ({self.sent} frames sent)")
+            found.append(f"no output came back ({self.sent} frames sent)")
         if self.unreadable:
-            raise BenchmarkError(
-                f"{what}: {self.unreadable} of {self.outputs} outputs had no readable frame "
-                "number: they are not the fn's output of a frame that was sent"
+            found.append(
+                f"{self.unreadable} of {self.outputs} outputs had no readable frame counter: "
+                "they are not the fn's output of a frame that was sent"
             )
+        if self.unmatched:
+            found.append(
+                f"{self.unmatched} of {self.outputs} outputs carry the counter of a frame "
+                "that was never sent or was answered already (a constant or stale picture?)"
+            )
+        return found
+
+    def check(self, what: str, max_diff: float | None = None) -> None:
+        """Raise :class:`MismatchError` if an output was wrong or none came, or (with
+        ``max_diff`` and a known fn) one differed from the fn applied locally by more."""
+        found = self.problems()
+        if found:
+            raise MismatchError(f"{what}: " + "; ".join(found))
+        if max_diff is None:
+            return
         worst = max(self.diffs, default=math.nan)
         if not self.diffs or not worst < max_diff:
-            raise BenchmarkError(
+            raise MismatchError(
                 f"{what}: an output differs from the fn applied locally by {worst:.2f} on "
                 f"average (the codecs' tolerance here is {max_diff:g})"
             )
@@ -158,6 +165,8 @@ class Feed:
     Iterate :meth:`indices` in the sending task; call :meth:`output` for each output. Stops
     after ``count`` frames or ``seconds``. ``first_alone``: the second frame waits for the
     first one's output (a stream's start-up on the server is then not part of the figures).
+    Every ``check_every``-th output is compared with its input (and with the fn's expected
+    output when the frame set knows the fn).
     """
 
     def __init__(
@@ -184,10 +193,11 @@ class Feed:
         self._warmup = warmup
         self._check_every = check_every
         self._sent_at: dict[int, float] = {}
-        self._unwrap = Unwrapper(frames.count)
+        self._unwrap = Unwrapper(frames.modulus)
         self._done_up_to = -1  # every frame up to this one was answered or dropped
         self._progress = anyio.Event()
-        self._last_pixels: Pixels | None = None
+        self._last: tuple[int, Pixels] | None = None
+        self._band = band_height(frames.width, frames.height)
         self.exhausted = anyio.Event()
         self.settled = anyio.Event()
         """Set once the frames ran out and every one was answered or dropped."""
@@ -215,6 +225,7 @@ class Feed:
             if index == 0:
                 run.started = now
             self._sent_at[index] = now
+            run.send_times.append(now)
             run.sent += 1
             yield index
             index += 1
@@ -238,8 +249,12 @@ class Feed:
         if counter is None:
             run.unreadable += 1
             return
+        index = self._unwrap.peek(counter)
+        if index >= run.sent:  # a frame never sent: not an answer to any frame
+            run.unmatched += 1
+            return
         previous = self._unwrap.last
-        index = self._unwrap(counter)
+        self._unwrap(counter)
         run.skipped += index - previous - 1
         sent = self._sent_at.pop(index, None)
         for stale in [key for key in self._sent_at if key < index]:  # dropped frames
@@ -249,13 +264,27 @@ class Feed:
             run.latencies_ms.append((arrived - sent) * 1000.0)
             run.latency_at.append(arrived - run.started)
         if run.outputs % self._check_every == 1:
-            run.diffs.append(mean_abs_diff(pixels, self.frames.expected(index)))
-        self._last_pixels = pixels
+            self._compare(index, pixels)
+        self._last = (index, pixels)
         if index > self._done_up_to:
             self._done_up_to = index
             self._progress.set()
             self._progress = anyio.Event()
             self._settle()
+
+    def _compare(self, index: int, pixels: Pixels) -> None:
+        run = self.run
+        sent = self.frames.pixels(index)
+        if pixels.shape != sent.shape:
+            run.changed += 1  # resized: changed by the fn, whatever the pixels
+        else:
+            below = self._band
+            diff = mean_abs_diff(pixels[below:], sent[below:])
+            run.input_diffs.append(diff)
+            run.changed += diff > CHANGED_ABOVE
+        expected = self.frames.expected(index)
+        if expected is not None:
+            run.diffs.append(mean_abs_diff(pixels, expected))
 
     def _settle(self) -> None:
         if self.exhausted.is_set() and self._done_up_to >= self.run.sent - 1:
@@ -263,9 +292,8 @@ class Feed:
 
     def finish(self) -> None:
         """Check the last output's pixels too."""
-        if self._last_pixels is not None:
-            index = self._unwrap.last
-            self.run.diffs.append(mean_abs_diff(self._last_pixels, self.frames.expected(index)))
+        if self._last is not None:
+            self._compare(*self._last)
 
 
 async def ws_stream(
@@ -273,21 +301,26 @@ async def ws_stream(
     feed: Feed,
     *,
     api_name: str,
-    binary: bool,
+    binary: bool = True,
     max_in_flight: int = CAMERA_IN_FLIGHT,
 ) -> StreamRun:
-    """Stream ``feed``'s frames (JPEG) to ``api_name`` through an ``AsyncClient`` of its own.
+    """Stream ``feed``'s frames to ``api_name`` through an ``AsyncClient`` of its own.
 
-    ``max_in_flight`` is the client's own window (by default unlimited: the feed keeps the
-    window, see the module docstring).
+    A cyclic frame set's frames go as its JPEG bytes; a live set's as arrays (the client
+    encodes them). ``max_in_flight`` is the client's own window (by default unlimited: the
+    feed keeps the window, see the module docstring). Raises what the stream raised (a fn
+    error, the connection closing); the run so far stays in ``feed.run``.
     """
     from transports.client import AsyncClient
 
-    jpeg = feed.frames.jpeg
+    frames = feed.frames
 
-    async def source() -> AsyncIterator[Frame]:
+    async def source() -> AsyncIterator[Frame | Pixels]:
         async for index in feed.indices():
-            yield Frame(jpeg[index % len(jpeg)], seq=index)
+            if frames.jpeg:
+                yield Frame(frames.jpeg[index % len(frames.jpeg)], seq=index)
+            else:
+                yield frames.pixels(index)
         # the client closes the stream when its frames run out, and a close discards a frame
         # still waiting on the server: let the last ones be answered first
         with anyio.move_on_after(LOST_AFTER):
@@ -295,8 +328,11 @@ async def ws_stream(
 
     async with AsyncClient(url, binary_frames=binary) as client:
         stream = await client.stream(source(), api_name=api_name, max_in_flight=max_in_flight)
-        async for pixels in stream:
-            feed.output(pixels, time.perf_counter())
+        try:
+            async for pixels in stream:
+                feed.output(pixels, time.perf_counter())
+        finally:
+            feed.run.frame_errors = [str(error) for error in stream.frame_errors]
         completion = getattr(stream, "completion", None)
         if completion is not None and completion.stats:
             feed.run.server_stats = dict(completion.stats)
@@ -307,20 +343,27 @@ async def ws_stream(
 async def rtc_stream(
     client: Any, feed: Feed, *, api_name: str, codec: str | None = None
 ) -> StreamRun:
-    """Stream ``feed``'s frames (raw) over WebRTC with ``client`` (an open ``AsyncClient``).
+    """Stream ``feed``'s frames (raw) over WebRTC with ``client`` (an open ``AsyncClient``,
+    or a URL: the stream then has a client of its own).
 
     ``codec`` (``"vp8"`` or ``"h264"``) is set as the client's only codec preference on
     its transceiver before the offer. ``AsyncClient.stream(transport="webrtc")`` has no
     option for it, so this builds the client's :class:`~transports.webrtc_client.RtcFrameStream`
     itself (as ``AsyncClient.stream`` does) and sets the preference on its peer connection.
     """
+    if isinstance(client, str):
+        from transports.client import AsyncClient
+
+        async with AsyncClient(client) as own:
+            return await rtc_stream(own, feed, api_name=api_name, codec=codec)
+
     from transports.webrtc_client import RtcFrameStream
 
-    raw = feed.frames.raw
+    frames = feed.frames
 
     async def source() -> AsyncIterator[Pixels]:
         async for index in feed.indices():
-            yield raw[index % len(raw)]
+            yield frames.pixels(index)
 
     stream = RtcFrameStream(client, client.endpoint(api_name), source(), CAMERA_IN_FLIGHT)
     if codec is not None:
@@ -335,25 +378,31 @@ async def rtc_stream(
             await feed.settled.wait()
         await stream.close()
 
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(close_when_done)
-        async for pixels in stream:
-            feed.output(pixels, time.perf_counter())
-        tasks.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(close_when_done)
+            async for pixels in stream:
+                feed.output(pixels, time.perf_counter())
+            tasks.cancel_scope.cancel()
+    finally:
+        feed.run.frame_errors = [str(error) for error in stream.frame_errors]
+    if stream.completion is not None and stream.completion.stats:
+        feed.run.server_stats = dict(stream.completion.stats)
     feed.finish()
     return feed.run
 
 
 def prefer_codec(pc: Any, codec: str) -> None:
     """Make ``pc``'s next offer list only ``codec`` (``"vp8"``/``"h264"``) for video, by
-    setting the preference on its video transceivers just before the offer is made."""
+    setting the preference on its video transceivers just before the offer is made.
+    Raises ``ValueError`` when aiortc has no such encoder."""
     from aiortc import RTCRtpSender
 
     wanted = f"video/{codec}".lower()
     capabilities = RTCRtpSender.getCapabilities("video").codecs
     preferred = [c for c in capabilities if c.mimeType.lower() == wanted]
     if not preferred:
-        raise BenchmarkError(f"aiortc has no {codec} encoder here")
+        raise ValueError(f"aiortc has no {codec} encoder here")
     create_offer = pc.createOffer
 
     async def create_offer_preferring() -> Any:
