@@ -160,7 +160,7 @@ def test_submit_a_generator_of_images_every_one_downloaded(tmp_path: Path) -> No
         images = [read_rgb(path) for path in outputs]
         assert [image.shape for image in images] == [(600, 600, 3)] * 3 + [(1000, 1000, 3)]
         assert final == outputs[-1]
-        assert tuple(images[-1][0, 0]) == (255, 124, 0)
+        assert np.abs(images[-1].astype(int) - [255, 124, 0]).max() <= 3  # lossy WebP
 
 
 def test_submits_of_one_session_run_concurrently(client: Client) -> None:

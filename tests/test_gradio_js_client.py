@@ -262,7 +262,7 @@ def test_submit_a_generator_of_images_every_one_downloaded(node: Node) -> None:
         assert len({output["url"] for output in outputs[:4]}) == 4
         images = [download_rgb(output["url"]) for output in outputs[:4]]
     assert [image.shape for image in images] == [(600, 600, 3)] * 3 + [(1000, 1000, 3)]
-    assert tuple(images[-1][0, 0]) == (255, 124, 0)
+    assert np.abs(images[-1].astype(int) - [255, 124, 0]).max() <= 3  # lossy WebP
     assert events[-1]["stage"] == "complete"
 
 

@@ -33,6 +33,7 @@ from ..errors import ImageDecodeError, ImageTooLargeError, InvalidInputError, Un
 from ..media.convert import to_uint8
 from ..media.encoding import (
     MIME_TYPES,
+    WEBP_METHOD,
     decode,
     decode_to_pil,
     encode,
@@ -778,6 +779,8 @@ def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:
         options["pnginfo"] = info
     elif "exif" in image.info:
         options["exif"] = image.info["exif"]
+    if fmt == "webp":
+        options["method"] = WEBP_METHOD
     if fmt == "jpeg" and image.mode not in ("RGB", "L", "CMYK"):
         image = image.convert("RGB")
     buffer = io.BytesIO()

@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "JPEG_QUALITY",
     "MIME_TYPES",
+    "WEBP_METHOD",
     "b64decode",
     "b64encode",
     "decode",
@@ -59,6 +60,12 @@ __all__ = [
 
 JPEG_QUALITY: Final = 75
 """Quality of streaming JPEG outputs (Pillow's and Gradio 5's default)."""
+
+WEBP_METHOD: Final = 2
+"""libwebp's effort (0 fastest to 6 smallest) for every WebP the server writes, at Pillow's
+default quality (80). Pillow's default, 4, costs about twice the time for files 6 % smaller
+(600x600: 53 ms against 33 ms for noise, 39 ms against 17 ms for a smooth picture with the
+same PSNR); an engine that encodes every output of a generator picks speed."""
 
 DEFAULT_MAX_PIXELS: Final = 40_000_000
 """Images with more pixels than this are refused before decoding (about 8K x 5K)."""
@@ -117,7 +124,7 @@ def encode_pil(image: PIL.Image.Image, fmt: str, quality: int | None = None) -> 
     if fmt == "jpeg" and image.mode not in ("RGB", "L", "CMYK"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
-    options: dict[str, object] = {}
+    options: dict[str, object] = {"method": WEBP_METHOD} if fmt == "webp" else {}
     if quality is not None:
         options["quality"] = quality
     try:
