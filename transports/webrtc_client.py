@@ -62,13 +62,17 @@ class RtcHost(StreamHost, Protocol):
     def channel(self) -> RtcChannel: ...
 
 
-__all__ = ["LOST_AFTER", "RtcChannel", "RtcFrameStream", "RtcHost"]
+__all__ = ["DRAIN_AFTER", "LOST_AFTER", "RtcChannel", "RtcFrameStream", "RtcHost"]
 
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
 _TICKS_PER_FRAME = VIDEO_CLOCK_RATE // 30
 
 LOST_AFTER = 0.5
 """Seconds after which a frame still unanswered is taken as lost on the media path."""
+
+DRAIN_AFTER = 3.0
+"""At a stream's end, how long the video frames its messages announced are waited for
+(they lag behind the messages on a busy machine; one that never comes was lost)."""
 
 
 class _FrameSource(MediaStreamTrack):
@@ -283,7 +287,7 @@ class RtcFrameStream(ClientStream):
                 break
             self._on_frame_result(message)
         # the video path may lag behind the messages: wait for the frames still on it
-        with anyio.move_on_after(LOST_AFTER):
+        with anyio.move_on_after(DRAIN_AFTER):
             while self._video_frames < self.channel_outputs + self.websocket_outputs:
                 await self._video_arrived.wait()
         self._send.close()
