@@ -26,7 +26,6 @@ with the local encoding of the same image (they must be identical up to decoder 
 
 from __future__ import annotations
 
-import io
 import itertools
 import tempfile
 import time
@@ -34,12 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import anyio
-import numpy as np
-import PIL.Image
 
 from streamcore.media.convert import to_uint8
-from streamcore.media.encoding import decode, encode, to_data_url
+from streamcore.media.encoding import encode, to_data_url
 
+from .diffusion_checks import check_diffusion_images
 from .harness import (
     BenchmarkError,
     Record,
@@ -48,10 +46,9 @@ from .harness import (
     median,
     relative_iqr_pct,
 )
-from .marks import mean_abs_diff
 from .peers import PeerError, peer_python, peer_version, run_peer_script
 from .server_process import API, ServerProcess
-from .workloads import DIFFUSION_FINAL_COLOUR, DIFFUSION_SEED, DIFFUSION_SIZE, fake_diffusion
+from .workloads import DIFFUSION_SEED, DIFFUSION_SIZE, fake_diffusion
 
 __all__ = ["DESCRIPTION", "run"]
 
@@ -61,8 +58,6 @@ DESCRIPTION: Final = (
 )
 
 GOAL_PCT: Final = 80.0
-MAX_DIFF: Final = 0.5
-"""The client's image vs the same encoding done locally: identical but for decoder rounding."""
 OUTPUTS: Final = (
     ("webp", "diffusion", "Image() -> WebP file"),
     ("jpeg", "diffusion_stream", "Image(streaming=True) -> JPEG data URL"),
@@ -132,37 +127,6 @@ async def _job(
     return len(files) / elapsed, files, arrivals, after["cpu_s"] - before["cpu_s"]
 
 
-def _check(fmt: str, files: list[bytes], expected: list[bytes]) -> list[float]:
-    """Decode what the client got and the local encoding; raise if they differ."""
-    diffs = []
-    for index, (data, local) in enumerate(zip(files, expected, strict=True)):
-        got = _decode(data)
-        want = _decode(local)
-        if got.shape != want.shape:
-            raise BenchmarkError(f"{fmt} image {index}: {got.shape}, expected {want.shape}")
-        diff = mean_abs_diff(got, want)
-        if not diff < MAX_DIFF:
-            raise BenchmarkError(
-                f"{fmt} image {index} differs from the same image encoded locally by "
-                f"{diff:.2f} on average (limit {MAX_DIFF:g})"
-            )
-        diffs.append(diff)
-    final = _decode(expected[-1])
-    if (
-        final.shape[:2] != (1000, 1000)
-        or mean_abs_diff(final, np.full_like(final, DIFFUSION_FINAL_COLOUR)) > 3
-    ):
-        raise BenchmarkError(f"{fmt}: the final image is not the orange 1000x1000 one")
-    return diffs
-
-
-def _decode(data: bytes) -> np.ndarray:
-    if data[:3] == b"\xff\xd8\xff":
-        return decode(data)
-    with PIL.Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
-
-
 async def _measure(ctx: RunContext, settings: Settings) -> dict[str, _Samples]:
     samples = {fmt: _Samples() for fmt, _, _ in OUTPUTS}
     seed = DIFFUSION_SEED
@@ -184,7 +148,7 @@ async def _measure(ctx: RunContext, settings: Settings) -> dict[str, _Samples]:
                 )
                 if not floor_first:
                     floor, floor_cpu, expected = _floor(fmt, settings.steps, seed)
-                sample.diffs.extend(_check(fmt, files, expected))
+                sample.diffs.extend(check_diffusion_images(fmt, files, expected))
                 sample.rate.append(rate)
                 sample.floor.append(floor)
                 sample.floor_cpu_ms.append(floor_cpu)

@@ -45,12 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import numpy as np
 import PIL.Image
 
 from streamcore.media.convert import to_uint8
-from streamcore.media.encoding import decode, encode
+from streamcore.media.encoding import encode
 
+from .diffusion_checks import check_diffusion_images
 from .harness import (
     BenchmarkError,
     Record,
@@ -59,10 +59,9 @@ from .harness import (
     median,
     relative_iqr_pct,
 )
-from .marks import mean_abs_diff
 from .peers import SCRIPTS, peer_python, peer_version
 from .server_process import API, ServerProcess
-from .workloads import DIFFUSION_FINAL_COLOUR, DIFFUSION_SEED, DIFFUSION_SIZE, fake_diffusion
+from .workloads import DIFFUSION_SEED, DIFFUSION_SIZE, fake_diffusion
 
 __all__ = ["DESCRIPTION", "GOALS", "run"]
 
@@ -89,8 +88,6 @@ OUTPUTS: Final = (
 )
 GOALS: Final = {"image": 1.5, "streaming": 5.0}
 """streamcore's images/s over Gradio's, per output kind, that the issue asks for."""
-MAX_DIFF: Final = 0.5
-"""A received image vs the same encoding done locally: identical but for decoder rounding."""
 SYSTEMS: Final = ("streamcore", "gradio")
 
 
@@ -200,36 +197,6 @@ def _job(client: Any, server: ServerProcess, output: Output, steps: int, seed: i
     )
 
 
-def _check(label: str, images: list[bytes], expected: list[bytes]) -> list[float]:
-    """Decode what the client got and the local encoding; raise if they differ."""
-    diffs = []
-    for index, (data, local) in enumerate(zip(images, expected, strict=True)):
-        got, want = _decode(data), _decode(local)
-        if got.shape != want.shape:
-            raise BenchmarkError(f"{label} image {index}: {got.shape}, expected {want.shape}")
-        diff = mean_abs_diff(got, want)
-        if not diff < MAX_DIFF:
-            raise BenchmarkError(
-                f"{label} image {index} differs from the same image encoded locally by "
-                f"{diff:.2f} on average (limit {MAX_DIFF:g})"
-            )
-        diffs.append(diff)
-    final = _decode(images[-1])
-    if (
-        final.shape[:2] != (1000, 1000)
-        or mean_abs_diff(final, np.full_like(final, DIFFUSION_FINAL_COLOUR)) > 3
-    ):
-        raise BenchmarkError(f"{label}: the final image is not the orange 1000x1000 one")
-    return diffs
-
-
-def _decode(data: bytes) -> np.ndarray:
-    if data[:3] == b"\xff\xd8\xff":
-        return decode(data)
-    with PIL.Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
-
-
 def _client(url: str, directory: Path) -> Any:
     """A ``gradio_client.Client`` of ``url`` that downloads files into ``directory``."""
     try:
@@ -297,7 +264,9 @@ def _measure(
                             floors[output.key].cpu_ms.append(floor_cpu)
                     label = f"{name} {output.label}"
                     sample = samples[name, output.key]
-                    sample.diffs.extend(_check(label, job.images, expected[fmt, output.key]))
+                    sample.diffs.extend(
+                        check_diffusion_images(label, job.images, expected[fmt, output.key])
+                    )
                     sample.rate.append(job.rate)
                     sample.first_image_ms.append(job.first_image_ms)
                     sample.client_cpu_ms.append(job.client_cpu_ms)
