@@ -42,6 +42,31 @@ DENIED_UPGRADE = "ASGI callable returned without completing handshake."
 response (it logs it for every such refusal, though nothing is wrong)."""
 
 
+class _Interval:
+    """Counts events and says which may be reported: the first at once, then one per
+    ``interval`` seconds, with how many were held back since the last. Thread-safe."""
+
+    def __init__(self, interval: float, clock: Callable[[], float]) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._held = 0
+        self.total = 0
+
+    def due(self) -> int | None:
+        """Count one event; the number held back since the last report if this one is to
+        be reported, else ``None``."""
+        with self._lock:
+            self.total += 1
+            now = self._clock()
+            if self._last is not None and now - self._last < self._interval:
+                self._held += 1
+                return None
+            held, self._held, self._last = self._held, 0, now
+            return held
+
+
 class ThrottledLog:
     """Counts events and logs at most one line per ``interval`` seconds about them.
 
@@ -57,24 +82,19 @@ class ThrottledLog:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._logger = logger
-        self._interval = interval
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last: float | None = None
-        self._held = 0
-        self.total = 0
+        self._events = _Interval(interval, clock)
+
+    @property
+    def total(self) -> int:
         """Every event noted since this object was made."""
+        return self._events.total
 
     def note(self, message: str, level: int = logging.WARNING) -> bool:
         """Count one event; log ``message`` (plus the count held back) if the interval
         since the last line has passed."""
-        with self._lock:
-            self.total += 1
-            now = self._clock()
-            if self._last is not None and now - self._last < self._interval:
-                self._held += 1
-                return False
-            held, self._held, self._last = self._held, 0, now
+        held = self._events.due()
+        if held is None:
+            return False
         if held:
             message = f"{message} ({held} more since the last report)"
         self._logger.log(level, message)
@@ -103,24 +123,19 @@ class AcceptErrorFilter(logging.Filter):
         super().__init__()
         self._prefix = prefix
         self._advice = advice
-        self._interval = interval
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last: float | None = None
-        self._held = 0
-        self.total = 0
+        self._events = _Interval(interval, clock)
+
+    @property
+    def total(self) -> int:
         """Accept-failure records seen since this filter was made."""
+        return self._events.total
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not isinstance(record.msg, str) or not record.msg.startswith(self._prefix):
             return True
-        with self._lock:
-            self.total += 1
-            now = self._clock()
-            if self._last is not None and now - self._last < self._interval:
-                self._held += 1
-                return False
-            held, self._held, self._last = self._held, 0, now
+        held = self._events.due()
+        if held is None:
+            return False
         error = record.exc_info[1] if record.exc_info else None
         detail = f": {error}" if error else ""
         since = f" ({held} more since the last report)" if held else ""
