@@ -23,11 +23,10 @@ from streamcore.media.files import (
     check_readable,
     current_file_access,
     default_file_access,
-    fetch_url,
-    is_http_url,
     save_bytes_to_cache,
     use_file_access,
 )
+from streamcore.media.url_fetch import fetch_url, is_http_url
 
 
 def test_exports() -> None:
@@ -40,8 +39,6 @@ def test_exports() -> None:
         "check_readable",
         "current_file_access",
         "default_file_access",
-        "fetch_url",
-        "is_http_url",
         "save_bytes_to_cache",
         "save_stream_to_cache",
         "use_file_access",

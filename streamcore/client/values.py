@@ -29,7 +29,7 @@ from ..engine.frames import Frame, Pixels
 from ..errors import FrameValueError
 from ..media.convert import to_uint8
 from ..media.encoding import encode, encode_pil, parse_data_url, to_data_url
-from ..media.files import is_http_url
+from ..media.url_fetch import is_http_url
 
 __all__ = [
     "CODECS",

@@ -46,13 +46,12 @@ from ..media.files import (
     FileAccess,
     check_readable,
     current_file_access,
-    is_http_url,
     save_bytes_to_cache,
 )
 from ..media.formats import IMAGE_FORMATS, check_format, sniff
 from ..media.image_data import ImageData
 from ..media.options import WatermarkOptions, WebcamOptions
-from ..media.url_fetch import fetch_image
+from ..media.url_fetch import fetch_image, is_http_url
 from ..media.watermark import load_watermark, paste_watermark
 from .base import Component
 

@@ -27,7 +27,6 @@ from typing import BinaryIO, Final
 
 from ..errors import MissingFileError, PathNotAllowedError
 from .encoding import DEFAULT_MAX_PIXELS
-from .url_fetch import fetch_url, is_http_url
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -38,8 +37,6 @@ __all__ = [
     "check_readable",
     "current_file_access",
     "default_file_access",
-    "fetch_url",
-    "is_http_url",
     "save_bytes_to_cache",
     "save_stream_to_cache",
     "use_file_access",
@@ -49,7 +46,7 @@ CACHE_DIR_ENV: Final = "STREAMCORE_CACHE_DIR"
 """Environment variable naming the default cache directory."""
 
 DEFAULT_MAX_URL_BYTES: Final = 50 * 1024 * 1024
-"""Largest body :func:`fetch_url` accepts by default (50 MiB)."""
+"""Largest body :func:`~streamcore.media.url_fetch.fetch_url` accepts by default (50 MiB)."""
 
 log = logging.getLogger("streamcore.media")
 
