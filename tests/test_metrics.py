@@ -204,3 +204,15 @@ def test_workers_figures_are_summed(tmp_path: Path, anyio_backend: str) -> None:
     assert value(text, "streamcore_frames_processed_total", **stream) == 3 * calls
     left = set(os.listdir(os.environ.get("TMPDIR", "/tmp"))) - before
     assert not [name for name in left if name.startswith("streamcore-metrics-")]
+
+
+async def test_gradio_api_calls_count_under_their_transport() -> None:
+    async with serve(demo()) as server:
+        async with httpx.AsyncClient(base_url=server.local_url, timeout=10) as http:
+            posted = await http.post("gradio_api/call/upper", json={"data": ["a"]})
+            event_id = posted.json()["event_id"]
+            result = await http.get(f"gradio_api/call/upper/{event_id}")
+            assert '"A"' in result.text
+        text = await scrape(server.local_url)
+    done = {"api_name": "upper", "transport": "gradio_api", "reason": "done"}
+    assert value(text, "streamcore_calls_completed_total", **done) == 1
