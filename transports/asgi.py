@@ -8,6 +8,7 @@ ASGI server can run the result; :mod:`transports.server` runs it under uvicorn.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from .connection_limit import ConnectionLimit, OpenConnections
 from .gradio_api import DEFAULT_SESSION_GRACE, HEARTBEAT_SECONDS, gradio_routes
 from .host_check import HostCheck
 from .http import http_routes, not_found
+from .metrics import METRICS_PATH, ServerMetrics
 from .stopping import StopSignal
 from .uploads import upload_route
 from .websocket import MessageSocket
@@ -47,6 +49,7 @@ def build_app(
     session_grace: float = DEFAULT_SESSION_GRACE,
     heartbeat_interval: float = HEARTBEAT_SECONDS,
     connections: OpenConnections | None = None,
+    metrics: ServerMetrics | None = None,
 ) -> Starlette:
     """The app: the page, ``/static``, ``/config`` (``config()`` makes its JSON body), files
     ``files`` allows at ``/file=<path>``, ``/healthz``, uploads into ``files``' cache of at
@@ -62,6 +65,9 @@ def build_app(
     (:class:`~transports.connection_limit.ConnectionLimit`), then, with an
     ``authenticator``, the login gate and the ``login``/``logout`` routes
     (:mod:`transports.auth`).
+
+    With ``metrics``, ``GET /metrics`` (:mod:`transports.metrics`), behind the same login
+    gate as every other route, and the Gradio API's sessions counted in them.
     """
     routes: list[BaseRoute] = [
         *http_routes(config, files),
@@ -76,7 +82,10 @@ def build_app(
             stopping=stopping or StopSignal(),
             grace=session_grace,
             heartbeat=heartbeat_interval,
+            observe=None if metrics is None else partial(metrics.observer, "gradio_api"),
         )
+    if metrics is not None:
+        routes.append(Route(METRICS_PATH, metrics.endpoint, methods=["GET"]))
     middleware = [Middleware(HostCheck, allowed_hosts=allowed_hosts)]
     if connections is not None:
         middleware.append(Middleware(ConnectionLimit, connections=connections))

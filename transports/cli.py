@@ -13,7 +13,9 @@ loads the app itself and serves whole sessions: a WebSocket, its jobs and its We
 live in one process, so nothing is shared, and concurrency limits and queues are per
 process (``docs/deployment.md`` says how to size them). The workers share the key of the
 login cookie (:data:`transports.auth.SECRET_ENV`, drawn here when it is not set), so a
-login made on one is valid on all.
+login made on one is valid on all. With more than one worker, ``/metrics`` sums the
+workers' figures: the command makes a temporary ``PROMETHEUS_MULTIPROC_DIR`` for the run
+(unless one is set) and deletes it when the run ends (``docs/metrics.md``).
 
 Exit status: 0 after a clean stop (Ctrl-C or SIGTERM), 2 on bad usage (a target that
 cannot be loaded says why and lists the apps the script has).
@@ -22,12 +24,15 @@ cannot be loaded says why and lists the apps the script has).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import runpy
 import secrets
+import shutil
 import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ from typing import Any
 from streamcore.app.blocks import Blocks
 
 from .auth import SECRET_ENV
+from .metrics import MULTIPROC_ENV
 from .server import Server, ServerOptions, launches_captured, uvicorn_settings
 
 __all__ = ["LoadedApp", "TargetError", "load_app", "main", "worker_app"]
@@ -118,6 +124,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stop in (signal.SIGINT, signal.SIGTERM):
         # uvicorn stops cleanly, then re-raises the signal it caught: end with status 0
         signal.signal(stop, _exit_cleanly)
+    with _multiprocess_metrics(args.workers):
+        _run_uvicorn(args)
+    return 0
+
+
+@contextlib.contextmanager
+def _multiprocess_metrics(workers: int) -> Iterator[None]:
+    """With several workers and no ``PROMETHEUS_MULTIPROC_DIR`` set, a fresh one for the
+    body (the workers inherit it), deleted afterwards."""
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="streamcore-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _run_uvicorn(args: argparse.Namespace) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -132,7 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level=args.log_level,
         **uvicorn_settings(),
     )
-    return 0
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:

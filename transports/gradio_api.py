@@ -43,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from streamcore.app.observer import SessionObserver
 from streamcore.app.runtime import AppRuntime, ClientSession
 from streamcore.client.endpoints import api_info
 from streamcore.components.state import State
@@ -155,10 +156,12 @@ def gradio_routes(
     stopping: StopSignal,
     heartbeat: float = HEARTBEAT_SECONDS,
     grace: float = DEFAULT_SESSION_GRACE,
+    observe: Callable[[], SessionObserver] | None = None,
 ) -> list[BaseRoute]:
     """The routes of the module docstring; ``describe()`` gives ``/config``'s dict. Heartbeat
     streams end when ``stopping`` is set; a session lives ``grace`` seconds past its last
-    stream."""
+    stream. With ``observe``, each event stream's runtime session is watched by the
+    observer it returns (the server's metrics)."""
     sessions = HttpSessions(grace=grace, max_open=runtime.max_jobs_per_session)
 
     async def sweep() -> None:
@@ -174,7 +177,10 @@ def gradio_routes(
         file_root = f"{str(request.base_url).rstrip('/')}{API_PREFIX}/file="
         translator = EventTranslator(file_root, diffs=diffs)
         sessions.hold(session.owner)
-        return EventStream(runtime, sessions, session, translator, framing, heartbeat, closed)
+        observer = observe() if observe is not None else None
+        return EventStream(
+            runtime, sessions, session, translator, framing, heartbeat, closed, observer=observer
+        )
 
     async def info(request: Request) -> Response:
         return JSONResponse(gradio_info(describe(), str(request.base_url)))
@@ -401,6 +407,8 @@ class EventStream(Response):
         framing: _Framing,
         heartbeat: float,
         on_close: Callable[[str], Awaitable[None]],
+        *,
+        observer: SessionObserver | None = None,
     ) -> None:
         # no super().__init__(): it would announce an empty body (content-length: 0)
         self.status_code = 200
@@ -413,13 +421,16 @@ class EventStream(Response):
         self._framing = framing
         self._heartbeat = heartbeat
         self._on_close = on_close
+        self._observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         try:
             values = self._sessions.values_of(self._session.owner)
             async with (
-                self._runtime.session(values=values, owner=self._session.owner) as client,
+                self._runtime.session(
+                    values=values, owner=self._session.owner, observer=self._observer
+                ) as client,
                 anyio.create_task_group() as tasks,
             ):
                 self._session.cancel_running = partial(self._cancel, client)

@@ -39,6 +39,7 @@ from .auth import AuthDependency, Authenticator, Credentials
 from .connection_limit import OpenConnections, default_max_connections
 from .gradio_messages import gradio_config_keys
 from .log_throttle import throttle_accept_errors
+from .metrics import ServerMetrics
 from .ports import bind_first_free, bind_socket, first_port
 from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import DEFAULT_MAX_PEERS, RtcSettings
@@ -219,6 +220,8 @@ class Server:
         """Read at each request: :meth:`running` adds the name the server listens on."""
         self.connections = OpenConnections(options.max_connections or default_max_connections())
         """The long-lived connections open now, and those refused past their limit."""
+        self.metrics = ServerMetrics(self.runtime)
+        """``/metrics``: this server's figures, in a registry of its own."""
         throttle_accept_errors()  # a process out of descriptors logs it once per interval
         self.app: Starlette = build_app(
             config=self._config_json,
@@ -234,6 +237,7 @@ class Server:
             session_grace=options.session_grace,
             heartbeat_interval=options.heartbeat_interval,
             connections=self.connections,
+            metrics=self.metrics,
         )
         self.host = "127.0.0.1"
         self.port = 0
@@ -286,7 +290,8 @@ class Server:
         return json.dumps(self.config(), default=json_default).encode()
 
     async def _handle(self, socket: MessageSocket) -> None:
-        await serve_connection(socket, self.runtime, self.limits(), self._rtc)
+        observer = self.metrics.observer("websocket")
+        await serve_connection(socket, self.runtime, self.limits(), self._rtc, observer)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -310,6 +315,7 @@ class Server:
             async with uvicorn_on(sock, self._uvicorn_config(), self.stopping):
                 yield
         finally:  # every session has ended with the server
+            await self.metrics.stop_sampler()
             await self.runtime.forget_uploads()
 
     def _uvicorn_config(self) -> uvicorn.Config:

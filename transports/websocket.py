@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import anyio
 
+from streamcore.app.observer import SessionObserver
 from streamcore.app.runtime import AppRuntime, ClientSession
 from streamcore.messages import Accepted, Completed, Message
 
@@ -75,8 +76,10 @@ async def serve_connection(
     runtime: AppRuntime,
     limits: dict[str, Any],
     rtc: RtcSettings | None = None,
+    observer: SessionObserver | None = None,
 ) -> None:
-    """Run one client session over ``socket`` until either side closes it.
+    """Run one client session over ``socket`` until either side closes it; ``observer``
+    (the server's metrics) watches its session.
 
     A message longer than ``limits["max_message_bytes"]`` closes the connection with code
     1009 (the server in front may refuse it first, with the same code). With a
@@ -84,7 +87,7 @@ async def serve_connection(
     (see the module docstring).
     """
     activity = Activity()
-    async with runtime.session() as session, anyio.create_task_group() as tasks:
+    async with runtime.session(observer=observer) as session, anyio.create_task_group() as tasks:
         peers = ConnectionPeers(session, tasks, rtc or RtcSettings())
         await session.post(Welcome(session.id, PROTOCOL_VERSION, limits))
         tasks.start_soon(_write_messages, socket, session, peers, activity)

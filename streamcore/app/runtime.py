@@ -67,6 +67,7 @@ from .event_values import (
     has_later,
     validation_failures,
 )
+from .observer import SessionObserver
 from .preprocessing import DEFAULT_PREQUEUE_THREADS, InputPreprocessor
 from .scheduler import Scheduler, Ticket
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
@@ -225,6 +226,7 @@ class AppRuntime:
         binary_frames: bool = False,
         values: SessionValues | None = None,
         owner: str | None = None,
+        observer: SessionObserver | None = None,
     ) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs.
 
@@ -233,13 +235,16 @@ class AppRuntime:
         the server stores in the cache for the session (in the body, and in the tasks and
         threads it starts) are recorded in :attr:`uploads` as ``owner``'s; with no
         ``owner``, the session's own ``id``, whose files (uploads included) are deleted when
-        it ends. A given ``owner`` outlives the session: its caller ends it."""
+        it ends. A given ``owner`` outlives the session: its caller ends it. An ``observer``
+        (:mod:`streamcore.app.observer`) sees the session's jobs, frames and messages, and is
+        told when the session has ended."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
         ended = ""
         try:
             with send:  # closed even when the body fails (a connection handler that raised)
                 async with anyio.create_task_group() as tasks:
                     session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
+                    session.observer = observer
                     ended = "" if owner is not None else session.id
                     if values is not None:
                         session.values = values
@@ -252,6 +257,8 @@ class AppRuntime:
                         receive.close()  # the client is gone: wakes a send waiting for room
                         tasks.cancel_scope.cancel()
         finally:
+            if observer is not None:
+                observer.closed()
             if ended:
                 await self.forget_uploads(ended)
 
@@ -300,6 +307,8 @@ class ClientSession:
         self._sending_positions = False
         self.values = SessionValues()
         """The session's value conversion and ``State`` values."""
+        self.observer: SessionObserver | None = None
+        """Sees the session's jobs, frames and messages (:mod:`streamcore.app.observer`)."""
 
     # -- what a client can do ----------------------------------------------------------
 
@@ -374,7 +383,10 @@ class ClientSession:
             raise EventKindError(_not_a_stream(job_id))
         if isinstance(frame, bytes | bytearray | memoryview):
             frame = Frame(bytes(frame))
-        return job.stream.send_nowait(frame)
+        replaced = job.stream.send_nowait(frame)
+        if self.observer is not None:
+            self.observer.frame(job_id, replaced)
+        return replaced
 
     async def update_inputs(self, job_id: str, data: list[Any]) -> None:
         """Replace the values of a stream's other inputs; the next frame uses them.
@@ -486,6 +498,13 @@ class ClientSession:
     ) -> None:
         dependency = job.dependency
         mode = trigger_mode or dependency.trigger_mode
+        if self.observer is not None:
+            self.observer.job(
+                job.id,
+                dependency.api_name,
+                stream=job.frame_index is not None,
+                video=job.frame_sink is not None,
+            )
         if ref is not None:
             await self._post(Accepted(job.id, ref))
         for cancelled in dependency.cancels:
@@ -820,21 +839,32 @@ class ClientSession:
 
     async def post(self, message: Any) -> None:
         """Queue a transport's own reply (e.g. a protocol error) among the job messages,
-        in order. Waits while the client is behind."""
-        await self._post(message)
+        in order. Waits while the client is behind. The observer sees it only if it is a
+        :class:`~streamcore.messages.Message`."""
+        if isinstance(message, Message):
+            await self._post(message)
+        else:
+            await self._deliver(message)
 
     async def _post(self, message: Message) -> None:
+        if self.observer is not None:
+            self.observer.message(message)
+        await self._deliver(message)
+
+    async def _deliver(self, message: Message) -> None:
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             await self._send.send(message)  # a closed channel: the client is gone
 
     def _post_nowait(self, message: Message) -> bool:
         """Send a message that may be dropped when the client is behind; whether it was
         queued (a completion is never dropped: it is sent later)."""
+        if self.observer is not None:
+            self.observer.message(message)
         try:
             self._send.send_nowait(message)
         except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
             if isinstance(message, Completed):  # never drop a completion
-                self._tasks.start_soon(self._post, message)
+                self._tasks.start_soon(self._deliver, message)
                 return True
             return False
         return True
