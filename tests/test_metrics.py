@@ -113,6 +113,11 @@ async def test_servers_in_one_process_keep_their_own_figures() -> None:
         assert not value(await scrape(second.local_url), "streamcore_calls_completed_total", **done)
 
 
+async def test_the_process_cpu_is_there_for_streamcore_bench() -> None:
+    async with serve(demo()) as server:
+        assert value(await scrape(server.local_url), "process_cpu_seconds_total") > 0
+
+
 async def test_metrics_sit_behind_the_login_when_auth_is_on() -> None:
     async with serve(demo(), auth=("ada", "lovelace")) as server:
         async with httpx.AsyncClient(base_url=server.local_url) as http:

@@ -32,6 +32,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -160,6 +161,9 @@ class ServerMetrics:
         self._queue_gauges: tuple[Gauge, Gauge] | None = None
         if self.multiprocess_dir is None:
             registry.register(self._queue)
+            # the process's CPU, memory and descriptors (process_cpu_seconds_total...):
+            # what `streamcore bench` reads of a running server
+            ProcessCollector(registry=registry)
         else:
             self._queue_gauges = (
                 Gauge(
