@@ -129,9 +129,9 @@ def test_both_transports_report_plausible_figures(server: str, tmp_path: Path) -
         assert report["errors"] == []
         assert report["problems"] == []
         assert report["client_cpu_pct"] > 0
-        # a running server without /metrics: its CPU is not known here
-        assert report["server_cpu_pct"] is None
-        assert report["server_cpu_source"] == "client side only"
+        # a running server: its CPU from its /metrics (process_cpu_seconds_total)
+        assert report["server_cpu_pct"] > 0
+        assert report["server_cpu_source"] == "server /metrics"
         assert report["server_ms_p50"] is not None
         assert report["codec_ms"] > 0
         assert report["bound"]["stage"] in {"source", "fn", "codec", "transport"}
