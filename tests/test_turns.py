@@ -229,3 +229,18 @@ async def test_cancel_abandons_a_frame_waiting_for_its_turn(stream_every: float)
     assert calls == []
     holder.release()
     assert turns.running == 0
+
+
+def test_the_event_keyword_is_checked() -> None:
+    import streamcore as gr
+
+    with gr.Blocks():
+        camera = gr.Image(streaming=True)
+        event = camera.stream(lambda x: x, camera, camera, max_concurrent_fns=3)
+        assert event.max_concurrent_fns == 3
+        assert camera.stream(lambda x: x, camera, camera).max_concurrent_fns == "app"
+        for bad in (0, 1.5, "auto"):
+            with pytest.raises(ValueError, match="max_concurrent_fns"):
+                camera.stream(lambda x: x, camera, camera, max_concurrent_fns=bad)
+        with pytest.raises(ValueError, match="stream events only"):
+            camera.change(lambda x: x, camera, camera, max_concurrent_fns=2)

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
@@ -101,6 +101,14 @@ class ServerOptions:
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
+    """Worker threads at most (anyio's capacity limiter): threads, not running fns."""
+    max_concurrent_fns: int | Literal["auto"] | None = "auto"
+    """streamcore's: how many stream fn calls (a frame's decode, fn and encode in its
+    worker thread) may run at once in this process, shared fairly by the streams (first
+    come, first served; a stream that just ran waits behind those waiting). ``"auto"``: the
+    CPUs the process may use; ``None``: no limit. More fn threads than cores starve the
+    event loop of the GIL (``docs/semantics.md``, "Concurrent fn calls"). An event's own
+    ``max_concurrent_fns`` overrides it for that event."""
     prequeue_threads: int = 2
     """Threads for the decoding that runs before a job holds its slot (a validator's
     values, an ``inputs`` message for a stream still waiting), app-wide
@@ -203,6 +211,7 @@ class Server:
             show_error=options.show_error,
             prequeue_threads=options.prequeue_threads,
             max_jobs_per_session=options.max_jobs_per_session,
+            max_concurrent_fns=options.max_concurrent_fns,
             uploads=UploadLedger(
                 session_quota=_quota(options.session_upload_quota),
                 total_quota=_quota(options.upload_quota),

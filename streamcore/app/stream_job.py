@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -27,6 +27,7 @@ from ..engine.clock import Clock
 from ..engine.frames import Frame, Pixels
 from ..engine.functions import call_in_worker, call_to_end
 from ..engine.session import EndReason, StreamSession
+from ..engine.turns import FnTurns
 from ..errors import Error, FrameRejected, InvalidInputError
 from ..events import Dependency
 from ..media.encoding import decode
@@ -58,6 +59,17 @@ class StreamSettings:
     max_pixels: int
     show_error: bool = True
     """Send an unexpected exception's text to the client (see ``error_payload``)."""
+    fn_turns: FnTurns | None = None
+    """The app's fair limit on stream fn calls running at once (``None``: no limit)."""
+    event_fn_turns: dict[int, FnTurns | None] = field(default_factory=dict)
+    """The limits of the events that have their own ``max_concurrent_fns``, by
+    dependency id."""
+
+    def fn_turns_for(self, dependency: Dependency) -> FnTurns | None:
+        """The limit ``dependency``'s streams take their turns at."""
+        if dependency.id in self.event_fn_turns:
+            return self.event_fn_turns[dependency.id]
+        return self.fn_turns
 
 
 def frame_input_index(dependency: Dependency) -> int:
@@ -129,6 +141,7 @@ class StreamJob:
             idle_timeout=settings.idle_timeout,
             clock=settings.clock,
             limiter=settings.limiter,
+            fn_turns=settings.fn_turns_for(dependency),
         )
 
     def send_nowait(self, frame: Frame) -> bool:
