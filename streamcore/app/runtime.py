@@ -360,7 +360,8 @@ class ClientSession:
 
         ``data`` holds the starting values of the inputs (the frame input's may be
         ``None``). With ``frame_sink`` (a video track's feeder), the streaming image output
-        goes to it as an RGB array instead of into the ``Output`` message; ``on_end`` is
+        goes to it instead of into the ``Output`` message (converted by its ``build`` in
+        the worker thread, handed to its ``push`` on the loop); ``on_end`` is
         called once the job has ended. Raises like :meth:`submit`.
         """
         dependency = self._callable_dependency(api_name)

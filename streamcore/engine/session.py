@@ -279,7 +279,7 @@ class StreamSession:
                     value = refusal
                 except StreamClosedError:  # cancelled while waiting for its fn turn
                     return
-                self._deliver(value, frame, self.clock.now())
+                self._deliver(value, frame.seq, frame.pts, frame.arrival, self.clock.now())
         finally:
             self._wait_scope = None
             await frames.aclose()
@@ -302,6 +302,10 @@ class StreamSession:
         The next frame is taken *before* the result is handed over: handing over wakes
         the loop thread, which may then hold the GIL for its whole turn, and a frame
         arriving meanwhile would replace the waiting one although the fn kept up.
+
+        Only the frame's numbers go to the loop, never the frame: the last reference to its
+        pixels (a decoded video frame, whose freeing may join converter threads) is dropped
+        in this thread.
         """
         clock, deliver, inbox = self.clock, self._deliver, self._inbox
         handler = self._handler if self._turn is None else self._handle_in_turn
@@ -318,24 +322,25 @@ class StreamSession:
                 except WouldBlockError:
                     following = None
                 finally:  # also when the inbox is closed: the result is still delivered
-                    call_on_loop(deliver, value, frame, ready)
+                    call_on_loop(deliver, value, frame.seq, frame.pts, frame.arrival, ready)
+                # the frame (a decoded video frame, say) is freed here, in this thread
                 frame = following if following is not None else inbox.take_blocking()
         except StreamClosedError:
             return
 
-    def _deliver(self, value: Any, frame: Frame, ready: float) -> None:
-        """Hand a result (or the handler's refusal of the frame) to the consumer."""
+    def _deliver(self, value: Any, seq: int, pts: float, arrival: float, ready: float) -> None:
+        """Hand a result (or the handler's refusal of frame ``seq``) to the consumer."""
         if self._discard_results:
             return
-        latency = ready - frame.arrival
+        latency = ready - arrival
         self._last_activity = ready
         if isinstance(value, FrameRejected):
             self._rejected += 1
-            output = StreamOutput(None, frame.seq, latency, frame.pts, value)
+            output = StreamOutput(None, seq, latency, pts, value)
         else:
             self._processed += 1
             self._latency.record(latency)
-            output = StreamOutput(value, frame.seq, latency, frame.pts)
+            output = StreamOutput(value, seq, latency, pts)
         self._outbox.put_nowait(output)
 
     def _stop(self, reason: EndReason, *, discard_waiting: bool = True) -> None:
