@@ -187,12 +187,15 @@ def main(argv: list[str] | None = None) -> None:
 
 LOOPS: Final = ("asyncio", "uvloop")
 LOOP_ENV: Final = "STREAMCORE_BENCH_LOOP"
-"""Which event loop the benchmark server runs (``asyncio``, the default, or ``uvloop``)."""
+"""Which event loop the benchmark server runs (``asyncio`` or ``uvloop``); unset, the loop a
+streamcore server runs on (:func:`transports.server.server_loop`: uvloop when installed)."""
 
 
 def default_loop() -> str:
-    """The benchmark server's event loop: :data:`LOOP_ENV`, else ``asyncio``."""
-    return os.environ.get(LOOP_ENV, "asyncio")
+    """The benchmark server's event loop: :data:`LOOP_ENV`, else the servers' own default."""
+    from transports.server import server_loop
+
+    return os.environ.get(LOOP_ENV) or server_loop()
 
 
 # -- the parent ----------------------------------------------------------------------------

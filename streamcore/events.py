@@ -128,6 +128,11 @@ class Dependency:
     stream_every: float = 0.5
     key: Any = None
     validator: Callable[..., Any] | None = None
+    max_concurrent_fns: int | Literal["app"] | None = "app"
+    """streamcore's, streams only: how many of this event's fn calls may run at once
+    (``"app"``: it shares the app's limit, ``ServerOptions.max_concurrent_fns``; an int: a
+    fair limit of its own; ``None``: no limit, for fns that release the GIL). See
+    ``docs/semantics.md``, "Concurrent fn calls"."""
     connection: str | None = None
     blocks: AppUnderConstruction | None = None
     id: int = field(default_factory=lambda: next(_ids))
@@ -265,6 +270,12 @@ def _check_options(kw: dict[str, Any]) -> None:
     every = kw.get("stream_every", 0.5)
     if not (_is_number(every) and every >= 0):
         raise ValueError(f"stream_every must be a number of seconds >= 0, not {every!r}")
+    fns = kw.get("max_concurrent_fns", "app")
+    if not (fns in ("app", None) or (_is_int(fns) and fns >= 1)):
+        raise ValueError(
+            f"max_concurrent_fns must be a positive int, None (no limit) or 'app' (the app's "
+            f"limit), not {fns!r}"
+        )
     validator = kw.get("validator")
     if validator is not None and not callable(validator):
         raise TypeError(f"validator must be callable or None, not {validator!r}")
@@ -347,6 +358,7 @@ def _make_dependency(
     stream_every: float = 0.5,
     key: Any = None,
     validator: Callable[..., Any] | None = None,
+    max_concurrent_fns: int | Literal["app"] | None = "app",
 ) -> Dependency:
     if fn is not None and not callable(fn):
         raise TypeError(f"fn must be callable, None or 'decorator', not {fn!r}")
@@ -360,8 +372,14 @@ def _make_dependency(
             "stream_every": stream_every,
             "validator": validator,
             "queue": queue,
+            "max_concurrent_fns": max_concurrent_fns,
         }
     )
+    if max_concurrent_fns != "app" and not is_stream:
+        raise ValueError(
+            "max_concurrent_fns bounds the fn calls of a stream's frames: it is a keyword of "
+            "stream events only"
+        )
     trigger_mode = _choice(
         "trigger_mode",
         trigger_mode if trigger_mode is not None else _default_trigger_mode(first_event),
@@ -412,6 +430,7 @@ def _make_dependency(
         stream_every=stream_every,
         key=key,
         validator=validator,
+        max_concurrent_fns=max_concurrent_fns,
         connection="stream" if is_stream else None,
         blocks=blocks,
     )

@@ -3,6 +3,7 @@ subprocess, on a real port, stopped with SIGTERM, with a time limit on every wai
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from transports.ports import bind_socket
 SECONDS = 60
 
 APP = """
+import asyncio
 import os
 
 import numpy as np
@@ -37,6 +39,11 @@ with gr.Blocks() as demo:
     camera.stream(lambda image: 255 - image, camera, out, stream_every=0, api_name="invert")
     pid = gr.Number()
     gr.Button().click(lambda: os.getpid(), None, pid, api_name="pid")
+
+    async def loop_kind():
+        return type(asyncio.get_running_loop()).__module__
+
+    gr.Button().click(loop_kind, None, gr.Textbox(), api_name="loop")
 
 if __name__ == "__main__":
     demo.launch(auth=("ada", "lovelace"), max_threads=8)
@@ -85,11 +92,16 @@ def test_serve_runs_the_script_as_main_and_keeps_its_launch_keywords(tmp_path: P
         refused.value.close()
         assert refused.value.code == 401  # demo.launch(auth=...) of the script applies
 
-        async def call() -> int:
+        async def call() -> tuple[int, str]:
             async with AsyncClient(url, auth=("ada", "lovelace")) as client:
-                return int(await client.predict(api_name="/pid"))
+                pid = int(await client.predict(api_name="/pid"))
+                return pid, str(await client.predict(api_name="/loop"))
 
-        assert anyio.run(call) > 0
+        pid, loop = anyio.run(call)
+        assert pid > 0
+        # the workers run on uvloop when it is installed (server_loop())
+        expected = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+        assert loop.split(".")[0] == expected
 
 
 def test_workers_share_one_port_and_serve_whole_sessions(tmp_path: Path) -> None:

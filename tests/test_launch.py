@@ -4,6 +4,7 @@ the port search, a busy port, launching twice, ``close()``, what it returns, ``s
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from live_support import healthy, sepia_demo
 
 import streamcore as gr
+from transports.server import LOOP_ENV, server_loop, uvicorn_settings
 
 SCRIPT_SECONDS = 60
 
@@ -190,3 +192,23 @@ def test_inbrowser_opens_the_page(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "opened.txt").read_text() == done.stdout.strip()
+
+
+@pytest.mark.parametrize("choice", ["auto", "asyncio"])
+def test_the_launched_server_runs_on_uvloop_when_installed(
+    demo: gr.Interface, choice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(LOOP_ENV, choice)
+    server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True)
+    assert healthy(server.local_url)
+    installed = importlib.util.find_spec("uvloop") is not None
+    expected = "uvloop" if installed and choice == "auto" else "asyncio"
+    assert type(server._loop).__module__.split(".")[0] == expected
+    assert uvicorn_settings()["loop"] == expected  # what streamcore serve's workers get
+    demo.close()
+
+
+def test_an_unknown_loop_choice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(LOOP_ENV, "tokio")
+    with pytest.raises(ValueError, match="STREAMCORE_LOOP"):
+        server_loop()

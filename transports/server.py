@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
@@ -20,11 +21,11 @@ import socket
 import threading
 import weakref
 import webbrowser
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
@@ -48,18 +49,23 @@ from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
 __all__ = [
+    "LOOP_ENV",
     "LaunchCall",
     "Server",
     "ServerOptions",
     "asgi_app",
     "launch",
     "launches_captured",
+    "run_on_server_loop",
     "serve",
+    "server_loop",
     "uvicorn_on",
     "uvicorn_settings",
 ]
 
 log = logging.getLogger("streamcore.transports")
+
+T = TypeVar("T")
 
 DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 SHUTDOWN_GRACE_SECONDS = 10
@@ -102,6 +108,14 @@ class ServerOptions:
     idle_timeout: float | None = 30.0
     """A stream with no frame in and no result out for this long ends as ``idle``."""
     max_threads: int = 40
+    """Worker threads at most (anyio's capacity limiter): threads, not running fns."""
+    max_concurrent_fns: int | Literal["auto"] | None = "auto"
+    """streamcore's: how many stream fn calls (a frame's decode, fn and encode in its
+    worker thread) may run at once in this process, shared fairly by the streams (first
+    come, first served; a stream that just ran waits behind those waiting). ``"auto"``: the
+    CPUs the process may use; ``None``: no limit. More fn threads than cores starve the
+    event loop of the GIL (``docs/semantics.md``, "Concurrent fn calls"). An event's own
+    ``max_concurrent_fns`` overrides it for that event."""
     prequeue_threads: int = 2
     """Threads for the decoding that runs before a job holds its slot (a validator's
     values, an ``inputs`` message for a stream still waiting), app-wide
@@ -204,6 +218,7 @@ class Server:
             show_error=options.show_error,
             prequeue_threads=options.prequeue_threads,
             max_jobs_per_session=options.max_jobs_per_session,
+            max_concurrent_fns=options.max_concurrent_fns,
             uploads=UploadLedger(
                 session_quota=_quota(options.session_upload_quota),
                 total_quota=_quota(options.upload_quota),
@@ -354,7 +369,7 @@ class Server:
                 started.set()
 
         try:
-            asyncio.run(main())
+            run_on_server_loop(main())
         except BaseException as exc:  # reported to launch() through self.error
             self.error = exc
 
@@ -366,12 +381,46 @@ def _quota(size: int | str | None) -> int | None:
         raise type(exc)(str(exc).replace("max_file_size", "upload quota")) from None
 
 
+LOOP_ENV = "STREAMCORE_LOOP"
+"""The event loop of the servers streamcore starts: ``auto`` (the default: uvloop when it
+is installed, else asyncio's), ``uvloop`` or ``asyncio``."""
+
+
+def server_loop() -> Literal["uvloop", "asyncio"]:
+    """The event loop a server streamcore starts runs on (``launch()``, ``streamcore
+    serve``): :data:`LOOP_ENV`, else uvloop when it can be imported, else asyncio's.
+
+    uvloop halves the loop's cost per WebSocket message, and with the fair fn limit it took
+    8 WebRTC streams from 0.26-0.30 s to 0.22-0.28 s p50 (issue 16). ``serve()`` runs on the
+    caller's loop, whatever it is. Raises ``ValueError`` for an unknown :data:`LOOP_ENV`.
+    """
+    choice = os.environ.get(LOOP_ENV, "auto").strip().lower() or "auto"
+    if choice not in ("auto", "uvloop", "asyncio"):
+        raise ValueError(f"{LOOP_ENV} must be auto, uvloop or asyncio, not {choice!r}")
+    if choice == "asyncio":
+        return "asyncio"
+    if choice == "uvloop" or importlib.util.find_spec("uvloop") is not None:
+        return "uvloop"
+    return "asyncio"
+
+
+def run_on_server_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` to its end on a new event loop of the kind :func:`server_loop` names
+    (in the calling thread, which may be any thread) and return its result."""
+    if server_loop() == "uvloop":
+        import uvloop
+
+        return uvloop.run(main)
+    return asyncio.run(main)
+
+
 def uvicorn_settings() -> dict[str, Any]:
     """The uvicorn settings every streamcore server uses (``launch()``, ``serve()`` and
     ``streamcore serve``), as keywords of ``uvicorn.Config``; chosen by measurement (see
-    ``benchmarks/RESULTS.md``)."""
+    ``benchmarks/RESULTS.md``). ``loop`` matters only where uvicorn makes the loop
+    (``streamcore serve``'s workers); ``launch()`` makes it with :func:`run_on_server_loop`."""
     return {
-        "loop": "asyncio",  # uvloop measured no steady gain on the frame path
+        "loop": server_loop(),  # uvloop when installed: see server_loop()
         "http": "auto",  # httptools when installed: +30 % requests/s on /healthz, +15 % /config
         "ws": "websockets-sansio",
         "ws_per_message_deflate": False,  # images do not compress; deflate caps the rate

@@ -113,15 +113,23 @@ class OutputTrack(MediaStreamTrack):
 
     def __init__(self) -> None:
         super().__init__()
-        self._slot: LatestSlot[tuple[np.ndarray, float]] = LatestSlot()
+        self._slot: LatestSlot[tuple[VideoFrame, float]] = LatestSlot()
         self.sent = 0
         self._sending = False  # a frame went to the sender, which has not asked for more
         self._asked = anyio.Event()
 
-    def push(self, rgb: np.ndarray, seq: int, pts: float) -> None:
-        """Queue a result (``pts`` in seconds, the input frame's); replaces an unsent one."""
+    def build(self, rgb: np.ndarray) -> VideoFrame:
+        """The video frame of a result, in the encoder's format (yuv420p), converted with one
+        thread: called in the stream's worker thread, so neither the conversion nor the
+        freeing of the RGB frame (and of a converter's threads) happens on the event loop,
+        and the encoder has nothing left to convert."""
+        return VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p", threads=1)
+
+    def push(self, picture: VideoFrame, seq: int, pts: float) -> None:
+        """Queue a result built by :meth:`build` (``pts`` in seconds, the input frame's);
+        replaces an unsent one. On the event loop; never blocks."""
         with contextlib.suppress(StreamClosedError):
-            self._slot.put_nowait((rgb, pts))
+            self._slot.put_nowait((picture, pts))
 
     async def recv(self) -> VideoFrame:
         # the sender asks for a frame once the previous one is encoded and sent
@@ -129,10 +137,9 @@ class OutputTrack(MediaStreamTrack):
         self._asked.set()
         self._asked = anyio.Event()
         try:
-            rgb, pts = await self._slot.get()
+            frame, pts = await self._slot.get()
         except StreamClosedError:
             raise MediaStreamError from None
-        frame = VideoFrame.from_ndarray(rgb, format="rgb24")
         frame.pts = round(pts * VIDEO_CLOCK_RATE)
         frame.time_base = _TIME_BASE
         self.sent += 1
@@ -206,7 +213,7 @@ class StreamPeer:
         complete_frames_at_marker(self.pc)
         self.pc.addTrack(self.output)
         self.job = await self._session.open_stream(
-            api_name, data, ref=ref, frame_sink=self.output.push, on_end=self._ended.set
+            api_name, data, ref=ref, frame_sink=self.output, on_end=self._ended.set
         )
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.job, self.pc.localDescription.sdp

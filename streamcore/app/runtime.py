@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 import anyio
 import anyio.to_thread
@@ -37,6 +37,7 @@ from ..engine.clock import Clock, Deadline, MonotonicClock
 from ..engine.frames import Frame
 from ..engine.functions import call_once, iterate_fn, last_result
 from ..engine.operators import stop_when
+from ..engine.turns import FnTurns, default_fn_limit
 from ..errors import (
     Error,
     EventKindError,
@@ -163,6 +164,7 @@ class AppRuntime:
         uploads: UploadLedger | None = None,
         prequeue_threads: int = DEFAULT_PREQUEUE_THREADS,
         max_jobs_per_session: int | None = DEFAULT_MAX_JOBS_PER_SESSION,
+        max_concurrent_fns: int | Literal["auto"] | None = "auto",
     ) -> None:
         if max_jobs_per_session is not None and max_jobs_per_session < 1:
             raise ValueError(
@@ -183,8 +185,23 @@ class AppRuntime:
         """The policy for the paths a client names in its values (the server passes one
         without the working directory: only the cache and ``allowed_paths``); the fn's own
         files go by :attr:`file_access`."""
+        fns = default_fn_limit() if max_concurrent_fns == "auto" else max_concurrent_fns
+        self.fn_turns = FnTurns(fns)
+        """The fair limit on the stream fn calls running at once (``max_concurrent_fns``,
+        default: the CPUs of the process), shared by the streams of every event that has no
+        limit of its own."""
         self.stream_settings = StreamSettings(
-            self.clock, self.limiter, idle_timeout, self.file_access.max_pixels, show_error
+            self.clock,
+            self.limiter,
+            idle_timeout,
+            self.file_access.max_pixels,
+            show_error,
+            fn_turns=self.fn_turns,
+            event_fn_turns={
+                d.id: FnTurns(d.max_concurrent_fns)
+                for d in blocks.dependencies
+                if d.is_stream and d.max_concurrent_fns != "app"
+            },
         )
         """What every stream of the app shares."""
         self.uploads = UploadLedger() if uploads is None else uploads
@@ -352,7 +369,8 @@ class ClientSession:
 
         ``data`` holds the starting values of the inputs (the frame input's may be
         ``None``). With ``frame_sink`` (a video track's feeder), the streaming image output
-        goes to it as an RGB array instead of into the ``Output`` message; ``on_end`` is
+        goes to it instead of into the ``Output`` message (converted by its ``build`` in
+        the worker thread, handed to its ``push`` on the loop); ``on_end`` is
         called once the job has ended. Raises like :meth:`submit`.
         """
         dependency = self._callable_dependency(api_name)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import anyio
 import anyio.to_thread
@@ -27,6 +27,7 @@ from ..engine.clock import Clock
 from ..engine.frames import Frame, Pixels
 from ..engine.functions import call_in_worker, call_to_end
 from ..engine.session import EndReason, StreamSession
+from ..engine.turns import FnTurns
 from ..errors import Error, FrameRejected, InvalidInputError
 from ..events import Dependency
 from ..media.encoding import decode
@@ -44,8 +45,22 @@ __all__ = [
 
 log = logging.getLogger("streamcore")
 
-FrameSink = Callable[[Any, int, float], None]
-"""``sink(rgb_array, seq, pts)``: receives a stream's image outputs as uint8 RGB arrays."""
+
+class FrameSink(Protocol):
+    """Receives a stream's image outputs as pictures (a video track's feeder).
+
+    :meth:`build` runs in the worker thread that made the output, so that the transport's
+    conversion (an RGB array into a video frame) never runs on the event loop; :meth:`push`
+    takes what it built on the loop and must not block.
+    """
+
+    def build(self, rgb: Pixels) -> Any:
+        """Turn an output (uint8 RGB, HxWx3) into what :meth:`push` takes; in a worker."""
+        ...
+
+    def push(self, picture: Any, seq: int, pts: float) -> None:
+        """Queue ``picture`` (from :meth:`build`) for frame ``seq``; on the event loop."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,17 @@ class StreamSettings:
     max_pixels: int
     show_error: bool = True
     """Send an unexpected exception's text to the client (see ``error_payload``)."""
+    fn_turns: FnTurns | None = None
+    """The app's fair limit on stream fn calls running at once (``None``: no limit)."""
+    event_fn_turns: dict[int, FnTurns | None] = field(default_factory=dict)
+    """The limits of the events that have their own ``max_concurrent_fns``, by
+    dependency id."""
+
+    def fn_turns_for(self, dependency: Dependency) -> FnTurns | None:
+        """The limit ``dependency``'s streams take their turns at."""
+        if dependency.id in self.event_fn_turns:
+            return self.event_fn_turns[dependency.id]
+        return self.fn_turns
 
 
 def frame_input_index(dependency: Dependency) -> int:
@@ -129,6 +155,7 @@ class StreamJob:
             idle_timeout=settings.idle_timeout,
             clock=settings.clock,
             limiter=settings.limiter,
+            fn_turns=settings.fn_turns_for(dependency),
         )
 
     def send_nowait(self, frame: Frame) -> bool:
@@ -174,10 +201,13 @@ class StreamJob:
         pixels for a frame sink) when it travels apart from ``data``."""
         if self._image_index is None:
             return self._values.postprocess(self.dependency, result), None, None
-        raw = self._frame_sink is not None
-        return self._values.postprocess_frame_result(
-            self.dependency, result, self._image_index, raw=raw
+        sink = self._frame_sink
+        data, image, mime = self._values.postprocess_frame_result(
+            self.dependency, result, self._image_index, raw=sink is not None
         )
+        if sink is not None and mime == "raw" and image is not None:
+            image = sink.build(image)  # here, in the worker thread, not on the loop
+        return data, image, mime
 
     async def run(self) -> Completed:
         """Run the stream until it ends; every output and refused frame is posted as it
@@ -196,7 +226,7 @@ class StreamJob:
                 last = data
                 if mime == "raw" and self._frame_sink is not None:
                     if image is not None:
-                        self._frame_sink(image, output.seq, output.pts)
+                        self._frame_sink.push(image, output.seq, output.pts)
                     image = mime = None
                 await self._post(
                     Output(
@@ -231,6 +261,8 @@ def _pixels_of(source: Any, max_pixels: int) -> Pixels:
         return decode(source, max_pixels=max_pixels, formats=FRAME_FORMATS, what="the frame")
     to_ndarray = getattr(source, "to_ndarray", None)
     if callable(to_ndarray):
-        pixels: Pixels = to_ndarray(format="rgb24")
+        # one conversion thread: PyAV's default (automatic threading) starts 2 OS threads per
+        # frame and joins them when the frame is freed, wherever that is (issue 16)
+        pixels: Pixels = to_ndarray(format="rgb24", threads=1)
         return pixels
     return source  # type: ignore[no-any-return]

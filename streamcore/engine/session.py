@@ -45,6 +45,7 @@ from .functions import FnKind, fn_kind
 from .operators import aiterate, throttle
 from .slots import LatestSlot
 from .stats import LatencyWindow, StreamStatistics
+from .turns import FnTurns, Turn
 
 __all__ = [
     "EndReason",
@@ -96,6 +97,12 @@ class StreamSession:
     """One client's running stream; see the module docstring for the rules.
 
     All methods are called from the event loop thread that runs :meth:`run`.
+
+    ``limiter`` bounds the worker threads; ``fn_turns`` (see :mod:`streamcore.engine.turns`)
+    bounds, fairly, how many sync handler calls run at once across every stream sharing it:
+    a frame taken waits in its worker thread for the stream's turn (``close`` and
+    ``time_limit`` still let it run; ``cancel`` abandons it). Async handlers run on the loop
+    and take no turn.
     """
 
     def __init__(
@@ -107,6 +114,7 @@ class StreamSession:
         idle_timeout: float | None = 30.0,
         clock: Clock | None = None,
         limiter: anyio.CapacityLimiter | None = None,
+        fn_turns: FnTurns | None = None,
     ) -> None:
         kind = fn_kind(handler)
         if kind.is_generator:
@@ -124,6 +132,7 @@ class StreamSession:
         self.idle_timeout = idle_timeout
         self.clock: Clock = clock or MonotonicClock()
         self._limiter = limiter
+        self._turn: Turn | None = None if fn_turns is None or kind.is_async else fn_turns.turn()
         self._inbox: LatestSlot[Frame] = LatestSlot()
         self._outbox: LatestSlot[StreamOutput] = LatestSlot()
         self._latency = LatencyWindow()
@@ -262,16 +271,26 @@ class StreamSession:
                 try:
                     if self._kind is FnKind.SYNC:
                         value = await anyio.to_thread.run_sync(
-                            self._handler, frame, limiter=self._limiter
+                            self._handle_in_turn, frame, limiter=self._limiter
                         )
                     else:
                         value = await self._handler(frame)
                 except FrameRejected as refusal:
                     value = refusal
-                self._deliver(value, frame, self.clock.now())
+                except StreamClosedError:  # cancelled while waiting for its fn turn
+                    return
+                self._deliver(value, frame.seq, frame.pts, frame.arrival, self.clock.now())
         finally:
             self._wait_scope = None
             await frames.aclose()
+
+    def _handle_in_turn(self, frame: Frame) -> Any:
+        """Run the sync handler on ``frame`` in this worker thread, in the stream's turn
+        when the session has a fn limit (raises :class:`StreamClosedError` if the stream was
+        cancelled while it waited: the frame is not handled)."""
+        if self._turn is None:
+            return self._handler(frame)
+        return self._turn.run(self._handler, frame)
 
     def _pump_in_thread(self, call_on_loop: LoopCaller) -> None:
         """The dedicated worker thread: take, handle, hand the result to the loop.
@@ -283,8 +302,13 @@ class StreamSession:
         The next frame is taken *before* the result is handed over: handing over wakes
         the loop thread, which may then hold the GIL for its whole turn, and a frame
         arriving meanwhile would replace the waiting one although the fn kept up.
+
+        Only the frame's numbers go to the loop, never the frame: the last reference to its
+        pixels (a decoded video frame, whose freeing may join converter threads) is dropped
+        in this thread.
         """
-        handler, clock, deliver, inbox = self._handler, self.clock, self._deliver, self._inbox
+        clock, deliver, inbox = self.clock, self._deliver, self._inbox
+        handler = self._handler if self._turn is None else self._handle_in_turn
         try:
             frame = inbox.take_blocking()
             while True:
@@ -298,29 +322,32 @@ class StreamSession:
                 except WouldBlockError:
                     following = None
                 finally:  # also when the inbox is closed: the result is still delivered
-                    call_on_loop(deliver, value, frame, ready)
+                    call_on_loop(deliver, value, frame.seq, frame.pts, frame.arrival, ready)
+                # the frame (a decoded video frame, say) is freed here, in this thread
                 frame = following if following is not None else inbox.take_blocking()
         except StreamClosedError:
             return
 
-    def _deliver(self, value: Any, frame: Frame, ready: float) -> None:
-        """Hand a result (or the handler's refusal of the frame) to the consumer."""
+    def _deliver(self, value: Any, seq: int, pts: float, arrival: float, ready: float) -> None:
+        """Hand a result (or the handler's refusal of frame ``seq``) to the consumer."""
         if self._discard_results:
             return
-        latency = ready - frame.arrival
+        latency = ready - arrival
         self._last_activity = ready
         if isinstance(value, FrameRejected):
             self._rejected += 1
-            output = StreamOutput(None, frame.seq, latency, frame.pts, value)
+            output = StreamOutput(None, seq, latency, pts, value)
         else:
             self._processed += 1
             self._latency.record(latency)
-            output = StreamOutput(value, frame.seq, latency, frame.pts)
+            output = StreamOutput(value, seq, latency, pts)
         self._outbox.put_nowait(output)
 
     def _stop(self, reason: EndReason, *, discard_waiting: bool = True) -> None:
         if self._reason is None:
             self._reason = reason
+        if self._discard_results and self._turn is not None:
+            self._turn.cancel()  # a frame waiting for its turn is abandoned, not handled
         if discard_waiting:
             self._inbox.discard()
             if self._wait_scope is not None:
