@@ -32,6 +32,7 @@ from live_support import gradient, healthy, raw_client, sepia_demo, stream_demo
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+import streamcore as gr
 from transports import AsyncClient, serve
 from transports.connection_limit import (
     ConnectionLimit,
@@ -39,7 +40,12 @@ from transports.connection_limit import (
     default_max_connections,
     is_long_lived,
 )
-from transports.log_throttle import AcceptErrorFilter, ThrottledLog, throttle_accept_errors
+from transports.log_throttle import (
+    AcceptErrorFilter,
+    RecordRateFilter,
+    ThrottledLog,
+    throttle_accept_errors,
+)
 from transports.ports import bind_socket
 from transports.server import LOOP_ENV
 
@@ -365,3 +371,50 @@ def test_the_accept_filter_is_installed_once_per_process() -> None:
     assert logging.getLogger("asyncio").filters.count(first) == 1
     denied = [f for f in logging.getLogger("uvicorn.error").filters if f is not first]
     assert len([f for f in denied if isinstance(f, AcceptErrorFilter)]) == 1
+
+
+def test_a_librarys_records_pass_once_per_interval_with_the_count_held_back() -> None:
+    clock = FakeClock()
+    rate = RecordRateFilter(interval=10, clock=clock)
+
+    def record(index: int) -> logging.LogRecord:
+        message = "Expected boundary character %d, got %d"
+        return logging.LogRecord(
+            "python_multipart.multipart", 30, __file__, 1, message, (45, index), None
+        )
+
+    first = record(1)
+    assert rate.filter(first)
+    assert first.getMessage() == "Expected boundary character 45, got 1"
+    assert not any(rate.filter(record(i)) for i in range(500))
+    clock.now = 11
+    later = record(2)
+    assert rate.filter(later)
+    assert (
+        later.getMessage()
+        == "Expected boundary character 45, got 2 (500 more since the last report)"
+    )
+    assert rate.total == 502
+
+
+def test_malformed_login_forms_are_logged_once_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """python-multipart warns once per malformed multipart body: any client could fill the
+    log with login forms; the server lets one warning through per interval."""
+    demo = gr.Interface(lambda text: text, "textbox", "textbox", api_name="predict")
+    server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True, auth=("a", "b"))
+    try:
+        with caplog.at_level(logging.WARNING, "python_multipart.multipart"):
+            for _ in range(20):
+                request = urllib.request.Request(
+                    server.local_url + "login",
+                    data=b"garbage-without-a-boundary",
+                    headers={"Content-Type": "multipart/form-data; boundary=x"},
+                )
+                with contextlib.suppress(urllib.error.HTTPError):
+                    urllib.request.urlopen(request, timeout=10).close()
+    finally:
+        demo.close()
+    warned = [r for r in caplog.records if r.name == "python_multipart.multipart"]
+    assert len(warned) == 1, [r.getMessage() for r in warned]

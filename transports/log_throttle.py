@@ -22,9 +22,11 @@ from collections.abc import Callable
 
 __all__ = [
     "ACCEPT_ERROR",
+    "CLIENT_CAUSED_LOGGERS",
     "DENIED_UPGRADE",
     "INTERVAL_SECONDS",
     "AcceptErrorFilter",
+    "RecordRateFilter",
     "ThrottledLog",
     "throttle_accept_errors",
 ]
@@ -146,13 +148,45 @@ class AcceptErrorFilter(logging.Filter):
         return True
 
 
+class RecordRateFilter(logging.Filter):
+    """A filter for a library's logger whose records a client can cause at will (a
+    malformed body): one record per ``interval`` passes, saying how many were held back
+    since the last one; the others are dropped."""
+
+    def __init__(
+        self, interval: float = INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self._events = _Interval(interval, clock)
+
+    @property
+    def total(self) -> int:
+        """Records seen since this filter was made."""
+        return self._events.total
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        held = self._events.due()
+        if held is None:
+            return False
+        if held:
+            record.msg = f"{record.getMessage()} ({held} more since the last report)"
+            record.args = ()
+        return True
+
+
+CLIENT_CAUSED_LOGGERS = ("python_multipart.multipart",)
+"""Libraries' loggers that log a record per malformed request (python-multipart: one warning
+per malformed multipart body, such as a login form): rate-limited by
+:func:`throttle_accept_errors`."""
+
 _installed: AcceptErrorFilter | None = None
 _install_lock = threading.Lock()
 
 
 def throttle_accept_errors() -> AcceptErrorFilter:
-    """Install the process's :class:`AcceptErrorFilter` on the ``asyncio`` logger, and one
-    for :data:`DENIED_UPGRADE` on ``uvicorn.error`` (once; later calls return the same
+    """Install the process's :class:`AcceptErrorFilter` on the ``asyncio`` logger, one
+    for :data:`DENIED_UPGRADE` on ``uvicorn.error`` and a :class:`RecordRateFilter` on each of
+    :data:`CLIENT_CAUSED_LOGGERS` (once; later calls return the same
     accept filter). They stay for the life of the process: they change nothing but those
     records."""
     global _installed
@@ -165,4 +199,6 @@ def throttle_accept_errors() -> AcceptErrorFilter:
                 advice="uvicorn says so of every WebSocket upgrade refused with an HTTP status",
             )
             logging.getLogger("uvicorn.error").addFilter(denied)
+            for name in CLIENT_CAUSED_LOGGERS:
+                logging.getLogger(name).addFilter(RecordRateFilter())
         return _installed
