@@ -4,12 +4,17 @@ helpers and a gate that holds a fn until released."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 import streamcore as gr
 from streamcore.media.encoding import encode
 from transports import Server
+from transports.ports import bind_socket
 from transports.protocol import pack_binary, unpack_binary
 
 SEPIA = np.array([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])
@@ -231,3 +237,37 @@ def held_demo(gate: Gate, **options: Any) -> gr.Blocks:
         button.click(gate.hold, number, number, api_name="hold", **options)
         button.click(lambda x: x, number, number, api_name="quick")
     return demo
+
+
+@contextmanager
+def serving_script(folder: Path, app: str, *args: str, seconds: float = 60) -> Iterator[str]:
+    """``python -m streamcore serve app.py <args>`` in ``folder`` (``app`` is the script's
+    text) until the body ends, then SIGTERM; yields the base URL once ``/healthz`` answers.
+    The command must exit 0 in time and leave its port free. A ``PROMETHEUS_MULTIPROC_DIR``
+    of the test process is not passed on (the command makes its own)."""
+    (folder / "app.py").write_text(textwrap.dedent(app))
+    with bind_socket("127.0.0.1", 0) as sock:
+        port = int(sock.getsockname()[1])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamcore", "serve", "app.py", "--port", str(port), *args],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + seconds
+        while not healthy(url, timeout=2):
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=seconds)
+    assert process.returncode == 0, output
+    bind_socket("127.0.0.1", port).close()  # the port is free again

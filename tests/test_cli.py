@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import anyio
 import numpy as np
 import pytest
-from live_support import close_to, healthy
+from live_support import close_to, serving_script
 
 from transports import AsyncClient, ClientError
 from transports.ports import bind_socket
@@ -55,34 +52,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[str]:
-    """``python -m streamcore serve <tmp>/app.py <args>`` until the body ends, then SIGTERM;
-    yields the base URL once ``/healthz`` answers. The command must exit 0 in time."""
-    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
-    port = free_port()
-    command = [sys.executable, "-m", "streamcore", "serve", "app.py", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + SECONDS
-        while not healthy(url, timeout=2):
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=SECONDS)
-    assert process.returncode == 0, output
-    bind_socket("127.0.0.1", port).close()  # the port is free again
+def serving(tmp_path: Path, *args: str) -> AbstractContextManager[str]:
+    """The command serving :data:`APP` (:func:`live_support.serving_script`)."""
+    return serving_script(tmp_path, APP, *args)
 
 
 def test_serve_runs_the_script_as_main_and_keeps_its_launch_keywords(tmp_path: Path) -> None:

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import anyio
 import httpx
 import numpy as np
 import pytest
-from live_support import healthy
+from live_support import serving_script
 from prometheus_client.parser import text_string_to_metric_families
 
 import streamcore as gr
 from transports import AsyncClient, serve
-from transports.ports import bind_socket
 
 pytestmark = pytest.mark.anyio
 
@@ -145,34 +138,9 @@ with gr.Blocks() as demo:
 """
 
 
-@contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[str]:
-    """``python -m streamcore serve app.py <args>`` until the body ends, then SIGTERM."""
-    (tmp_path / "app.py").write_text(textwrap.dedent(APP))
-    with bind_socket("127.0.0.1", 0) as sock:
-        port = int(sock.getsockname()[1])
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamcore", "serve", "app.py", "--port", str(port), *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while not healthy(url, timeout=2):
-            assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, output
+def serving(tmp_path: Path, *args: str) -> AbstractContextManager[str]:
+    """The command serving :data:`APP` (:func:`live_support.serving_script`)."""
+    return serving_script(tmp_path, APP, *args)
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
