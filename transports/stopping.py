@@ -24,10 +24,6 @@ class StopSignal:
         self._set = False
         self._event: anyio.Event | None = None
 
-    def is_set(self) -> bool:
-        """Whether the server is stopping."""
-        return self._set
-
     def set(self) -> None:
         """The server is stopping: wake every waiter, now and later."""
         self._set = True

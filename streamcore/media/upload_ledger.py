@@ -103,12 +103,6 @@ class UploadLedger:
         return self._held.get(owner, 0)
 
     @_locked
-    def owns(self, owner: str, path: str | Path) -> bool:
-        """Whether ``owner`` owns the upload at ``path``."""
-        upload = self._uploads.get(Path(path))
-        return upload is not None and owner in upload.owners
-
-    @_locked
     def admit(self, uploader: str, size: int, name: str = "the upload") -> None:
         """Check that ``uploader`` may store ``size`` more bytes. Raises
         :class:`~streamcore.errors.UploadQuotaError` naming the quota it would pass."""
