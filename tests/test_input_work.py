@@ -42,10 +42,14 @@ from transports.protocol import pack_binary
 
 pytestmark = [
     pytest.mark.anyio,
+    pytest.mark.timeout(150),  # each step has its own limit (STEP_SECONDS), far inside this
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
 ]
 
 SECONDS = 60
+STEP_SECONDS = 20
+"""Each message waited for comes within this, well inside the test's own 60 s limit, so that a
+message that never comes fails on the step that waited for it."""
 MB = 1024 * 1024
 
 APP = """
@@ -99,8 +103,8 @@ class Measured:
         raise KeyError(key)
 
     def settle(self, quiet: float = 1.0) -> None:
-        """Wait (at most ``SECONDS``) until the server's CPU time stops growing."""
-        deadline = time.monotonic() + SECONDS
+        """Wait (at most ``STEP_SECONDS``) until the server's CPU time stops growing."""
+        deadline = time.monotonic() + STEP_SECONDS
         last = self.cpu()
         while time.monotonic() < deadline:
             time.sleep(quiet)
@@ -124,7 +128,7 @@ def measured_server(tmp_path: Path) -> Iterator[Measured]:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
     )
     try:
-        deadline = time.monotonic() + SECONDS
+        deadline = time.monotonic() + STEP_SECONDS
         while not healthy(f"http://127.0.0.1:{port}/", timeout=2):
             assert process.poll() is None, process.communicate()[0]
             assert time.monotonic() < deadline, "the server did not start"
@@ -133,10 +137,11 @@ def measured_server(tmp_path: Path) -> Iterator[Measured]:
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.communicate(timeout=SECONDS)
+            output = process.communicate(timeout=SECONDS)[0]
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            output = process.communicate()[0]
+        print(f"the server printed:\n{output}")  # shown by pytest when the test fails
 
 
 # -- a client, message by message ------------------------------------------------------------
@@ -145,17 +150,24 @@ def measured_server(tmp_path: Path) -> Iterator[Measured]:
 @asynccontextmanager
 async def client(server: Measured) -> AsyncIterator[ClientConnection]:
     async with connect(server.ws_url, compression=None, max_size=None) as connection:
-        with anyio.fail_after(SECONDS):
+        with anyio.fail_after(STEP_SECONDS):
             assert json.loads(await connection.recv())["type"] == "welcome"
         yield connection
 
 
 async def until(connection: ClientConnection, **match: Any) -> dict[str, Any]:
-    with anyio.fail_after(SECONDS):
+    """The next message matching ``match``; an ``error`` message about the same request or
+    job fails at once, with the error."""
+    about = {key: match[key] for key in ("ref", "job") if key in match}
+    with anyio.fail_after(STEP_SECONDS):
         while True:
             message: dict[str, Any] = json.loads(await connection.recv())
             if all(message.get(key) == value for key, value in match.items()):
                 return message
+            if message.get("type") == "error" and any(
+                message.get(key) == value for key, value in about.items()
+            ):
+                raise AssertionError(f"waiting for {match}, the server answered {message}")
 
 
 async def upload(connection: ClientConnection, data: bytes, name: str) -> dict[str, Any]:
