@@ -6,7 +6,7 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 """
 
 from .app.blocks import Blocks, mount_gradio_app
-from .app.interface import Interface
+from .app.interface import Interface, TabbedInterface
 from .components.base import Component
 from .components.image import Image
 from .components.values import (
@@ -41,6 +41,7 @@ from .errors import (
     WouldBlockError,
 )
 from .events import Dependency, EventListener, SelectData, on, validate
+from .layouts import Accordion, Column, Group, Row, Sidebar, Tab, TabItem, Tabs
 from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
 
@@ -50,9 +51,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "JSON",
+    "Accordion",
     "Blocks",
     "Button",
     "Clock",
+    "Column",
     "Component",
     "Dependency",
     "EndReason",
@@ -63,6 +66,7 @@ __all__ = [
     "FetchError",
     "Frame",
     "FrameRejected",
+    "Group",
     "Image",
     "ImageData",
     "ImageDecodeError",
@@ -76,7 +80,9 @@ __all__ = [
     "Number",
     "PathNotAllowedError",
     "QueueFullError",
+    "Row",
     "SelectData",
+    "Sidebar",
     "Slider",
     "State",
     "StreamClosedError",
@@ -85,6 +91,10 @@ __all__ = [
     "StreamOutput",
     "StreamSession",
     "StreamcoreError",
+    "Tab",
+    "TabItem",
+    "TabbedInterface",
+    "Tabs",
     "Textbox",
     "Timer",
     "UnsupportedImageError",

@@ -17,11 +17,19 @@ component, and a component's capabilities are declared, never guessed from its a
 from __future__ import annotations
 
 import abc
+import itertools
 from typing import Any, Protocol
 
 from .engine.frames import Pixels
 
-__all__ = ["Block", "FrameInput", "FrameOutput"]
+__all__ = ["Block", "FrameInput", "FrameOutput", "next_block_id"]
+
+_block_ids = itertools.count(1)
+
+
+def next_block_id() -> int:
+    """A new process-unique id for a component or a layout (``0`` names the app itself)."""
+    return next(_block_ids)
 
 
 class FrameInput(Protocol):

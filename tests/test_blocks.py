@@ -41,8 +41,10 @@ def test_components_made_inside_belong_to_the_innermost_blocks() -> None:
         assert current_blocks() is outer
         hidden = gr.Number(render=False)
     assert current_blocks() is None
-    assert outer.components == [first]
     assert inner.components == [second]
+    # as Gradio, a Blocks made inside another is rendered into it where it was made
+    assert outer.components == [first, second]
+    assert [child.id for child in outer.root.children] == [first.id, second.id]
     assert hidden not in outer.components
 
 
@@ -63,7 +65,7 @@ def test_load_and_unload_listeners_trigger_on_the_app() -> None:
         gone = demo.unload(lambda: None)
     assert loaded.triggers == [Trigger(demo, "load")]
     assert gone.triggers == [Trigger(demo, "unload")]
-    targets = [d["targets"] for d in demo.config()["dependencies"]]
+    targets = [d["targets"] for d in demo.config["dependencies"]]
     assert targets == [[[0, "load"]], [[0, "unload"]]]  # the app itself is id 0
 
 
@@ -79,7 +81,7 @@ def test_queue_sets_max_size_and_the_default_concurrency_limit() -> None:
     assert (demo.max_size, demo.default_concurrency_limit) == (None, 3)
     demo.queue(default_concurrency_limit=None)
     assert demo.default_concurrency_limit is None
-    config = demo.config()
+    config = demo.config
     assert (config["max_size"], config["default_concurrency_limit"]) == (None, None)
 
 
@@ -136,7 +138,7 @@ def test_config_describes_components_and_events_as_json() -> None:
         image = gr.Image(label="In")
         label = gr.Label()
         image.upload(identity, image, label, api_name="classify")
-    config = demo.config()
+    config = demo.config
     json.dumps(config)  # serialisable as is
     assert (config["title"], config["mode"]) == ("Sepia", "blocks")
     kinds = [(c["id"], c["type"]) for c in config["components"]]
@@ -173,7 +175,7 @@ def test_a_callable_value_becomes_a_hidden_load_event_with_its_timer_and_inputs(
     assert load.trigger_mode == "always_last"
     assert load.concurrency_limit is None
     assert image.value is None  # computed at load, not at construction
-    [config] = demo.config()["dependencies"]
+    [config] = demo.config["dependencies"]
     assert config["targets"] == [[0, "load"], [timer.id, "tick"], [size.id, "change"]]
 
 

@@ -3,7 +3,7 @@
 What the parameters *do* when the app runs is pinned in ``test_runtime.py`` (and
 ``test_testing.py`` for the client's side); here each one is checked where it is written:
 a bad value fails at registration with the valid choices in the message, and the
-display-only ones reach ``Blocks.config()`` for the page.
+display-only ones reach ``Blocks.config`` for the page.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def counter() -> Any:
 
 
 def dep_config(demo: gr.Blocks, dependency: Dependency) -> dict[str, Any]:
-    [found] = [d for d in demo.config()["dependencies"] if d["id"] == dependency.id]
+    [found] = [d for d in demo.config["dependencies"] if d["id"] == dependency.id]
     return found
 
 

@@ -34,10 +34,10 @@ def shifted(image: np.ndarray, offset: float) -> float:
     return mean_of(image) + offset
 
 
-def test_a_submit_button_runs_the_fn_as_predict() -> None:
+def test_a_submit_button_runs_the_fn_named_after_it() -> None:
     demo = gr.Interface(brighten, [gr.Image(), gr.Slider(0, 100, 10)], "image")
     dep = demo.dependency_
-    assert demo.dependency("predict") is dep
+    assert demo.dependency("brighten") is dep
     assert dep.triggers == [Trigger(demo.submit_button, "click")]
     assert demo.submit_button.value == "Submit"
     assert demo.submit_button.variant == "primary"
@@ -46,7 +46,7 @@ def test_a_submit_button_runs_the_fn_as_predict() -> None:
     assert (dep.trigger_mode, dep.show_progress, dep.is_stream) == ("once", "full", False)
     assert dep.time_limit is None  # only live streams are time-limited
     assert demo.mode == "interface"
-    assert demo.config()["mode"] == "interface"
+    assert demo.config["mode"] == "interface"
 
 
 def test_shortcut_strings_become_default_components() -> None:
@@ -119,7 +119,7 @@ def test_live_with_a_streaming_webcam_is_a_stream_event() -> None:
     assert dep.show_progress == "hidden"
     assert (dep.time_limit, dep.stream_every) == (30, 0.5)  # Interface's defaults
     assert dep.concurrency_limit == "default"
-    assert not hasattr(demo, "submit_button")
+    assert demo.submit_button is None
 
 
 def test_live_stream_options_are_the_interfaces() -> None:

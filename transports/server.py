@@ -291,7 +291,7 @@ class Server:
     def config(self) -> dict[str, Any]:
         """``/config``: the app description plus what clients need to connect."""
         return {
-            **self.blocks.config(),
+            **self.blocks.get_config_file(),
             **gradio_config_keys(),
             "streamcore_protocol": PROTOCOL_VERSION,
             "ws_path": WS_PATH.lstrip("/"),  # relative: the app may sit under a prefix

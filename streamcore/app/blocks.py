@@ -19,18 +19,30 @@ from ..events import (
     building,
     current_blocks,
 )
+from ..layouts import Layout
 from ..media.files import current_file_access
 from .testing import TestClient
 
 __all__ = ["Blocks", "current_blocks", "mount_gradio_app"]
 
 
-class Blocks:
-    """An app: components laid out in order and the events wired between them.
+class _AppRoot(Layout):
+    """The top of an app's layout tree; ``0`` names it, as it names the app in events."""
 
-    Use it as a context manager; components and listeners created inside belong to it.
-    ``queue(...)`` sets the concurrency defaults and the queue size; ``launch(...)`` serves
-    it (see :mod:`transports.server`); calling it runs one event in process.
+    @property
+    def id(self) -> int:
+        return 0
+
+
+class Blocks:
+    """An app: components laid out in containers and the events wired between them.
+
+    Use it as a context manager; components, layouts and listeners created inside belong to
+    it, and components go into the innermost open layout (``with gr.Row():`` ...). A Blocks
+    made inside another one (an ``Interface`` in a ``Tab``, say) is rendered into it where
+    it is made, as :meth:`render` does. ``queue(...)`` sets the concurrency defaults and the
+    queue size; ``launch(...)`` serves it (see :mod:`transports.server`); calling it runs
+    one event in process.
     """
 
     EVENTS = ("load", "unload")
@@ -60,6 +72,9 @@ class Blocks:
         self.blocked_paths: tuple[Path, ...] = ()
         self._api_names: set[str] = set()
         self._building: contextlib.ExitStack | None = None
+        self.root: Layout = _AppRoot(render=False)
+        self._open_layouts: list[Layout] = [self.root]
+        self._rendered_into: set[int] = set()
         self.server: Any = None
 
     # -- building ------------------------------------------------------------------------
@@ -69,12 +84,32 @@ class Blocks:
         self._building.enter_context(building(self))
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self._building is not None:
             self._building.close()
             self._building = None
+        del self._open_layouts[1:]
         for component in list(self.components):
             self._attach_load_events(component)
+        outer = current_blocks()
+        if exc_type is None and outer is not None and id(outer) not in self._rendered_into:
+            self.render()
+
+    def render(self) -> Blocks:
+        """Put this app's layout, components and events into the app being built, at the
+        innermost open layout (Gradio's ``demo.render()``); returns it."""
+        outer = current_blocks()
+        if not isinstance(outer, Blocks) or outer is self:
+            raise RuntimeError("Blocks.render() must be called inside another `with gr.Blocks():`")
+        self._rendered_into.add(id(outer))
+        for child in list(self.root.children):
+            outer.place(child)
+        for component in self.components:
+            outer.register_component(component)
+        for dependency in self.dependencies:
+            dependency.blocks = outer
+            outer.add_dependency(dependency)
+        return self
 
     @property
     def load(self) -> EventListener:
@@ -87,14 +122,48 @@ class Blocks:
         return EventListener(self, "unload")  # type: ignore[arg-type]
 
     def add_component(self, component: Block) -> None:
+        """Register ``component`` and put it in the innermost open layout (unless it has a
+        place already)."""
+        self.register_component(component)
+        assert isinstance(component, Component)
+        if component.parent is None:
+            self.place(component)
+
+    def register_component(self, component: Block) -> None:
+        """Make ``component`` one of the app's (events may name it) without laying it out:
+        a component made with ``render=False`` is known to the app but not shown."""
         assert isinstance(component, Component)  # every Block is a Component
         if component not in self.components:
             self.components.append(component)
 
+    def place(self, child: Component | Layout) -> None:
+        """Append ``child`` to the innermost open layout."""
+        self._open_layouts[-1].add_child(child)
+
+    def add_layout(self, layout: Layout) -> None:
+        """Place ``layout`` (with what it holds already) in the innermost open layout."""
+        if layout.parent is not None:
+            raise ValueError(f"{layout!r} is laid out already: a layout has one place")
+        self.place(layout)
+        for descendant in layout.walk():
+            if isinstance(descendant, Component):
+                self.register_component(descendant)
+
+    def open_layout(self, layout: Layout) -> None:
+        """``with layout:``: what is made until :meth:`close_layout` goes into it."""
+        if layout.parent is None:
+            self.add_layout(layout)
+        self._open_layouts.append(layout)
+
+    def close_layout(self, layout: Layout) -> None:
+        if layout in self._open_layouts[1:]:
+            index = len(self._open_layouts) - 1 - self._open_layouts[::-1].index(layout)
+            del self._open_layouts[index:]
+
     def add_dependency(self, dependency: Dependency) -> None:
         """Register ``dependency``; its api name gets ``_1``, ``_2``... if already taken."""
         for component in (*dependency.inputs, *dependency.outputs):
-            self.add_component(component)
+            self.register_component(component)
         name, suffix = dependency.api_name, 0
         while name in self._api_names:
             suffix += 1
@@ -168,7 +237,7 @@ class Blocks:
 
     def component_id(self, component: Block | AppUnderConstruction) -> int:
         """The id clients know ``component`` by; the app itself (``load``) is ``0``."""
-        return component.id if isinstance(component, Block) else 0
+        return component.id if isinstance(component, Block | Layout) else 0
 
     def dependency(self, api_name: str | int) -> Dependency:
         """The event named ``api_name`` (a leading ``/`` is ignored) or at that index.
@@ -186,8 +255,10 @@ class Blocks:
         known = [d.api_name for d in self.dependencies if d.api_visibility != "private"]
         raise UnknownEventError(f"there is no api_name {api_name!r}; the app has {known}")
 
-    def config(self) -> dict[str, Any]:
-        """The JSON description of the app that clients use to render and call it."""
+    def get_config_file(self) -> dict[str, Any]:
+        """The JSON description of the app that clients use to render and call it: its
+        components and layouts (``components``), their tree (``layout``) and its events
+        (``dependencies``), as Gradio's config."""
         used_as_input = {c.id for d in self.dependencies if d.fn is not None for c in d.inputs}
         selectable = {
             t.source.id
@@ -197,7 +268,7 @@ class Blocks:
         }
         components = []
         for component in self.components:
-            props = {**component.props(), "value": _jsonable(component.value)}
+            props = component.get_config()
             if props.get("interactive") is None:  # Gradio's inference: inputs are interactive
                 props["interactive"] = component.id in used_as_input
             if "_selectable" in props:  # a select listener makes it clickable (Gradio)
@@ -205,22 +276,46 @@ class Blocks:
             components.append(
                 {
                     "id": component.id,
-                    "type": type(component).__name__.lower(),
+                    "type": component.get_block_name(),
                     "props": props,
                     "api_info": component.api_info(),
                     "events": list(type(component).EVENTS),
                 }
             )
+        for layout in self.root.walk():
+            if isinstance(layout, Layout):
+                components.append(
+                    {
+                        "id": layout.id,
+                        "type": layout.type_name,
+                        "props": layout.props(),
+                        "events": list(type(layout).EVENTS),
+                    }
+                )
         return {
             "title": self.title,
             "mode": self.mode,
             "fill_height": self.fill_height,
             "fill_width": self.fill_width,
             "components": components,
+            "layout": self.root.layout(),
             "dependencies": [d.config(self.component_id) for d in self.dependencies],
             "default_concurrency_limit": self.default_concurrency_limit,
             "max_size": self.max_size,
         }
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The app's description as it stands (Gradio's ``Blocks.config``); see
+        :meth:`get_config_file`."""
+        return self.get_config_file()
+
+    def get_api_info(self) -> dict[str, Any]:
+        """What ``/gradio_api/info`` answers: the public events, their parameters and
+        returns (Gradio's ``Blocks.get_api_info()``)."""
+        from transports.gradio_api import gradio_info
+
+        return gradio_info(self.get_config_file())
 
     # -- running ---------------------------------------------------------------------------
 
@@ -280,8 +375,3 @@ def mount_gradio_app(app: Any, blocks: Blocks, path: str, *args: Any, **kwargs: 
     from transports.mount import mount_gradio_app as mount
 
     return mount(app, blocks, path, *args, **kwargs)
-
-
-def _jsonable(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value

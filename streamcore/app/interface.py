@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from ..components.base import Component
+from ..components.markdown import Markdown
 from ..components.shortcuts import component_from_string
 from ..components.values import Button
-from ..events import Dependency, EventListener, on
+from ..engine.functions import fn_kind
+from ..events import Dependency, EventListener, default_api_name, on
+from ..layouts import Column, Row, Tab, Tabs
 from .blocks import Blocks
 
-__all__ = ["Interface"]
+__all__ = ["Interface", "TabbedInterface"]
 
 
 def _components(value: Any, role: str) -> list[Component]:
@@ -32,12 +35,28 @@ def _components(value: Any, role: str) -> list[Component]:
     return result
 
 
-class Interface(Blocks):
-    """Wrap ``fn`` in an app with ``inputs`` and ``outputs`` (components or shortcuts).
+def _button(spec: str | Button | None, variant: str) -> Button | None:
+    """A button from Gradio's ``submit_btn`` / ``stop_btn`` / ``clear_btn`` forms: a label,
+    a ``gr.Button`` (rendered here), or ``None`` for none."""
+    if spec is None:
+        return None
+    if isinstance(spec, Button):
+        return spec.render()  # type: ignore[return-value]
+    if not isinstance(spec, str):
+        raise TypeError(f"a button parameter must be a str or a gr.Button, not {spec!r}")
+    return Button(spec, variant=variant)  # type: ignore[arg-type]
 
-    Without ``live`` a Submit button runs ``fn`` (api name ``api_name``). With ``live``,
-    streaming Image inputs run it as a stream (``time_limit``, ``stream_every``) and the
-    other inputs on change.
+
+class Interface(Blocks):
+    """Wrap ``fn`` in an app with ``inputs`` and ``outputs`` (components or shortcuts),
+    laid out as Gradio's: the title and description on top, the inputs with Clear and
+    Submit in the left column, the outputs in the right one, the article under them.
+
+    Without ``live`` a Submit button (and Enter in a text input) runs ``fn``; with no
+    inputs the button says "Generate"; a generator fn gets a Stop button that cancels
+    it. With ``live``, streaming Image inputs run it as a stream (``time_limit``,
+    ``stream_every``) and the other inputs on change. The event's api name is
+    ``api_name``, by default the fn's name (``"lambda"`` for a lambda), as Gradio 6's.
     """
 
     def __init__(
@@ -53,21 +72,25 @@ class Interface(Blocks):
         description: str | None = None,
         article: str | None = None,
         flagging_mode: str | None = None,
-        api_name: str | None = "predict",
+        api_name: str | None = None,
         api_description: str | None | Literal[False] = None,
+        api_visibility: Literal["public", "private", "undocumented"] = "public",
         batch: bool = False,
         max_batch_size: int = 4,
         concurrency_limit: int | None | Literal["default"] = "default",
         time_limit: float | None = 30,
         stream_every: float = 0.5,
         show_progress: str = "full",
-        submit_btn: str = "Submit",
+        submit_btn: str | Button = "Submit",
+        stop_btn: str | Button = "Stop",
+        clear_btn: str | Button | None = "Clear",
         additional_inputs: Any = None,
         **blocks_options: Any,
     ) -> None:
         super().__init__(title=title or "streamcore", mode="interface", **blocks_options)
         self.fn = fn
         self.live = live
+        self.interface_title = title
         self.description = description
         self.article = article
         self.examples = examples
@@ -82,28 +105,92 @@ class Interface(Blocks):
                 "Streaming components are only supported in live interfaces.", stacklevel=2
             )
         options: dict[str, Any] = {
-            "api_name": api_name,
+            "api_name": api_name or default_api_name(fn),
             "api_description": api_description,
+            "api_visibility": api_visibility,
             "batch": batch,
             "max_batch_size": max_batch_size,
             "concurrency_limit": concurrency_limit,
         }
         with self:
-            for component in (*self.input_components, *self.output_components):
-                self.add_component(component)
-            if live:
+            self._render_title_and_description()
+            with Row():
+                with Column(variant="panel"):
+                    for component in self.input_components:
+                        component.render()
+                    with Row():
+                        self.clear_button = _button(clear_btn, "secondary")
+                        self.submit_button = (
+                            None
+                            if live and self.input_components
+                            else _button(
+                                submit_btn if self.input_components else "Generate", "primary"
+                            )
+                        )
+                        is_generator = fn_kind(fn).is_generator
+                        self.stop_button = (
+                            _button(stop_btn, "stop")
+                            if is_generator and self.submit_button is not None
+                            else None
+                        )
+                if self.output_components:
+                    with Column(variant="panel"):
+                        for component in self.output_components:
+                            component.render()
+            if live and self.input_components:
                 self.dependency_: Dependency = self._wire_live(
                     streaming, time_limit, stream_every, show_progress, options
                 )
             else:
-                self.submit_button = Button(submit_btn, variant="primary")
-                self.dependency_ = self.submit_button.click(
+                assert self.submit_button is not None
+                triggers = [self.submit_button.click] + [
+                    EventListener(c, "submit")
+                    for c in self.input_components
+                    if "submit" in type(c).EVENTS
+                ]
+                self.dependency_ = on(
+                    triggers,
                     fn,
                     self.input_components,
                     self.output_components,
                     show_progress=show_progress,
                     **options,
                 )
+            if self.stop_button is not None:
+                self.stop_button.click(
+                    None, None, None, cancels=[self.dependency_], api_visibility="private"
+                )
+            if self.clear_button is not None:
+                self._wire_clear(self.clear_button)
+            if article:
+                Markdown(article)
+
+    def _render_title_and_description(self) -> None:
+        if self.interface_title:
+            Markdown(f"# {self.interface_title}", elem_classes="interface-title")
+        if self.description:
+            Markdown(self.description)
+
+    def _wire_clear(self, button: Button) -> None:
+        """Clear empties every input and output (what each shows for ``None``; a ``State``
+        goes back to its initial value), as Gradio's Clear button."""
+        cleared = [c for c in (*self.input_components, *self.output_components) if not c.stateful]
+        if not cleared:
+            return
+
+        def clear() -> Any:
+            return tuple(None for _ in cleared) if len(cleared) > 1 else None
+
+        button.click(
+            clear,
+            None,
+            cleared,
+            api_name="clear",
+            api_visibility="undocumented",
+            show_progress="hidden",
+            queue=False,
+            concurrency_limit=None,
+        )
 
     def _wire_live(
         self,
@@ -144,3 +231,34 @@ class Interface(Blocks):
                 component.label = (
                     "output" if len(self.output_components) == 1 else f"output {index}"
                 )
+
+
+class TabbedInterface(Blocks):
+    """Several apps (``Interface``\\ s or ``Blocks``), one per tab (Gradio's
+    ``TabbedInterface``): ``tab_names`` label the tabs (``"Tab 0"``, ``"Tab 1"``... by
+    default); ``title`` goes above them."""
+
+    def __init__(
+        self,
+        interface_list: Sequence[Blocks],
+        tab_names: Sequence[str] | None = None,
+        title: str | None = None,
+        **blocks_options: Any,
+    ) -> None:
+        if not interface_list or not all(isinstance(app, Blocks) for app in interface_list):
+            raise TypeError("TabbedInterface takes a non-empty list of gr.Interface or gr.Blocks")
+        names = list(tab_names) if tab_names is not None else []
+        if tab_names is not None and len(names) != len(interface_list):
+            raise ValueError(
+                f"TabbedInterface got {len(interface_list)} apps but {len(names)} tab_names"
+            )
+        names = names or [f"Tab {index}" for index in range(len(interface_list))]
+        super().__init__(title=title or "streamcore", **blocks_options)
+        self.interface_list = list(interface_list)
+        with self:
+            if title:
+                Markdown(f"# {title}", elem_classes="interface-title")
+            with Tabs():
+                for app, name in zip(self.interface_list, names, strict=True):
+                    with Tab(label=name):
+                        app.render()

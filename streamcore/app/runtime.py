@@ -142,7 +142,7 @@ class App(Protocol):
 
     def concurrency_limit_of(self, dependency: Dependency) -> int | None: ...
 
-    def config(self) -> dict[str, Any]:
+    def get_config_file(self) -> dict[str, Any]:
         """The JSON description of the app that clients render and call."""
         ...
 

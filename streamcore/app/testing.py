@@ -114,7 +114,7 @@ class AsyncTestClient(BaseAsyncClient):
 
     async def _connect(self, stack: contextlib.AsyncExitStack) -> None:
         self.config = {
-            **self.blocks.config(),
+            **self.blocks.get_config_file(),
             "limits": {"max_pixels": self.runtime.file_access.max_pixels},
         }
         self._session = await stack.enter_async_context(

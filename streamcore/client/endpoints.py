@@ -63,7 +63,8 @@ def find_endpoint(
 ) -> Endpoint:
     """The event to call: by ``api_name`` (a leading ``/`` optional; an ``int`` is taken as
     an index), else by ``fn_index`` (its position in the app's dependencies), else
-    ``/predict``, else the app's only public event.
+    ``/predict``, else the app's only public event (undocumented ones, an Interface's Clear
+    say, do not count, as in ``gradio_client``).
 
     Raises :class:`UnknownEventError` naming the valid api names.
     """
@@ -78,7 +79,7 @@ def find_endpoint(
         found = dependencies[fn_index] if 0 <= fn_index < len(dependencies) else None
     else:
         found = next((d for d in dependencies if d["api_name"] == "predict"), None)
-        public = [d for d in dependencies if d.get("api_visibility") != "private"]
+        public = [d for d in dependencies if d.get("api_visibility", "public") == "public"]
         if found is None and len(public) == 1:
             found = public[0]
     if found is None or not _is_callable(found):

@@ -4,16 +4,13 @@ value contract (``preprocess`` turns what a client sent into what the fn receive
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..contract import Block
+from ..contract import Block, next_block_id
 from ..events import EventListener, current_blocks
 
 __all__ = ["Component"]
-
-_ids = itertools.count(1)
 
 
 class _Listener:
@@ -83,7 +80,7 @@ class Component(Block):
     ) -> None:
         if visible not in (True, False, "hidden"):
             raise ValueError(f"visible must be True, False or 'hidden', not {visible!r}")
-        self._id = next(_ids)
+        self._id = next_block_id()
         self.label = label
         self.every = every
         self.inputs = inputs
@@ -95,7 +92,8 @@ class Component(Block):
         self.visible = visible
         self.elem_id = elem_id
         self.elem_classes = [elem_classes] if isinstance(elem_classes, str) else elem_classes
-        self.render = render
+        self.render_at_build = render
+        self.parent: Any = None
         self.key = list(key) if isinstance(key, tuple) else key
         if preserved_by_key is None:
             preserved_by_key = []
@@ -108,6 +106,25 @@ class Component(Block):
             blocks = current_blocks()
             if blocks is not None:
                 blocks.add_component(self)
+
+    def render(self) -> Component:
+        """Put this component (made with ``render=False``, say) in the app being built, at
+        the innermost open layout; returns it. Raises outside ``with gr.Blocks():``."""
+        blocks = current_blocks()
+        if blocks is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.render() must be called inside `with gr.Blocks():`"
+            )
+        if self.parent is not None:
+            self.parent.remove_child(self)
+        blocks.add_component(self)
+        return self
+
+    def unrender(self) -> Component:
+        """Take this component out of its layout (it stays known to the app's events)."""
+        if self.parent is not None:
+            self.parent.remove_child(self)
+        return self
 
     @property
     def id(self) -> int:
@@ -141,3 +158,14 @@ class Component(Block):
     def api_info(self) -> dict[str, Any]:
         """A JSON-schema-like description of the client-side value."""
         return {}
+
+    def get_block_name(self) -> str:
+        """The component's ``type`` in the app description: its class name in lower case."""
+        return type(self).__name__.lower()
+
+    def get_config(self) -> dict[str, Any]:
+        """The component's props and initial value as the app description carries them
+        (Gradio's ``Component.get_config()``)."""
+        to_dict = getattr(self.value, "to_dict", None)
+        value = to_dict() if callable(to_dict) else self.value
+        return {**self.props(), "value": value, "name": self.get_block_name()}

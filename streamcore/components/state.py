@@ -56,7 +56,7 @@ class State(Component):
 
     def props(self) -> dict[str, Any]:
         """Marks the component as server-side only; the value is never sent."""
-        return {"stateful": True, "render": self.render}
+        return {"stateful": True, "render": self.render_at_build}
 
     def api_info(self) -> dict[str, Any]:
         """Any value (State is not part of the API)."""

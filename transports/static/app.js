@@ -44,7 +44,9 @@ async function main() {
   if (!response.ok) throw new Error(`GET /config answered ${response.status}`);
   const config = await response.json();
   document.title = config.title ?? "streamcore";
-  document.getElementById("app-title").textContent = config.title ?? "streamcore";
+  // an Interface draws its title in the page itself (as Gradio's): the header then names the library
+  const titledInBody = config.components.some((c) => (c.props?.elem_classes ?? []).includes("interface-title"));
+  document.getElementById("app-title").textContent = titledInBody ? "streamcore" : config.title ?? "streamcore";
   const transport = chooseTransport();
   setTransport(transport);
   const app = new App(config, stats, transport);

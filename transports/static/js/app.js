@@ -4,6 +4,7 @@
  */
 
 import { createBlock, ImageBlock, TimerBlock } from "./components/index.js";
+import { createLayout, isLayoutType } from "./layouts.js";
 import { notify, page, setTransport, showNotice } from "./page.js";
 import { refusal } from "./protocol.js";
 import { closePeers as closeEveryPeer } from "./streams/webrtc.js";
@@ -52,17 +53,47 @@ export class App {
     };
   }
 
-  /** @param {HTMLElement} main render every component into it, in order */
+  /**
+   * Render the layout tree (`config.layout`; without one, every component in order) into
+   * `main`; components that are in no layout (made with `render=False`) are made but not shown.
+   * @param {HTMLElement} main
+   */
   render(main) {
     const services = this.services();
     main.replaceChildren();
-    for (const [index, config] of this.config.components.entries()) {
-      const block = createBlock(config, index, services);
-      this.blocks.set(config.id, block);
-      if (block.root && config.props?.visible !== false) main.append(block.root);
+    const components = this.config.components;
+    const layout = this.config.layout ?? { id: 0, children: components.map(({ id }) => ({ id })) };
+    this.renderChildren(layout.children ?? [], (element) => main.append(element), services);
+    for (const [index, config] of components.entries()) {
+      if (!this.blocks.has(config.id) && !isLayoutType(config.type)) {
+        this.blocks.set(config.id, createBlock(config, index, services));
+      }
     }
     this.wire();
     for (const block of this.blocks.values()) if (block instanceof ImageBlock) block.refresh();
+  }
+
+  /**
+   * @param {{id: number, children?: object[]}[]} nodes entries of the layout tree
+   * @param {(element: HTMLElement, config: object, child: object) => void} place puts a child's element
+   * @param {BlockServices} services
+   */
+  renderChildren(nodes, place, services) {
+    for (const node of nodes) {
+      const config = this.componentConfigs.get(node.id);
+      if (!config) continue;
+      if (isLayoutType(config.type)) {
+        const layout = createLayout(config);
+        this.blocks.set(config.id, layout);
+        place(layout.root, config, layout);
+        this.renderChildren(node.children ?? [], (element, childConfig, child) => layout.add(element, childConfig, child), services);
+      } else {
+        const index = this.config.components.indexOf(config);
+        const block = createBlock(config, index, services);
+        this.blocks.set(config.id, block);
+        if (block.root && config.props?.visible !== false) place(block.root, config, block);
+      }
+    }
   }
 
   /** Connect every dependency to what triggers it. */
