@@ -100,9 +100,8 @@ def test_tabs_hold_tabs_and_a_tab_alone_gets_a_tabs_of_its_own() -> None:
 
 def test_layout_events_register_on_the_layout() -> None:
     with gr.Blocks() as demo:
-        with gr.Tabs() as tabs:
-            with gr.Tab("A") as tab:
-                out = gr.Textbox()
+        with gr.Tabs() as tabs, gr.Tab("A") as tab:
+            out = gr.Textbox()
         with gr.Accordion("More") as accordion:
             pass
         tab.select(lambda: "a", None, out)
@@ -307,7 +306,7 @@ def test_a_layout_outside_blocks_says_where_it_belongs() -> None:
 def test_tabs_refuse_anything_but_tabs_and_a_layout_has_one_place() -> None:
     with gr.Blocks():
         tabs = gr.Tabs()
-        with pytest.raises(TypeError, match="gr.Tabs holds only gr.Tab children"):
+        with pytest.raises(TypeError, match=r"gr\.Tabs holds only gr\.Tab children"):
             tabs.add_child(gr.Textbox(render=False))
         row = gr.Row()
         with pytest.raises(ValueError, match="laid out already"):
@@ -315,7 +314,7 @@ def test_tabs_refuse_anything_but_tabs_and_a_layout_has_one_place() -> None:
 
 
 def test_tabbed_interface_refuses_what_is_not_an_app() -> None:
-    with pytest.raises(TypeError, match="non-empty list of gr.Interface or gr.Blocks"):
+    with pytest.raises(TypeError, match=r"non-empty list of gr\.Interface or gr\.Blocks"):
         gr.TabbedInterface([])
     with pytest.raises(ValueError, match="got 1 apps but 2 tab_names"):
         gr.TabbedInterface([gr.Interface(str.upper, "text", "text")], ["a", "b"])
