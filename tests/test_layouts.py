@@ -45,9 +45,11 @@ def test_components_go_into_the_innermost_open_layout_in_order() -> None:
 
 def test_a_layout_entry_carries_gradio_props() -> None:
     with gr.Blocks() as demo:
-        with gr.Row(equal_height=True, variant="panel", height=300) as row:
-            with gr.Column(scale=3, min_width=200, variant="compact") as column:
-                gr.Textbox()
+        with (
+            gr.Row(equal_height=True, variant="panel", height=300) as row,
+            gr.Column(scale=3, min_width=200, variant="compact") as column,
+        ):
+            gr.Textbox()
         with gr.Accordion("More", open=False) as accordion:
             gr.Number()
         with gr.Group(elem_id="g", elem_classes="tight") as group:
