@@ -8,6 +8,17 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 from .app.blocks import Blocks, mount_gradio_app
 from .app.interface import Interface
 from .components.base import Component
+from .components.choice_values import (
+    HTML,
+    Checkbox,
+    CheckboxGroup,
+    Code,
+    ColorPicker,
+    Dropdown,
+    DuplicateButton,
+    HighlightedText,
+    Radio,
+)
 from .components.image import Image
 from .components.values import (
     JSON,
@@ -49,12 +60,19 @@ EventData = SelectData
 __version__ = "0.1.0"
 
 __all__ = [
+    "HTML",
     "JSON",
     "Blocks",
     "Button",
+    "Checkbox",
+    "CheckboxGroup",
     "Clock",
+    "Code",
+    "ColorPicker",
     "Component",
     "Dependency",
+    "Dropdown",
+    "DuplicateButton",
     "EndReason",
     "Error",
     "EventData",
@@ -63,6 +81,7 @@ __all__ = [
     "FetchError",
     "Frame",
     "FrameRejected",
+    "HighlightedText",
     "Image",
     "ImageData",
     "ImageDecodeError",
@@ -76,6 +95,7 @@ __all__ = [
     "Number",
     "PathNotAllowedError",
     "QueueFullError",
+    "Radio",
     "SelectData",
     "Slider",
     "State",
