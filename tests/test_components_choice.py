@@ -23,6 +23,7 @@ from streamcore.components.choice_values import (
     Radio,
 )
 from streamcore.components.color import is_colour
+from streamcore.components.shortcuts import component_from_string
 from streamcore.components.values import Button, Textbox
 from streamcore.errors import Error, InvalidInputError
 
@@ -513,3 +514,22 @@ def test_config_names_the_widgets_the_page_registers() -> None:
         "duplicatebutton",
     ]
     assert len(made) == 9
+
+
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("checkbox", Checkbox),
+        ("CheckboxGroup", CheckboxGroup),
+        ("code", Code),
+        ("colorpicker", ColorPicker),
+        ("dropdown", Dropdown),
+        ("duplicatebutton", DuplicateButton),
+        ("highlight", HighlightedText),
+        ("highlightedtext", HighlightedText),
+        ("html", HTML),
+        ("radio", Radio),
+    ],
+)
+def test_string_shortcuts(name: str, cls: type[Component]) -> None:
+    assert type(component_from_string(name)) is cls
