@@ -8,6 +8,17 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 from .app.blocks import Blocks, mount_gradio_app
 from .app.interface import Interface, TabbedInterface
 from .components.base import Component
+from .components.choice_values import (
+    HTML,
+    Checkbox,
+    CheckboxGroup,
+    Code,
+    ColorPicker,
+    Dropdown,
+    DuplicateButton,
+    HighlightedText,
+    Radio,
+)
 from .components.image import Image
 from .components.values import (
     JSON,
@@ -50,14 +61,21 @@ EventData = SelectData
 __version__ = "0.1.0"
 
 __all__ = [
+    "HTML",
     "JSON",
     "Accordion",
     "Blocks",
     "Button",
+    "Checkbox",
+    "CheckboxGroup",
     "Clock",
+    "Code",
+    "ColorPicker",
     "Column",
     "Component",
     "Dependency",
+    "Dropdown",
+    "DuplicateButton",
     "EndReason",
     "Error",
     "EventData",
@@ -67,6 +85,7 @@ __all__ = [
     "Frame",
     "FrameRejected",
     "Group",
+    "HighlightedText",
     "Image",
     "ImageData",
     "ImageDecodeError",
@@ -80,6 +99,7 @@ __all__ = [
     "Number",
     "PathNotAllowedError",
     "QueueFullError",
+    "Radio",
     "Row",
     "SelectData",
     "Sidebar",

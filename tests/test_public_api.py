@@ -20,6 +20,12 @@ PUBLIC = [
     "UnsupportedImageError", "WatermarkOptions", "WebcamOptions", "WouldBlockError",
     "__version__", "mount_gradio_app", "on", "open_stream", "stop_when", "throttle",
     "validate",
+    # the choice and text components
+    "Checkbox", "CheckboxGroup", "Code", "ColorPicker", "Dropdown", "DuplicateButton", "HTML",
+    "HighlightedText", "Radio",
+    # the layouts
+    "Accordion", "Column", "Group", "Row", "Sidebar", "Tab", "TabItem", "TabbedInterface",
+    "Tabs",
 ]  # fmt: skip
 
 

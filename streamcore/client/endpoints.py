@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UnknownEventError
+from .schema_types import python_type as schema_python_type
 
 __all__ = [
     "Endpoint",
@@ -123,7 +124,10 @@ def api_info(config: dict[str, Any]) -> dict[str, Any]:
 def _describe(component: dict[str, Any], position: int, *, parameter: bool) -> dict[str, Any]:
     kind = component["type"]
     label = component.get("props", {}).get("label") or f"{'value' if parameter else 'output'}"
-    python_type, description = _PYTHON_TYPES.get(kind, ("Any", ""))
+    python_type, description = _PYTHON_TYPES.get(kind) or (
+        schema_python_type(component.get("api_info") or {}),  # other kinds: from their schema
+        "",
+    )
     info: dict[str, Any] = {
         "label": label,
         "component": kind.capitalize() if kind != "json" else "JSON",

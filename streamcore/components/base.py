@@ -139,6 +139,11 @@ class Component(Block):
         """What the client receives for ``value`` (the fn's return). Identity here."""
         return value
 
+    def example_value(self) -> Any:
+        """A value the fn could return for this component (Gradio's ``example_value``):
+        by default the component's own value; subclasses give Gradio's examples."""
+        return self.value
+
     def props(self) -> dict[str, Any]:
         """The props a client needs to render this component (JSON-serialisable)."""
         return {

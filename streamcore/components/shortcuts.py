@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from . import values
+from . import choice_values, values
 from .base import Component
 
 __all__ = ["SHORTCUTS", "component_from_string"]
@@ -29,6 +29,17 @@ _FACTORIES: Final[dict[str, Callable[[], Component]]] = {
     "markdown": values.Markdown,
     "state": values.State,
     "button": values.Button,
+    # the choice and text components
+    "checkbox": choice_values.Checkbox,
+    "checkboxgroup": choice_values.CheckboxGroup,
+    "code": choice_values.Code,
+    "colorpicker": choice_values.ColorPicker,
+    "dropdown": choice_values.Dropdown,
+    "duplicatebutton": choice_values.DuplicateButton,
+    "highlight": choice_values.HighlightedText,
+    "highlightedtext": choice_values.HighlightedText,
+    "html": choice_values.HTML,
+    "radio": choice_values.Radio,
 }
 
 SHORTCUTS: Final = tuple(sorted(_FACTORIES))

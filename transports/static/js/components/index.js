@@ -11,6 +11,15 @@ import { StateBlock } from "./state.js";
 import { TextboxBlock } from "./textbox.js";
 import { TimerBlock } from "./timer.js";
 import { UnknownBlock } from "./unknown.js";
+// the choice and text components
+import { CheckboxBlock, CheckboxGroupBlock } from "./checkbox.js";
+import { CodeBlock } from "./code.js";
+import { ColorPickerBlock } from "./colorpicker.js";
+import { DropdownBlock } from "./dropdown.js";
+import { DuplicateButtonBlock } from "./duplicatebutton.js";
+import { HighlightedTextBlock } from "./highlightedtext.js";
+import { HtmlBlock } from "./html.js";
+import { RadioBlock } from "./radio.js";
 
 // the app treats these two apart (webcam streams, timers that start with the app)
 export { ImageBlock, TimerBlock };
@@ -26,6 +35,16 @@ const BLOCK_TYPES = {
   json: JsonBlock,
   state: StateBlock,
   timer: TimerBlock,
+  // the choice and text components
+  dropdown: DropdownBlock,
+  radio: RadioBlock,
+  checkbox: CheckboxBlock,
+  checkboxgroup: CheckboxGroupBlock,
+  colorpicker: ColorPickerBlock,
+  html: HtmlBlock,
+  code: CodeBlock,
+  highlightedtext: HighlightedTextBlock,
+  duplicatebutton: DuplicateButtonBlock,
 };
 
 /**
