@@ -6,8 +6,12 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 """
 
 from .app.blocks import Blocks, mount_gradio_app
+from .app.examples import Examples
+from .app.flagging import CSVLogger, FlaggingCallback
 from .app.interface import Interface
 from .components.base import Component
+from .components.dataframe import Dataframe
+from .components.dataset import Dataset
 from .components.image import Image
 from .components.values import (
     JSON,
@@ -45,6 +49,7 @@ from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
 
 EventData = SelectData
+DataFrame = Dataframe
 
 __version__ = "0.1.0"
 
@@ -52,15 +57,21 @@ __all__ = [
     "JSON",
     "Blocks",
     "Button",
+    "CSVLogger",
     "Clock",
     "Component",
+    "DataFrame",
+    "Dataframe",
+    "Dataset",
     "Dependency",
     "EndReason",
     "Error",
     "EventData",
     "EventListener",
+    "Examples",
     "FakeClock",
     "FetchError",
+    "FlaggingCallback",
     "Frame",
     "FrameRejected",
     "Image",

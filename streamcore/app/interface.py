@@ -12,6 +12,8 @@ from ..components.shortcuts import component_from_string
 from ..components.values import Button
 from ..events import Dependency, EventListener, on
 from .blocks import Blocks
+from .examples import Examples
+from .flagging import DEFAULT_FLAGGING_DIR, FlaggingCallback, attach_flagging
 
 __all__ = ["Interface"]
 
@@ -53,6 +55,10 @@ class Interface(Blocks):
         description: str | None = None,
         article: str | None = None,
         flagging_mode: str | None = None,
+        flagging_options: Any = None,
+        flagging_dir: str = DEFAULT_FLAGGING_DIR,
+        flagging_callback: FlaggingCallback | None = None,
+        examples_per_page: int = 10,
         api_name: str | None = "predict",
         api_description: str | None | Literal[False] = None,
         batch: bool = False,
@@ -103,6 +109,19 @@ class Interface(Blocks):
                     self.output_components,
                     show_progress=show_progress,
                     **options,
+                )
+            self.flag_buttons = attach_flagging(
+                self, flagging_mode, flagging_options, flagging_dir, flagging_callback
+            )
+            if examples is not None:
+                self.examples_handler = Examples(
+                    examples,
+                    [c for c in self.input_components if not c.stateful],
+                    [c for c in self.output_components if not c.stateful],
+                    fn,
+                    cache_examples,
+                    examples_per_page=examples_per_page,
+                    batch=batch,
                 )
 
     def _wire_live(
