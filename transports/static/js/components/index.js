@@ -1,6 +1,8 @@
 /** Every component type this page renders, by its config `type`, and how one is made. */
 
 import { ButtonBlock } from "./button.js";
+import { DataframeBlock } from "./dataframe.js";
+import { DatasetBlock } from "./dataset.js";
 import { ImageBlock } from "./image/input.js";
 import { JsonBlock } from "./json.js";
 import { LabelBlock } from "./label.js";
@@ -26,6 +28,8 @@ const BLOCK_TYPES = {
   json: JsonBlock,
   state: StateBlock,
   timer: TimerBlock,
+  dataframe: DataframeBlock,
+  dataset: DatasetBlock,
 };
 
 /**
