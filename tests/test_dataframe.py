@@ -114,7 +114,9 @@ def test_pandas_type_without_pandas_fails_at_construction(no_pandas: None) -> No
 
 
 def test_auto_datatype_from_the_first_row() -> None:
-    table = Dataframe([["a", 1, 2.5, True, datetime.date(2024, 1, 2)]], datatype="auto", type="array")
+    table = Dataframe(
+        [["a", 1, 2.5, True, datetime.date(2024, 1, 2)]], datatype="auto", type="array"
+    )
     assert table.datatype == ["str", "number", "number", "bool", "date"]
 
 
@@ -147,14 +149,20 @@ def test_preprocess_each_type(fake_pandas: types.ModuleType) -> None:
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        ("a,b", 'expected {"headers": \\[...\\], "data": \\[\\[...\\]\\]}, got a value of type str'),
+        (
+            "a,b",
+            'expected {"headers": \\[...\\], "data": \\[\\[...\\]\\]}, got a value of type str',
+        ),
         ({"headers": ["a"]}, "expected"),
         ({"headers": "a", "data": []}, "headers must be a list"),
         ({"headers": [["a"]], "data": []}, "headers must be a list"),
         ({"headers": ["a"], "data": "x"}, "data must be a list of rows"),
         ({"headers": ["a"], "data": ["x"]}, "row 0 is a value of type str, not a list"),
         ({"headers": ["a", "b"], "data": [[1, 2], [3]]}, "row 1 has 1 cells but there are 2"),
-        ({"headers": ["a"], "data": [[{"x": 1}]]}, "the cell at row 0, column 0 is a value of type dict"),
+        (
+            {"headers": ["a"], "data": [[{"x": 1}]]},
+            "the cell at row 0, column 0 is a value of type dict",
+        ),
         ({"headers": ["a"], "data": [[float("nan")]]}, "the cell at row 0, column 0"),
         ({"headers": ["a"], "data": [[1]], "metadata": 3}, "metadata must be an object or null"),
     ],

@@ -34,7 +34,7 @@ def png(path: Path, colour: tuple[int, int, int]) -> Path:
     return path
 
 
-# -- Dataset ----------------------------------------------------------------------------------------
+# -- Dataset --------------------------------------------------------------------------------------
 
 
 def test_dataset_keeps_samples_as_given_and_as_client_values() -> None:
@@ -141,12 +141,20 @@ def test_a_flat_list_for_one_input_and_inputs_without_examples() -> None:
     ("kwargs", "error", "message"),
     [
         ({"examples": None}, ValueError, "the parameter `examples` cannot be None"),
-        ({"examples": [["a"], "b"], "inputs": "two"}, ValueError, "`examples` must be a folder, a list"),
+        (
+            {"examples": [["a"], "b"], "inputs": "two"},
+            ValueError,
+            "`examples` must be a folder, a list",
+        ),
         ({"examples": 3}, ValueError, "`examples` must be a folder, a list"),
         ({"cache_examples": "lazy"}, ValueError, "cache_examples must be True or False"),
         ({"cache_examples": True}, ValueError, "caching examples needs `fn` and `outputs`"),
         ({"run_on_click": True}, ValueError, "run_on_click needs a fn"),
-        ({"example_labels": ["one"]}, ValueError, "example_labels must have one label per example \\(2\\), not 1"),
+        (
+            {"example_labels": ["one"]},
+            ValueError,
+            "example_labels must have one label per example \\(2\\), not 1",
+        ),
         ({"examples": "no/such/folder"}, FileNotFoundError, "could not find the examples folder"),
     ],
 )
@@ -200,7 +208,7 @@ def test_a_folder_with_a_log_for_several_inputs(policy: FileAccess) -> None:
     with gr.Blocks():
         image, caption = gr.Image(), gr.Textbox()
         examples = gr.Examples(str(folder), [image, caption])
-        with pytest.raises(FileNotFoundError, match="needs a log.csv"):
+        with pytest.raises(FileNotFoundError, match=r"needs a log\.csv"):
             gr.Examples(str(policy.allowed_paths[0]), [image, caption])
     assert examples.examples == [[str(folder / "red.png"), "a red one"]]
 
