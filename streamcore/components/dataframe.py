@@ -381,7 +381,7 @@ def _table_of(value: Any) -> tuple[list[Any] | None, list[Any], dict[str, Any] |
         return None, [[cell] for cell in value], None
     module = type(value).__module__.split(".")[0]
     if module == "pandas":
-        frame = getattr(value, "data", value)  # a Styler shows its DataFrame
+        frame = value.data if type(value).__name__ == "Styler" else value  # shows its frame
         split = frame.to_dict(orient="split")
         return list(split["columns"]), split["data"], None
     if module == "polars":
@@ -450,10 +450,10 @@ def _fn_cell(cell: Any, row: int, column: int) -> Any:
         return None
     if isinstance(cell, _SCALARS):
         return cell
-    if isinstance(cell, datetime.date | datetime.time):
-        return cell.isoformat()
     if type(cell).__module__.split(".")[0] == "pandas" and _is_missing(cell):
         return None  # pandas.NaT, pandas.NA
+    if isinstance(cell, datetime.date | datetime.time):
+        return cell.isoformat()
     raise ValueError(
         f"Dataframe: the cell at row {row}, column {column} is {describe(cell)}; cells must "
         "be strings, numbers, booleans, dates or None."
