@@ -51,6 +51,12 @@ def test_the_default_mode_is_manual_with_one_flag_button(tmp_path: Path) -> None
     assert flag.outputs == []
     assert (flag.preprocess, flag.queue, flag.api_visibility) == (False, False, "undocumented")
     assert not tmp_path.joinpath("dataset1.csv").exists()  # nothing before the first flag
+    shown = {c["id"]: c["props"]["interactive"] for c in demo.config()["components"]}
+    assert [shown[c.id] for c in (*demo.input_components, *demo.output_components)] == [
+        True,
+        True,
+        False,  # an output stays read-only though the flag event takes it (Gradio's rule)
+    ]
 
 
 def test_modes_from_the_parameter_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -216,8 +216,14 @@ def attach_flagging(
     """Wire flagging into ``interface`` (call it inside ``with interface:``, after its
     submit event): ``"manual"`` adds a Flag button per option whose click stores the
     inputs and outputs; ``"auto"`` stores them after each successful run; ``"never"``
-    does nothing. Returns the buttons added."""
+    does nothing. Returns the buttons added.
+
+    Outputs whose ``interactive`` is unset are made non-interactive, as Gradio's Interface
+    does (the flag event takes them as inputs, which would otherwise make them editable)."""
     mode = resolve_flagging_mode(mode)
+    for component in interface.output_components:
+        if component.interactive is None:
+            component.interactive = False
     callback = callback or CSVLogger()
     if mode == "never":
         return []
