@@ -277,3 +277,17 @@ def test_interface_examples_fill_its_inputs() -> None:
     assert handler.dataset in demo.components
     assert demo(1, api_name="load_example") == (4, 5)
     assert demo(4, 5) == 20
+
+
+def test_a_dataset_select_gets_the_sample_index_as_event_data() -> None:
+    with gr.Blocks() as demo:
+        dataset = Dataset(components=["text"], samples=[["a"], ["b"]], type="index")
+        out = gr.Textbox()
+
+        def chosen(index: int, event: gr.SelectData) -> str:
+            return f"{index} {event.index} {event.value}"
+
+        dataset.select(chosen, dataset, out, api_name="chosen")
+    with TestClient(demo) as client:
+        job = client.submit(1, api_name="chosen", event_data={"index": 1, "value": ["b"]})
+        assert job.result() == "1 1 ['b']"
