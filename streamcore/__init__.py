@@ -6,6 +6,8 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 """
 
 from .app.blocks import Blocks, mount_gradio_app
+from .app.examples import Examples
+from .app.flagging import CSVLogger, FlaggingCallback
 from .app.interface import Interface, TabbedInterface
 from .components.base import Component
 from .components.choice_values import (
@@ -19,6 +21,8 @@ from .components.choice_values import (
     HighlightedText,
     Radio,
 )
+from .components.dataframe import Dataframe
+from .components.dataset import Dataset
 from .components.image import Image
 from .components.values import (
     JSON,
@@ -57,6 +61,7 @@ from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
 
 EventData = SelectData
+DataFrame = Dataframe
 
 __version__ = "0.1.0"
 
@@ -66,6 +71,7 @@ __all__ = [
     "Accordion",
     "Blocks",
     "Button",
+    "CSVLogger",
     "Checkbox",
     "CheckboxGroup",
     "Clock",
@@ -73,6 +79,9 @@ __all__ = [
     "ColorPicker",
     "Column",
     "Component",
+    "DataFrame",
+    "Dataframe",
+    "Dataset",
     "Dependency",
     "Dropdown",
     "DuplicateButton",
@@ -80,8 +89,10 @@ __all__ = [
     "Error",
     "EventData",
     "EventListener",
+    "Examples",
     "FakeClock",
     "FetchError",
+    "FlaggingCallback",
     "Frame",
     "FrameRejected",
     "Group",

@@ -192,7 +192,7 @@ def test_the_interface_is_laid_out_as_gradio_s() -> None:
             "row",
             [
                 ["column", ["textbox", ["row", ["button", "button"]]]],
-                ["column", ["textbox"]],
+                ["column", ["textbox", ["row", ["button"]]]],
             ],
         ],
         "markdown",
@@ -200,7 +200,7 @@ def test_the_interface_is_laid_out_as_gradio_s() -> None:
     markdown = [c["props"]["value"] for c in demo.config["components"] if c["type"] == "markdown"]
     assert markdown == ["# Reverse", "It reverses.", "*Thanks.*"]
     buttons = [c["props"]["value"] for c in demo.config["components"] if c["type"] == "button"]
-    assert buttons == ["Clear", "Submit"]
+    assert buttons == ["Clear", "Submit", "Flag"]
 
 
 def test_the_interface_api_name_is_the_fn_name_as_gradio_6() -> None:
@@ -214,8 +214,8 @@ def test_the_interface_api_name_is_the_fn_name_as_gradio_6() -> None:
 
 def test_clear_empties_inputs_and_outputs() -> None:
     demo = gr.Interface(str.upper, gr.Textbox("start"), gr.Textbox())
-    [clear] = [d for d in demo.dependencies if d.api_visibility == "undocumented"]
-    assert clear.api_name == "clear"
+    clear = demo.dependency("clear")
+    assert clear.api_visibility == "undocumented"
     assert clear.outputs == [*demo.input_components, *demo.output_components]
     assert demo(api_name="clear") == (None, None)
     assert clear.triggers[0].source is demo.clear_button
@@ -227,7 +227,7 @@ def test_a_generator_gets_a_stop_button_that_cancels_it() -> None:
 
     demo = gr.Interface(count, "number", "number")
     buttons = [c["props"]["value"] for c in demo.config["components"] if c["type"] == "button"]
-    assert buttons == ["Clear", "Submit", "Stop"]
+    assert buttons == ["Clear", "Submit", "Stop", "Flag"]
     assert demo.stop_button is not None
     [stop] = [d for d in demo.dependencies if d.cancels]
     assert stop.cancels == [demo.dependency_]
@@ -237,7 +237,7 @@ def test_a_generator_gets_a_stop_button_that_cancels_it() -> None:
 def test_an_interface_without_inputs_generates_and_a_live_one_has_no_submit() -> None:
     generate = gr.Interface(lambda: "made", None, "text")
     buttons = [c["props"]["value"] for c in generate.config["components"] if c["type"] == "button"]
-    assert buttons == ["Clear", "Generate"]
+    assert buttons == ["Clear", "Generate", "Flag"]
     assert generate(api_name="lambda") == "made"
     live = gr.Interface(str.upper, "text", "text", live=True)
     assert live.submit_button is None

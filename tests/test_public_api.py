@@ -26,6 +26,7 @@ PUBLIC = [
     # the layouts
     "Accordion", "Column", "Group", "Row", "Sidebar", "Tab", "TabItem", "TabbedInterface",
     "Tabs",
+    "CSVLogger", "DataFrame", "Dataframe", "Dataset", "Examples", "FlaggingCallback",
 ]  # fmt: skip
 
 

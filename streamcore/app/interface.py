@@ -15,6 +15,8 @@ from ..engine.functions import fn_kind
 from ..events import Dependency, EventListener, default_api_name, on
 from ..layouts import Column, Row, Tab, Tabs
 from .blocks import Blocks
+from .examples import Examples
+from .flagging import DEFAULT_FLAGGING_DIR, FlaggingCallback, attach_flagging
 
 __all__ = ["Interface", "TabbedInterface"]
 
@@ -72,6 +74,10 @@ class Interface(Blocks):
         description: str | None = None,
         article: str | None = None,
         flagging_mode: str | None = None,
+        flagging_options: Any = None,
+        flagging_dir: str = DEFAULT_FLAGGING_DIR,
+        flagging_callback: FlaggingCallback | None = None,
+        examples_per_page: int = 10,
         api_name: str | None = None,
         api_description: str | None | Literal[False] = None,
         api_visibility: Literal["public", "private", "undocumented"] = "public",
@@ -115,7 +121,7 @@ class Interface(Blocks):
         with self:
             self._render_title_and_description()
             with Row():
-                with Column(variant="panel"):
+                with Column(variant="panel") as self.input_column:
                     for component in self.input_components:
                         component.render()
                     with Row():
@@ -133,8 +139,9 @@ class Interface(Blocks):
                             if is_generator and self.submit_button is not None
                             else None
                         )
+                self.output_column: Column | None = None
                 if self.output_components:
-                    with Column(variant="panel"):
+                    with Column(variant="panel") as self.output_column:
                         for component in self.output_components:
                             component.render()
             if live and self.input_components:
@@ -162,6 +169,20 @@ class Interface(Blocks):
                 )
             if self.clear_button is not None:
                 self._wire_clear(self.clear_button)
+            with self.output_column or self.input_column, Row():
+                self.flag_buttons = attach_flagging(
+                    self, flagging_mode, flagging_options, flagging_dir, flagging_callback
+                )
+            if examples is not None:
+                self.examples_handler = Examples(
+                    examples,
+                    [c for c in self.input_components if not c.stateful],
+                    [c for c in self.output_components if not c.stateful],
+                    fn,
+                    cache_examples,
+                    examples_per_page=examples_per_page,
+                    batch=batch,
+                )
             if article:
                 Markdown(article)
 

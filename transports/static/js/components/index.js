@@ -1,6 +1,8 @@
 /** Every component type this page renders, by its config `type`, and how one is made. */
 
 import { ButtonBlock } from "./button.js";
+import { DataframeBlock } from "./dataframe.js";
+import { DatasetBlock } from "./dataset.js";
 import { ImageBlock } from "./image/input.js";
 import { JsonBlock } from "./json.js";
 import { LabelBlock } from "./label.js";
@@ -45,6 +47,8 @@ const BLOCK_TYPES = {
   code: CodeBlock,
   highlightedtext: HighlightedTextBlock,
   duplicatebutton: DuplicateButtonBlock,
+  dataframe: DataframeBlock,
+  dataset: DatasetBlock,
 };
 
 /**
