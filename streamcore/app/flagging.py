@@ -24,21 +24,29 @@ import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from ..components.base import Component
 from ..components.values import Button
+from ..events import Dependency
 from ..media.encoding import parse_data_url
 from ..media.files import check_readable, current_file_access
 
-if TYPE_CHECKING:
-    from .interface import Interface
+
+class Flaggable(Protocol):
+    """What flagging needs of an app (an ``Interface`` is one): its inputs and outputs and
+    the event whose successful runs ``"auto"`` stores."""
+
+    input_components: list[Component]
+    output_components: list[Component]
+    dependency_: Dependency
 
 __all__ = [
     "DEFAULT_FLAGGING_DIR",
     "FLAGGING_MODES",
     "CSVLogger",
     "FlagMethod",
+    "Flaggable",
     "FlaggingCallback",
     "attach_flagging",
     "flagging_options",
@@ -207,7 +215,7 @@ def flagging_options(options: Any) -> list[tuple[str, str | None]]:
 
 
 def attach_flagging(
-    interface: Interface,
+    interface: Flaggable,
     mode: str | None,
     options: Any = None,
     flagging_dir: str | Path = DEFAULT_FLAGGING_DIR,
