@@ -321,7 +321,10 @@ export class App {
       capture: () => image.captureFrame(),
       camera: () => image.webcam.stream,
       estimation: (message) => this.showStreamStatus(image, run, queueText(message)),
-      started: (message) => this.showStreamStatus(image, run, streamingText(message)),
+      started: (message) => {
+        image.showTimeLimit(message.time_limit ?? null);
+        this.showStreamStatus(image, run, streamingText(message));
+      },
       output: (data, streamImage) => this.applyOutputs(run, data, streamImage),
       frameError: (message) => image.showMessage(`A frame was refused: ${message.error?.message ?? "unknown error"}`),
       completed: (message) => end(message),
@@ -410,6 +413,7 @@ export class App {
   streamEnded(image, dep, run, stream, message) {
     this.streams.set(image, (this.streams.get(image) ?? []).filter((s) => s !== stream));
     image.clearProgress(run.token);
+    image.showTimeLimit(null);
     this.finishRun(run, message);
     if (message.reason === "time_limit" && image.streaming && image.webcamActive) {
       image.setNote(`The stream reached its time limit of ${dep.time_limit} s and rejoined.`);

@@ -76,7 +76,28 @@ export class ImageBlock extends ImageView {
       tab.setAttribute("aria-pressed", String(tab.dataset.source === source));
     }
     this.controls.replaceChildren(...this.sourceControls(source));
+    // the webcam fills the component and its buttons sit on the video, as Gradio's
+    const onVideo = source === "webcam";
+    this.frame.classList.toggle("webcam", onVideo);
+    this.controls.classList.toggle("on-video", onVideo);
+    if (onVideo) this.frame.append(this.controls);
+    else this.body.append(this.controls);
     this.refresh();
+  }
+
+  /**
+   * Show how much of a stream's time limit is left, as a bar across the top of the video
+   * that empties in `seconds` (Gradio's bar); `null` removes it.
+   * @param {number|null} seconds
+   */
+  showTimeLimit(seconds) {
+    this.timeLimitBar?.remove();
+    this.timeLimitBar = null;
+    if (!seconds) return;
+    this.timeLimitBar = h("div", { class: "time-limit-bar", "data-testid": `time-limit-${this.key}` });
+    this.timeLimitBar.style.animationDuration = `${seconds}s`;
+    this.timeLimitBar.title = `The stream ends after ${seconds} s`;
+    this.frame.append(this.timeLimitBar);
   }
 
   /**

@@ -1,0 +1,55 @@
+"""What the page shows around a run, as Gradio's (headless Chromium with a fake camera): the
+webcam fills its component with its buttons on the video, and a stream with a time limit
+shows a bar that empties over it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from browser_support import app_page, launch_chromium, sync_api
+
+import streamcore as gr
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def bounds(page: Page, selector: str) -> dict[str, Any]:
+    found = page.locator(selector).first.bounding_box()
+    assert found is not None, selector
+    return dict(found)
+
+
+def test_the_webcam_fills_its_block_with_the_button_on_the_video(browser: Browser) -> None:
+    with gr.Blocks() as demo:
+        camera = gr.Image(sources="webcam", streaming=True, label="camera")
+        out = gr.Image(label="out")
+        camera.stream(lambda frame: frame, camera, out, time_limit=20, stream_every=0.1)
+    with app_page(browser, demo) as page:
+        page.set_viewport_size({"width": 1000, "height": 900})
+        page.get_by_test_id("start-camera").click()
+        page.wait_for_function(
+            "document.querySelector('[data-component] video.image-video').videoWidth > 0"
+        )
+        frame = bounds(page, '.block:has([data-testid="start-camera"]) .image-frame')
+        video = bounds(page, '.block:has([data-testid="start-camera"]) .image-video')
+        assert video["width"] > 0.95 * frame["width"]  # full width
+        stop = bounds(page, '[data-testid="stop-camera"]')
+        assert frame["y"] < stop["y"] and stop["y"] + stop["height"] <= frame["y"] + frame["height"]
+        bar = page.get_by_test_id("time-limit-camera")
+        bar.wait_for(state="attached")
+        assert bar.evaluate("(el) => getComputedStyle(el).animationDuration") == "20s"
+        page.get_by_test_id("stop-camera").click()
+        bar.wait_for(state="detached")
