@@ -47,7 +47,8 @@ def test_the_webcam_fills_its_block_with_the_button_on_the_video(browser: Browse
         video = bounds(page, '.block:has([data-testid="start-camera"]) .image-video')
         assert video["width"] > 0.95 * frame["width"]  # full width
         stop = bounds(page, '[data-testid="stop-camera"]')
-        assert frame["y"] < stop["y"] and stop["y"] + stop["height"] <= frame["y"] + frame["height"]
+        assert frame["y"] < stop["y"]
+        assert stop["y"] + stop["height"] <= frame["y"] + frame["height"]
         bar = page.get_by_test_id("time-limit-camera")
         bar.wait_for(state="attached")
         assert bar.evaluate("(el) => getComputedStyle(el).animationDuration") == "20s"
