@@ -8,7 +8,11 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 from .app.blocks import Blocks, mount_gradio_app
 from .app.interface import Interface
 from .components.base import Component
+from .components.file import File, UploadButton
+from .components.gallery import Gallery
 from .components.image import Image
+from .components.image_pairs import AnnotatedImage, ImageSlider
+from .components.media_files import Audio, Video
 from .components.values import (
     JSON,
     Button,
@@ -50,6 +54,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "JSON",
+    "AnnotatedImage",
+    "Audio",
     "Blocks",
     "Button",
     "Clock",
@@ -61,11 +67,14 @@ __all__ = [
     "EventListener",
     "FakeClock",
     "FetchError",
+    "File",
     "Frame",
     "FrameRejected",
+    "Gallery",
     "Image",
     "ImageData",
     "ImageDecodeError",
+    "ImageSlider",
     "ImageTooLargeError",
     "Interface",
     "InvalidInputError",
@@ -88,6 +97,8 @@ __all__ = [
     "Textbox",
     "Timer",
     "UnsupportedImageError",
+    "UploadButton",
+    "Video",
     "WatermarkOptions",
     "WebcamOptions",
     "WouldBlockError",
