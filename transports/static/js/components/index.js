@@ -1,6 +1,9 @@
 /** Every component type this page renders, by its config `type`, and how one is made. */
 
 import { ButtonBlock } from "./button.js";
+import { FileBlock, UploadButtonBlock } from "./files/file.js";
+import { AnnotatedImageBlock, GalleryBlock, ImageSliderBlock } from "./files/gallery.js";
+import { AudioBlock, VideoBlock } from "./files/media.js";
 import { ImageBlock } from "./image/input.js";
 import { JsonBlock } from "./json.js";
 import { LabelBlock } from "./label.js";
@@ -26,6 +29,13 @@ const BLOCK_TYPES = {
   json: JsonBlock,
   state: StateBlock,
   timer: TimerBlock,
+  file: FileBlock,
+  uploadbutton: UploadButtonBlock,
+  video: VideoBlock,
+  audio: AudioBlock,
+  gallery: GalleryBlock,
+  imageslider: ImageSliderBlock,
+  annotatedimage: AnnotatedImageBlock,
 };
 
 /**
