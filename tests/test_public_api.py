@@ -20,6 +20,7 @@ PUBLIC = [
     "UnsupportedImageError", "WatermarkOptions", "WebcamOptions", "WouldBlockError",
     "__version__", "mount_gradio_app", "on", "open_stream", "stop_when", "throttle",
     "validate",
+    "AnnotatedImage", "Audio", "File", "Gallery", "ImageSlider", "UploadButton", "Video",
 ]  # fmt: skip
 
 
