@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from streamcore.errors import InvalidInputError, MissingFileError, PathNotAllowe
 from streamcore.media.files import (
     FileAccess,
     cache_writes_told_to,
+    default_file_access,
     readable_returned_file,
     serve_returned_file,
     use_file_access,
@@ -152,6 +154,12 @@ def test_an_image_a_fn_returns_from_a_copied_root_is_copied(policy: FileAccess, 
     assert streaming is not None
     assert streaming.url is not None
     assert streaming.url.startswith("data:image/png;base64,")
+
+
+def test_the_default_policy_copies_from_the_working_and_temp_folders() -> None:
+    policy = default_file_access()
+    assert policy.copied_roots == (Path.cwd().resolve(), Path(tempfile.gettempdir()).resolve())
+    assert policy.allowed_paths == (Path.cwd().resolve(),)  # what clients may name: unchanged
 
 
 def test_without_copied_roots_the_old_rule_holds(tmp_path: Path) -> None:

@@ -217,3 +217,21 @@ def test_a_copied_file_belongs_to_the_session_and_goes_with_it(folders: dict[str
         assert (folders["work"] / "made.txt").read_text() == "kept for a while"  # the original
     finally:
         demo.close()
+
+
+def test_an_initial_value_in_the_working_folder_is_served(folders: dict[str, Path]) -> None:
+    """``File(value="notes.txt")`` built in the app's folder: the page gets a copy in the
+    cache that ``/file=`` serves (before, the working folder's path, answered 403)."""
+    (folders["work"] / "notes.txt").write_text("initial")
+    with gr.Blocks() as demo:
+        gr.File(value="notes.txt", label="notes")
+    server: Server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True)
+    try:
+        config = httpx.get(f"{server.local_url}config", timeout=TIMEOUT).json()
+        (value,) = [c["props"]["value"] for c in config["components"] if c["type"] == "file"]
+        assert value["orig_name"] == "notes.txt"
+        assert not Path(value["path"]).is_relative_to(folders["work"])
+        served = httpx.get(f"{server.local_url}file={value['path']}", timeout=TIMEOUT)
+        assert (served.status_code, served.text) == (200, "initial")
+    finally:
+        demo.close()

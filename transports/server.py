@@ -201,8 +201,8 @@ class Server:
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
             allow_private_urls=options.allow_private_urls or base.allow_private_urls,
-            # Gradio's rule: a file a fn returns from here is copied into the cache
-            copied_roots=(*base.copied_roots, Path.cwd(), Path(tempfile.gettempdir())),
+            # Gradio's rule, at launch: a file a fn returns from here is copied to the cache
+            copied_roots=(Path.cwd(), Path(tempfile.gettempdir())),
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,

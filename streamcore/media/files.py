@@ -112,9 +112,14 @@ class FileAccess:
 
 def default_file_access() -> FileAccess:
     """The policy used when none is set: the cache in ``$STREAMCORE_CACHE_DIR`` (default
-    ``<system temp dir>/streamcore``), reading allowed from it and the working directory."""
-    cache = os.environ.get(CACHE_DIR_ENV) or os.path.join(tempfile.gettempdir(), "streamcore")
-    return FileAccess(cache_dir=Path(cache), allowed_paths=(Path.cwd(),))
+    ``<system temp dir>/streamcore``), reading allowed from it and the working directory,
+    and the files an app gives from the working directory or the system temp folder
+    (an initial value at build, a fn's result) copied into the cache (``copied_roots``)."""
+    temp = tempfile.gettempdir()
+    cache = os.environ.get(CACHE_DIR_ENV) or os.path.join(temp, "streamcore")
+    return FileAccess(
+        cache_dir=Path(cache), allowed_paths=(Path.cwd(),), copied_roots=(Path.cwd(), Path(temp))
+    )
 
 
 _DEFAULT_POLICY: Final = default_file_access()  # built once, at import
