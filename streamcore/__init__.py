@@ -23,7 +23,11 @@ from .components.choice_values import (
 )
 from .components.dataframe import Dataframe
 from .components.dataset import Dataset
+from .components.file import File, UploadButton
+from .components.gallery import Gallery
 from .components.image import Image
+from .components.image_pairs import AnnotatedImage, ImageSlider
+from .components.media_files import Audio, Video
 from .components.values import (
     JSON,
     Button,
@@ -69,6 +73,8 @@ __all__ = [
     "HTML",
     "JSON",
     "Accordion",
+    "AnnotatedImage",
+    "Audio",
     "Blocks",
     "Button",
     "CSVLogger",
@@ -92,14 +98,17 @@ __all__ = [
     "Examples",
     "FakeClock",
     "FetchError",
+    "File",
     "FlaggingCallback",
     "Frame",
     "FrameRejected",
+    "Gallery",
     "Group",
     "HighlightedText",
     "Image",
     "ImageData",
     "ImageDecodeError",
+    "ImageSlider",
     "ImageTooLargeError",
     "Interface",
     "InvalidInputError",
@@ -129,6 +138,8 @@ __all__ = [
     "Textbox",
     "Timer",
     "UnsupportedImageError",
+    "UploadButton",
+    "Video",
     "WatermarkOptions",
     "WebcamOptions",
     "WouldBlockError",

@@ -39,8 +39,10 @@ def test_exports() -> None:
         "check_readable",
         "current_file_access",
         "default_file_access",
+        "readable_returned_file",
         "save_bytes_to_cache",
         "save_stream_to_cache",
+        "serve_returned_file",
         "use_file_access",
     }
 

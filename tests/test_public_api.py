@@ -27,6 +27,7 @@ PUBLIC = [
     "Accordion", "Column", "Group", "Row", "Sidebar", "Tab", "TabItem", "TabbedInterface",
     "Tabs",
     "CSVLogger", "DataFrame", "Dataframe", "Dataset", "Examples", "FlaggingCallback",
+    "AnnotatedImage", "Audio", "File", "Gallery", "ImageSlider", "UploadButton", "Video",
 ]  # fmt: skip
 
 

@@ -7,9 +7,9 @@ wrong method. The page, its modules and ``/config`` are gzipped for clients that
 ``/file=<path>`` serves only what :func:`~streamcore.media.files.check_readable` allows
 (the cache and ``allowed_paths``): ``403`` otherwise, ``404`` for a missing file, ``400``
 with a JSON ``detail`` for a name no file can have (:func:`file_name_problem`: a NUL
-byte, a part over 255 bytes, over 4,096 bytes in all). A file
-is served with its own type only when it is a raster image; anything else (an uploaded
-``.html``, ``.svg`` or ``.js``) comes as a download, so it never runs on the app's origin.
+byte, a part over 255 bytes, over 4,096 bytes in all). A file is served with its own type
+only when it is a raster image, a video or a sound; anything else (an uploaded ``.html``,
+``.svg`` or ``.js``) comes as a download, so it never runs on the app's origin.
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ _INLINE_IMAGE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp"}
 )
 """Types a browser shows as a picture and never runs; SVG (which can hold script) is not one."""
+
+_INLINE_MEDIA_TYPES = frozenset(
+    {"video/mp4", "video/webm", "video/ogg", "audio/mpeg", "audio/wav", "audio/x-wav"}
+    | {"audio/ogg", "audio/webm", "audio/flac", "audio/mp4", "audio/aac"}
+)
+"""Types a ``<video>`` or ``<audio>`` element plays and a browser never runs."""
 
 _NO_CACHE = {"Cache-Control": "no-cache"}
 _NOSNIFF = {"X-Content-Type-Options": "nosniff"}
@@ -184,7 +190,7 @@ async def file_response(name: str, files: FileAccess) -> Response:
     except OSError:  # missing, a directory, a loop of links, unreadable: all "no such file"
         return PlainTextResponse("no such file", 404, _NOSNIFF)
     kind = mimetypes.guess_type(Path(name).name)[0]
-    if kind in _INLINE_IMAGE_TYPES:
+    if kind in _INLINE_IMAGE_TYPES or kind in _INLINE_MEDIA_TYPES:
         return FileResponse(path, media_type=kind, headers=_NOSNIFF)
     return FileResponse(
         path,

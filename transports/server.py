@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import threading
 import weakref
 import webbrowser
@@ -200,6 +201,8 @@ class Server:
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
             allow_private_urls=options.allow_private_urls or base.allow_private_urls,
+            # Gradio's rule, at launch: a file a fn returns from here is copied to the cache
+            copied_roots=(Path.cwd(), Path(tempfile.gettempdir())),
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,
@@ -207,7 +210,7 @@ class Server:
             blocked_paths=policy.blocked_paths,
         )
         named_by_clients = dataclasses.replace(  # the working directory is not one of them
-            policy, allowed_paths=(*served.allowed_paths, *blocks.allowed_paths)
+            policy, allowed_paths=(*served.allowed_paths, *blocks.allowed_paths), copied_roots=()
         )
         self.runtime = AppRuntime(
             blocks,

@@ -30,6 +30,13 @@ _PYTHON_TYPES = {
     "label": ("dict", "a label and its confidences"),
     "json": ("Any", "any valid JSON"),
     "markdown": ("str", ""),
+    "file": ("filepath", "a path or URL of a file (handle_file(...) works too)"),
+    "uploadbutton": ("filepath", "a path or URL of a file (handle_file(...) works too)"),
+    "video": ("filepath", "a path or URL of a video file (handle_file(...) works too)"),
+    "audio": ("filepath", "a path or URL of an audio file (handle_file(...) works too)"),
+    "gallery": ("list", "a list of images (or (image, caption) pairs)"),
+    "imageslider": ("tuple", "a pair of images"),
+    "annotatedimage": ("tuple", "an image and its (mask or box, label) annotations"),
 }
 
 

@@ -46,7 +46,9 @@ from ..media.files import (
     FileAccess,
     check_readable,
     current_file_access,
+    readable_returned_file,
     save_bytes_to_cache,
+    serve_returned_file,
 )
 from ..media.formats import IMAGE_FORMATS, check_format, sniff
 from ..media.image_data import ImageData
@@ -482,7 +484,7 @@ class Image(Component):
         if self.streaming:
             data, mime_type = _location_bytes(location, policy)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
-        path = check_readable(location, policy)
+        path = serve_returned_file(location, policy)
         return ImageData(path=str(path), orig_name=path.name, mime_type=_guess_mime(path.name))
 
     def _postprocess_svg(self, location: str) -> ImageData:
@@ -697,7 +699,7 @@ def _location_bytes(location: str, policy: FileAccess) -> tuple[bytes, str]:
         data = fetch_image(location, policy, svg=svg)
         kind = sniff(data)
         return data, "image/svg+xml" if kind == "svg" else _mime_type(kind or "png")
-    path = check_readable(location, policy)
+    path = readable_returned_file(location, policy)
     return path.read_bytes(), _guess_mime(path.name)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import hashlib
 import logging
 import os
@@ -37,8 +38,10 @@ __all__ = [
     "check_readable",
     "current_file_access",
     "default_file_access",
+    "readable_returned_file",
     "save_bytes_to_cache",
     "save_stream_to_cache",
+    "serve_returned_file",
     "use_file_access",
 ]
 
@@ -74,6 +77,11 @@ class FileAccess:
     (bytes, ``None`` for no limit) every file a client uploads. ``allow_private_urls`` lets
     downloads reach loopback, private, link-local and other non-public addresses, which
     are refused by default (:mod:`streamcore.media.url_fetch`).
+
+    ``copied_roots`` are directories whose files an app's fn may *return* although they
+    are not served: such a file is copied into the cache and served from there
+    (:func:`serve_returned_file`; a running server sets the working directory and the
+    system temp folder, Gradio's rule). They never make a path a client names readable.
     """
 
     cache_dir: Path
@@ -84,10 +92,12 @@ class FileAccess:
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
     max_file_size: int | None = None
     allow_private_urls: bool = False
+    copied_roots: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).resolve())
         object.__setattr__(self, "allowed_paths", _as_paths(self.allowed_paths))
+        object.__setattr__(self, "copied_roots", _as_paths(self.copied_roots))
         object.__setattr__(self, "blocked_paths", _as_paths(self.blocked_paths))
         if self.max_pixels <= 0 or self.max_url_bytes <= 0 or self.url_timeout <= 0:
             raise ValueError("max_pixels, max_url_bytes and url_timeout must be positive")
@@ -102,9 +112,14 @@ class FileAccess:
 
 def default_file_access() -> FileAccess:
     """The policy used when none is set: the cache in ``$STREAMCORE_CACHE_DIR`` (default
-    ``<system temp dir>/streamcore``), reading allowed from it and the working directory."""
-    cache = os.environ.get(CACHE_DIR_ENV) or os.path.join(tempfile.gettempdir(), "streamcore")
-    return FileAccess(cache_dir=Path(cache), allowed_paths=(Path.cwd(),))
+    ``<system temp dir>/streamcore``), reading allowed from it and the working directory,
+    and the files an app gives from the working directory or the system temp folder
+    (an initial value at build, a fn's result) copied into the cache (``copied_roots``)."""
+    temp = tempfile.gettempdir()
+    cache = os.environ.get(CACHE_DIR_ENV) or os.path.join(temp, "streamcore")
+    return FileAccess(
+        cache_dir=Path(cache), allowed_paths=(Path.cwd(),), copied_roots=(Path.cwd(), Path(temp))
+    )
 
 
 _DEFAULT_POLICY: Final = default_file_access()  # built once, at import
@@ -180,6 +195,37 @@ def check_readable(
             )
         raise MissingFileError(f"the file {name!r} the app gave does not exist")
     return resolved
+
+
+def serve_returned_file(path: str | os.PathLike[str], policy: FileAccess) -> Path:
+    """The file a fn returned (``path``), as a file the server serves: a file of the cache
+    as it is; a file inside one of ``policy.copied_roots`` (and not in the cache) copied
+    into the cache under its own name (the copy is recorded like every cache write, so a
+    session's copies are deleted with it); anything else checked by
+    :func:`check_readable` (``allowed_paths`` are served where they are).
+
+    Blocked paths and hidden files are refused in the copied roots too. Raises what
+    :func:`check_readable` raises, and ``OSError`` if the cache is not writable.
+    Blocking (it may copy a large file): run it where the fn's outputs are processed.
+    """
+    resolved = Path(path).resolve()
+    copied = policy.copied_roots
+    if not resolved.is_relative_to(policy.cache_dir) and any(
+        _is_visible_inside(resolved, root) for root in copied
+    ):
+        source = check_readable(path, dataclasses.replace(policy, allowed_paths=copied))
+        with source.open("rb") as file:
+            return save_stream_to_cache(file, source.name, policy)
+    return check_readable(path, policy)
+
+
+def readable_returned_file(path: str | os.PathLike[str], policy: FileAccess) -> Path:
+    """:func:`check_readable` for a file a fn returned that the server only reads (to
+    send its bytes inline): ``policy.copied_roots`` are readable too."""
+    if not policy.copied_roots:
+        return check_readable(path, policy)
+    extended = (*policy.allowed_paths, *policy.copied_roots)
+    return check_readable(path, dataclasses.replace(policy, allowed_paths=extended))
 
 
 def _is_visible_inside(path: Path, root: Path) -> bool:

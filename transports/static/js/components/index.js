@@ -3,6 +3,9 @@
 import { ButtonBlock } from "./button.js";
 import { DataframeBlock } from "./dataframe.js";
 import { DatasetBlock } from "./dataset.js";
+import { FileBlock, UploadButtonBlock } from "./files/file.js";
+import { AnnotatedImageBlock, GalleryBlock, ImageSliderBlock } from "./files/gallery.js";
+import { AudioBlock, VideoBlock } from "./files/media.js";
 import { ImageBlock } from "./image/input.js";
 import { JsonBlock } from "./json.js";
 import { LabelBlock } from "./label.js";
@@ -49,6 +52,13 @@ const BLOCK_TYPES = {
   duplicatebutton: DuplicateButtonBlock,
   dataframe: DataframeBlock,
   dataset: DatasetBlock,
+  file: FileBlock,
+  uploadbutton: UploadButtonBlock,
+  video: VideoBlock,
+  audio: AudioBlock,
+  gallery: GalleryBlock,
+  imageslider: ImageSliderBlock,
+  annotatedimage: AnnotatedImageBlock,
 };
 
 /**
