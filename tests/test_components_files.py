@@ -637,7 +637,7 @@ def test_the_components_are_exported_and_named_in_the_config() -> None:
     assert set(names) <= set(gr.__all__)
     with gr.Blocks() as demo:
         made = [getattr(gr, name)() for name in names]
-    config = demo.config()
+    config = demo.config
     types = {c["id"]: c["type"] for c in config["components"]}
     assert [types[c.id] for c in made] == [name.lower() for name in names]
     assert all(c["api_info"] for c in config["components"] if c["id"] in types)
