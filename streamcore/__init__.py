@@ -7,6 +7,10 @@ available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks)
 
 from .app.blocks import Blocks, mount_gradio_app
 from .app.interface import Interface
+from .app.notices import Info, Success, Warning
+from .app.progress import Progress
+from .app.request import Request
+from .app.updates import update
 from .components.base import Component
 from .components.image import Image
 from .components.values import (
@@ -43,6 +47,21 @@ from .errors import (
 from .events import Dependency, EventListener, SelectData, on, validate
 from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
+from .unsupported import (
+    BarPlot,
+    Chatbot,
+    ChatInterface,
+    ImageEditor,
+    LinePlot,
+    Model3D,
+    MultimodalTextbox,
+    NotSupportedError,
+    Paint,
+    Plot,
+    ScatterPlot,
+    Sketchpad,
+    render,
+)
 
 EventData = SelectData
 
@@ -50,8 +69,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "JSON",
+    "BarPlot",
     "Blocks",
     "Button",
+    "ChatInterface",
+    "Chatbot",
     "Clock",
     "Component",
     "Dependency",
@@ -66,17 +88,29 @@ __all__ = [
     "Image",
     "ImageData",
     "ImageDecodeError",
+    "ImageEditor",
     "ImageTooLargeError",
+    "Info",
     "Interface",
     "InvalidInputError",
     "Label",
     "LatestSlot",
+    "LinePlot",
     "Markdown",
+    "Model3D",
     "MonotonicClock",
+    "MultimodalTextbox",
+    "NotSupportedError",
     "Number",
+    "Paint",
     "PathNotAllowedError",
+    "Plot",
+    "Progress",
     "QueueFullError",
+    "Request",
+    "ScatterPlot",
     "SelectData",
+    "Sketchpad",
     "Slider",
     "State",
     "StreamClosedError",
@@ -85,9 +119,11 @@ __all__ = [
     "StreamOutput",
     "StreamSession",
     "StreamcoreError",
+    "Success",
     "Textbox",
     "Timer",
     "UnsupportedImageError",
+    "Warning",
     "WatermarkOptions",
     "WebcamOptions",
     "WouldBlockError",
@@ -95,7 +131,9 @@ __all__ = [
     "mount_gradio_app",
     "on",
     "open_stream",
+    "render",
     "stop_when",
     "throttle",
+    "update",
     "validate",
 ]

@@ -20,6 +20,12 @@ PUBLIC = [
     "UnsupportedImageError", "WatermarkOptions", "WebcamOptions", "WouldBlockError",
     "__version__", "mount_gradio_app", "on", "open_stream", "stop_when", "throttle",
     "validate",
+    # idioms (streamcore/app/{updates,request,progress,notices}.py)
+    "Info", "Progress", "Request", "Success", "Warning", "update",
+    # not supported: each raises NotSupportedError (streamcore/unsupported.py)
+    "BarPlot", "ChatInterface", "Chatbot", "ImageEditor", "LinePlot", "Model3D",
+    "MultimodalTextbox", "NotSupportedError", "Paint", "Plot", "ScatterPlot", "Sketchpad",
+    "render",
 ]  # fmt: skip
 
 

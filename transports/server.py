@@ -34,6 +34,7 @@ from streamcore.app.runtime import DEFAULT_MAX_JOBS_PER_SESSION, App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 from streamcore.media.sizes import parse_file_size
 from streamcore.media.upload_ledger import UploadLedger
+from streamcore.unsupported import refuse_mcp
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
@@ -577,6 +578,7 @@ def launch(
     inbrowser: bool = False,
     debug: bool = False,
     show_error: bool = False,
+    mcp_server: bool | None = None,
     **options: Any,
 ) -> Server:
     """Start serving ``blocks`` in a background thread and print its URL (``demo.launch``).
@@ -590,8 +592,10 @@ def launch(
     opens the page in the default browser. ``share=True`` raises ``ValueError``: there is no
     share service. ``show_error`` is :attr:`ServerOptions.show_error`. Other keywords are
     :class:`ServerOptions`. Returns the :class:`Server`, which unpacks as ``app,
-    local_url, share_url``.
+    local_url, share_url``. ``mcp_server=True`` raises
+    :class:`~streamcore.unsupported.NotSupportedError`: there is no MCP server.
     """
+    refuse_mcp(mcp_server)
     if share:
         raise ValueError(
             "share=True is not available: streamcore has no share service (no public relay). "
