@@ -25,7 +25,6 @@ import anyio
 import anyio.from_thread
 from anyio.abc import TaskGroup
 
-from ..engine._from_thread import loop_caller
 from ..engine.clock import Clock
 from ..messages import LogMessage, Message, ProgressUpdate
 
@@ -66,7 +65,8 @@ def notices_for(notices: JobNotices) -> Iterator[None]:
 class JobNotices:
     """Carries one job's progress and log messages from its fn to its session.
 
-    Made on the event loop. :meth:`log` and :meth:`progress` may be called from any thread.
+    Made on the event loop. :meth:`log` and :meth:`progress` may be called on it or from a
+    worker thread anyio started (where a fn runs); from another thread they do nothing.
     A log message from a worker thread waits until it is queued (so it reaches the client
     before the outputs that follow it); on the loop it is queued at once, or by a task when
     the client is behind. Progress is rate-limited to one message per ``interval``
@@ -89,7 +89,6 @@ class JobNotices:
         self._tasks = tasks
         self._clock = clock
         self._interval = interval
-        self._call_soon = loop_caller()
         self._loop_thread = threading.get_ident()
         self._lock = threading.Lock()
         self._pending: ProgressUpdate | None = None
@@ -115,11 +114,8 @@ class JobNotices:
             if not self.closed and not self._post_nowait(note):
                 self._start(self._send_log, note)
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # a thread anyio did not start, or no loop
             anyio.from_thread.run(self._send_log, note)
-        except RuntimeError:  # a thread anyio did not start: do not wait
-            with contextlib.suppress(RuntimeError):
-                self._call_soon(self._start, self._send_log, note)
 
     def progress(self, progress_data: list[dict[str, Any]]) -> None:
         """Report the fn's progress (rate-limited; see the class docstring)."""
@@ -130,9 +126,9 @@ class JobNotices:
             self._flushing = True
         if threading.get_ident() == self._loop_thread:
             self._start(self._flush)
-        else:
-            with contextlib.suppress(RuntimeError):  # the loop has finished
-                self._call_soon(self._start, self._flush)
+        else:  # one hop to the loop per interval at most
+            with contextlib.suppress(RuntimeError):  # a thread anyio did not start, or no loop
+                anyio.from_thread.run(self._start_from_thread, self._flush)
 
     # -- on the loop -------------------------------------------------------------------
 
@@ -140,6 +136,9 @@ class JobNotices:
         if not self.closed:
             with contextlib.suppress(RuntimeError):  # the session has ended
                 self._tasks.start_soon(task, *args)
+
+    async def _start_from_thread(self, task: Callable[..., Coroutine[Any, Any, None]]) -> None:
+        self._start(task)  # in a task of the loop, as anyio's start_soon needs
 
     async def _send_log(self, note: LogMessage) -> None:
         if not self.closed:
