@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -138,9 +139,7 @@ async def test_a_generator_may_yield_updates() -> None:
 # -- gr.Request -----------------------------------------------------------------------------
 
 
-async def test_a_parameter_typed_request_receives_the_clients_request_and_is_not_an_input() -> (
-    None
-):
+async def test_a_parameter_typed_request_receives_the_clients_request_and_is_not_an_input() -> None:
     seen: list[Any] = []
 
     def greet(name: str, request: gr.Request) -> str:
@@ -175,19 +174,14 @@ async def test_request_optional_and_event_data_may_stand_anywhere_in_the_signatu
         number.submit(fn, number, out, api_name="fn")
     async with session_of(demo, gr.Request(username="ann")) as session:
         job = await session.submit("fn", [3], {"index": 7})
-        while not isinstance(message := await session.receive(), Completed) or (
-            message.job != job
-        ):
+        while not isinstance(message := await session.receive(), Completed) or (message.job != job):
             pass
     assert message.data == ["ann:3:7"]
 
 
 async def test_a_request_reads_through_to_the_transports_connection() -> None:
-    class Connection:
-        headers = {"host": "example"}
-        url = "http://example/"
-
-    request = gr.Request(Connection(), session_hash="s")
+    connection = SimpleNamespace(headers={"host": "example"}, url="http://example/")
+    request = gr.Request(connection, session_hash="s")
     assert request.url == "http://example/"
     assert request.headers["host"] == "example"
     with pytest.raises(AttributeError, match="nothing"):
@@ -280,7 +274,13 @@ async def test_info_and_warning_reach_the_client_in_order_before_the_outputs() -
         for m in messages
         if isinstance(m, LogMessage | Output)
     ]
-    assert kinds == [("info", "first"), "output", ("warning", "careful"), ("success", "yay"), "output"]
+    assert kinds == [
+        ("info", "first"),
+        "output",
+        ("warning", "careful"),
+        ("success", "yay"),
+        "output",
+    ]
     warning = next(m for m in messages if isinstance(m, LogMessage) and m.level == "warning")
     assert (warning.title, warning.duration, warning.visible) == ("Heads up", None, True)
     assert warning.to_dict()["type"] == "log"
