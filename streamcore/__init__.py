@@ -47,6 +47,7 @@ from .errors import (
 from .events import Dependency, EventListener, SelectData, on, validate
 from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
+from .media.static_paths import set_static_paths
 from .unsupported import (
     BarPlot,
     Chatbot,
@@ -132,6 +133,7 @@ __all__ = [
     "on",
     "open_stream",
     "render",
+    "set_static_paths",
     "stop_when",
     "throttle",
     "update",

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from gradio_client import Client
 from gradio_client.utils import StatusUpdate
-from live_support import TIMEOUT, raw_client
+from live_support import TIMEOUT, http_get, raw_client
 
 import streamcore as gr
+from streamcore.media.static_paths import clear_static_paths, static_paths
 from transports import Server
 
 
@@ -125,3 +127,28 @@ async def test_the_websocket_protocol_carries_progress_and_log_messages(server: 
     assert progress[0][0]["desc"] == "Warming up"
     assert {p[0]["desc"] for p in progress[1:]} == {"Steps"}
     assert kinds[-1]["data"] == [2]
+
+
+def test_set_static_paths_serves_the_files_under_them_and_nothing_else(tmp_path: Path) -> None:
+    folder = tmp_path / "assets"
+    folder.mkdir()
+    (folder / "logo.txt").write_text("logo")
+    (folder / ".env").write_text("KEY=1")
+    (tmp_path / "secret.txt").write_text("secret")
+    with gr.Blocks() as demo:
+        gr.Textbox()
+    gr.set_static_paths(str(folder))
+    try:
+        server: Server = demo.launch(server_port=0, prevent_thread_lock=True, quiet=True)
+        try:
+            status, _, body = http_get(server, f"/file={folder / 'logo.txt'}")
+            assert (status, body) == (200, b"logo")
+            status, _, body = http_get(server, f"/gradio_api/file={folder / 'logo.txt'}")
+            assert (status, body) == (200, b"logo")
+            assert http_get(server, f"/file={tmp_path / 'secret.txt'}")[0] == 403
+            assert http_get(server, f"/file={folder / '.env'}")[0] == 403
+        finally:
+            demo.close()
+    finally:
+        clear_static_paths()
+    assert static_paths() == ()

@@ -21,7 +21,7 @@ PUBLIC = [
     "__version__", "mount_gradio_app", "on", "open_stream", "stop_when", "throttle",
     "validate",
     # idioms (streamcore/app/{updates,request,progress,notices}.py)
-    "Info", "Progress", "Request", "Success", "Warning", "update",
+    "Info", "Progress", "Request", "Success", "Warning", "set_static_paths", "update",
     # not supported: each raises NotSupportedError (streamcore/unsupported.py)
     "BarPlot", "ChatInterface", "Chatbot", "ImageEditor", "LinePlot", "Model3D",
     "MultimodalTextbox", "NotSupportedError", "Paint", "Plot", "ScatterPlot", "Sketchpad",

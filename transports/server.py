@@ -33,6 +33,7 @@ from starlette.applications import Starlette
 from streamcore.app.runtime import DEFAULT_MAX_JOBS_PER_SESSION, App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 from streamcore.media.sizes import parse_file_size
+from streamcore.media.static_paths import static_paths
 from streamcore.media.upload_ledger import UploadLedger
 from streamcore.unsupported import refuse_mcp
 
@@ -194,9 +195,10 @@ class Server:
         self.options = options
         base = current_file_access.get()
         self.max_file_size = parse_file_size(options.max_file_size)
+        allowed = (*map(Path, options.allowed_paths), *static_paths())  # gr.set_static_paths
         policy = dataclasses.replace(
             base,
-            allowed_paths=(*base.allowed_paths, *map(Path, options.allowed_paths)),
+            allowed_paths=(*base.allowed_paths, *allowed),
             blocked_paths=(*base.blocked_paths, *map(Path, options.blocked_paths)),
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
@@ -204,7 +206,7 @@ class Server:
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,
-            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
+            allowed_paths=allowed,
             blocked_paths=policy.blocked_paths,
         )
         named_by_clients = dataclasses.replace(  # the working directory is not one of them
