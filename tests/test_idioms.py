@@ -12,11 +12,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import anyio
+import numpy as np
 import pytest
 import tqdm
 
 import streamcore as gr
 from streamcore.app.runtime import AppRuntime, ClientSession
+from streamcore.engine.frames import Frame
 from streamcore.messages import Completed, LogMessage, Message, Output, ProgressUpdate
 
 pytestmark = [pytest.mark.anyio, pytest.mark.any_backend]
@@ -177,6 +179,23 @@ async def test_request_optional_and_event_data_may_stand_anywhere_in_the_signatu
         while not isinstance(message := await session.receive(), Completed) or (message.job != job):
             pass
     assert message.data == ["ann:3:7"]
+
+
+async def test_a_stream_fn_receives_the_request_too() -> None:
+    def fn(frame: np.ndarray, request: gr.Request) -> float:
+        return float(frame.shape[0]) if request.client.host == "10.0.0.9" else -1.0
+
+    with gr.Blocks() as demo:
+        image = gr.Image(sources="webcam", streaming=True)
+        image.stream(fn, image, gr.Number(), api_name="live", stream_every=0)
+    async with session_of(demo, gr.Request(client_host="10.0.0.9")) as session:
+        job = await session.open_stream("live")
+        session.send_frame(job, Frame(np.zeros((6, 4, 3), np.uint8), seq=1))
+        with anyio.fail_after(10):
+            while not isinstance(message := await session.receive(), Output):
+                pass
+        session.close_stream(job)
+    assert message.data == [6]
 
 
 async def test_a_request_reads_through_to_the_transports_connection() -> None:

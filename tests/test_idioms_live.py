@@ -110,6 +110,14 @@ def test_a_request_parameter_sees_the_http_request_of_the_call(client: Client) -
 
 
 @pytest.mark.anyio
+async def test_over_the_websocket_the_request_is_the_handshake(server: Server) -> None:
+    async with raw_client(server, additional_headers={"X-Probe": "ws-probe"}) as raw:
+        job = await raw.submit("whoami", ["me"])
+        done = await raw.until("completed", job=job)
+    assert done["data"] == [f"me|ws-probe|127.0.0.1|{raw.welcome['session']}"]
+
+
+@pytest.mark.anyio
 async def test_the_websocket_protocol_carries_progress_and_log_messages(server: Server) -> None:
     async with raw_client(server) as raw:
         job = await raw.submit("slow", [1])
