@@ -365,3 +365,16 @@ def number_app(fn: Any) -> tuple[gr.Blocks, Any]:
         number = gr.Number()
         dep = number.submit(fn, number, number, api_name="run")
     return demo, dep
+
+
+def test_an_interface_labels_its_inputs_by_the_fns_input_parameters_only() -> None:
+    def fn(
+        request: gr.Request,
+        prompt: str,
+        steps: float,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> str:
+        return prompt
+
+    demo = gr.Interface(fn, ["textbox", "number"], "textbox")
+    assert [c.label for c in demo.input_components] == ["prompt", "steps"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any, Literal
@@ -12,6 +11,7 @@ from ..components.shortcuts import component_from_string
 from ..components.values import Button
 from ..events import Dependency, EventListener, on
 from .blocks import Blocks
+from .special_args import input_parameter_names
 
 __all__ = ["Interface"]
 
@@ -132,10 +132,7 @@ class Interface(Blocks):
 
     def _label_from_parameters(self) -> None:
         """Unlabelled inputs take the fn's parameter names; outputs ``output``/``output N``."""
-        try:
-            names = list(inspect.signature(self.fn).parameters)
-        except (TypeError, ValueError):
-            names = []
+        names = input_parameter_names(self.fn)  # gr.Request, gr.Progress... left out
         for component, name in zip(self.input_components, names, strict=False):
             if component.label is None:
                 component.label = name

@@ -26,7 +26,7 @@ from ..events import SelectData
 from .progress import Progress
 from .request import Request
 
-__all__ = ["ArgPlan", "arg_plan", "progress_of"]
+__all__ = ["ArgPlan", "arg_plan", "input_parameter_names", "progress_of"]
 
 _EVENT_DATA_NAMES = frozenset({"SelectData", "EventData"})
 _INPUT = "input"
@@ -92,6 +92,21 @@ def arg_plan(fn: Callable[..., Any] | None) -> ArgPlan:
 def progress_of(fn: Callable[..., Any] | None) -> Progress | None:
     """``fn``'s ``gr.Progress`` default, if any."""
     return arg_plan(fn).progress
+
+
+def input_parameter_names(fn: Callable[..., Any]) -> list[str]:
+    """The names of ``fn``'s parameters that the inputs fill, in order (the injected ones
+    left out); ``[]`` when its signature cannot be read."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    slots = arg_plan(fn).slots
+    return [
+        parameter.name
+        for index, parameter in enumerate(parameters)
+        if index >= len(slots) or slots[index] == _INPUT
+    ]
 
 
 def _make_plan(fn: Callable[..., Any]) -> ArgPlan:
