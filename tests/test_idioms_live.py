@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from gradio_client import Client
 from gradio_client.utils import StatusUpdate
@@ -17,7 +18,7 @@ from live_support import TIMEOUT, http_get, raw_client
 
 import streamcore as gr
 from streamcore.media.static_paths import clear_static_paths, static_paths
-from transports import Server
+from transports import AsyncClient, Server, serve
 
 
 def idioms_demo() -> gr.Blocks:
@@ -160,3 +161,22 @@ def test_set_static_paths_serves_the_files_under_them_and_nothing_else(tmp_path:
     finally:
         clear_static_paths()
     assert static_paths() == ()
+
+
+@pytest.mark.anyio
+async def test_streamcores_own_client_reads_progress_and_logs() -> None:
+    async with serve(idioms_demo()) as running, AsyncClient(running.local_url) as client:
+        job = await client.submit(5, api_name="slow")
+        progress: list[Any] = []
+        while not job.done():
+            status = job.status()
+            if status.progress_data and status.progress_data not in progress:
+                progress.append(status.progress_data)
+            await anyio.sleep(0.01)
+        assert await job.result() == 10
+    assert [(log.level, log.log) for log in job.logs] == [
+        ("info", "starting"),
+        ("warning", "almost there"),
+    ]
+    assert {data[0]["desc"] for data in progress} <= {"Warming up", "Steps"}
+    assert any(data[0]["desc"] == "Steps" for data in progress)
