@@ -61,3 +61,24 @@ def test_progress_bar_info_toast_and_an_updated_label(browser: Browser) -> None:
         assert page.get_by_label("Finished").input_value() == "CAT"
         assert result.locator("[role=progressbar]").count() == 0
         assert page.get_by_label("Result").count() == 0
+
+
+def test_updates_hide_a_component_and_render_new_props(browser: Browser) -> None:
+    with gr.Blocks() as demo:
+        note = gr.Textbox(label="Note", value="kept")
+        secret = gr.Textbox(label="Secret")
+        button = gr.Button("Change")
+        button.click(
+            lambda: (gr.update(interactive=False, placeholder="locked"), gr.Textbox(visible=False)),
+            None,
+            [note, secret],
+        )
+
+    with app_page(browser, demo) as page:
+        assert page.get_by_label("Secret").is_visible()
+        page.get_by_role("button", name="Change").click()
+        page.get_by_label("Secret").wait_for(state="hidden")
+        field = page.get_by_label("Note")
+        page.wait_for_function("document.querySelector('[placeholder=locked]') !== null")
+        assert field.get_attribute("readonly") is not None
+        assert field.input_value() == "kept"
