@@ -9,6 +9,10 @@ from .app.blocks import Blocks, mount_gradio_app
 from .app.examples import Examples
 from .app.flagging import CSVLogger, FlaggingCallback
 from .app.interface import Interface, TabbedInterface
+from .app.notices import Info, Success, Warning
+from .app.progress import Progress
+from .app.request import Request
+from .app.updates import update
 from .components.base import Component
 from .components.choice_values import (
     HTML,
@@ -63,6 +67,22 @@ from .events import Dependency, EventListener, SelectData, on, validate
 from .layouts import Accordion, Column, Group, Row, Sidebar, Tab, TabItem, Tabs
 from .media.image_data import ImageData
 from .media.options import WatermarkOptions, WebcamOptions
+from .media.static_paths import set_static_paths
+from .unsupported import (
+    BarPlot,
+    Chatbot,
+    ChatInterface,
+    ImageEditor,
+    LinePlot,
+    Model3D,
+    MultimodalTextbox,
+    NotSupportedError,
+    Paint,
+    Plot,
+    ScatterPlot,
+    Sketchpad,
+    render,
+)
 
 EventData = SelectData
 DataFrame = Dataframe
@@ -75,9 +95,12 @@ __all__ = [
     "Accordion",
     "AnnotatedImage",
     "Audio",
+    "BarPlot",
     "Blocks",
     "Button",
     "CSVLogger",
+    "ChatInterface",
+    "Chatbot",
     "Checkbox",
     "CheckboxGroup",
     "Clock",
@@ -108,21 +131,33 @@ __all__ = [
     "Image",
     "ImageData",
     "ImageDecodeError",
+    "ImageEditor",
     "ImageSlider",
     "ImageTooLargeError",
+    "Info",
     "Interface",
     "InvalidInputError",
     "Label",
     "LatestSlot",
+    "LinePlot",
     "Markdown",
+    "Model3D",
     "MonotonicClock",
+    "MultimodalTextbox",
+    "NotSupportedError",
     "Number",
+    "Paint",
     "PathNotAllowedError",
+    "Plot",
+    "Progress",
     "QueueFullError",
     "Radio",
+    "Request",
     "Row",
+    "ScatterPlot",
     "SelectData",
     "Sidebar",
+    "Sketchpad",
     "Slider",
     "State",
     "StreamClosedError",
@@ -131,6 +166,7 @@ __all__ = [
     "StreamOutput",
     "StreamSession",
     "StreamcoreError",
+    "Success",
     "Tab",
     "TabItem",
     "TabbedInterface",
@@ -140,6 +176,7 @@ __all__ = [
     "UnsupportedImageError",
     "UploadButton",
     "Video",
+    "Warning",
     "WatermarkOptions",
     "WebcamOptions",
     "WouldBlockError",
@@ -147,7 +184,10 @@ __all__ = [
     "mount_gradio_app",
     "on",
     "open_stream",
+    "render",
+    "set_static_paths",
     "stop_when",
     "throttle",
+    "update",
     "validate",
 ]

@@ -16,8 +16,10 @@ __all__ = [
     "Completed",
     "Estimation",
     "FrameError",
+    "LogMessage",
     "Message",
     "Output",
+    "ProgressUpdate",
     "Started",
 ]
 
@@ -118,6 +120,32 @@ class FrameError(Message):
     error: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate(Message):
+    """The running fn reported its progress (``gr.Progress``).
+
+    ``progress_data`` lists one ``{"index", "length", "unit", "progress", "desc"}`` per
+    nested level (an outer ``progress.tqdm`` loop first), as Gradio's ``progress_data``:
+    ``progress`` is a fraction in [0, 1] when the fn gave one, else ``index`` of ``length``
+    steps (``length`` ``None`` when unknown). Sent at most every 0.1 s per job, the newest
+    wins; never after the job's completion."""
+
+    progress_data: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class LogMessage(Message):
+    """The running fn called ``gr.Info``, ``gr.Warning`` or ``gr.Success``: ``level`` is
+    ``"info"``, ``"warning"`` or ``"success"``; ``duration`` in seconds (``None``: until
+    closed); ``visible=False`` is for the log only."""
+
+    log: str
+    level: str
+    title: str
+    duration: float | None = 10
+    visible: bool = True
+
+
 _KINDS: dict[type[Message], str] = {
     Accepted: "accepted",
     FrameError: "frame_error",
@@ -125,4 +153,6 @@ _KINDS: dict[type[Message], str] = {
     Started: "started",
     Output: "output",
     Completed: "completed",
+    ProgressUpdate: "progress",
+    LogMessage: "log",
 }

@@ -43,6 +43,7 @@ def test_exports() -> None:
         "save_bytes_to_cache",
         "save_stream_to_cache",
         "serve_returned_file",
+        "seed_file",
         "use_file_access",
     }
 
@@ -421,18 +422,25 @@ def test_same_bytes_same_path(tmp_path: Path) -> None:
 def test_hash_is_seeded_not_plain_sha256(tmp_path: Path) -> None:
     import hashlib
 
-    policy = FileAccess(cache_dir=tmp_path)
+    policy = FileAccess(cache_dir=tmp_path / "cache")
     path = save_bytes_to_cache(b"abc", "x.bin", policy)
     assert path.parent.name != hashlib.sha256(b"abc").hexdigest()
-    seed = (tmp_path / ".hash_seed").read_bytes()
+    seed = (tmp_path / ".cache.hash_seed").read_bytes()
     assert path.parent.name == hashlib.sha256(seed + b"abc").hexdigest()
 
 
+def test_the_cache_folder_holds_only_the_cached_files(tmp_path: Path) -> None:
+    policy = FileAccess(cache_dir=tmp_path / "cache")
+    path = save_bytes_to_cache(b"abc", "x.bin", policy)
+    assert [p for p in policy.cache_dir.rglob("*") if p.is_file()] == [path]
+    assert files.seed_file(policy.cache_dir) == tmp_path / ".cache.hash_seed"
+
+
 def test_seed_file_is_never_readable(tmp_path: Path) -> None:
-    policy = FileAccess(cache_dir=tmp_path)
+    policy = FileAccess(cache_dir=tmp_path / "cache", allowed_paths=(tmp_path,))
     save_bytes_to_cache(b"abc", "x.bin", policy)
     with pytest.raises(PathNotAllowedError):
-        check_readable(tmp_path / ".hash_seed", policy)
+        check_readable(tmp_path / ".cache.hash_seed", policy)
 
 
 def test_seed_persists_across_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,6 +28,12 @@ PUBLIC = [
     "Tabs",
     "CSVLogger", "DataFrame", "Dataframe", "Dataset", "Examples", "FlaggingCallback",
     "AnnotatedImage", "Audio", "File", "Gallery", "ImageSlider", "UploadButton", "Video",
+    # idioms (streamcore/app/{updates,request,progress,notices}.py)
+    "Info", "Progress", "Request", "Success", "Warning", "set_static_paths", "update",
+    # not supported: each raises NotSupportedError (streamcore/unsupported.py)
+    "BarPlot", "ChatInterface", "Chatbot", "ImageEditor", "LinePlot", "Model3D",
+    "MultimodalTextbox", "NotSupportedError", "Paint", "Plot", "ScatterPlot", "Sketchpad",
+    "render",
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ and all at once when the server stops. Refusals are JSON
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -51,6 +52,7 @@ from streamcore.errors import StreamcoreError
 from streamcore.events import Dependency
 from streamcore.media.files import FileAccess
 
+from .client_request import client_request
 from .gradio_messages import API_PREFIX, EventTranslator, call_event, sse_event
 from .http import file_response
 from .sse_sessions import HttpSession, HttpSessions, Join, TooManyCallsError
@@ -203,6 +205,7 @@ def gradio_routes(
             session_hash, call = _parse_join(runtime, await _json_object(request))
         except _Refused as refused:
             return JSONResponse({"detail": refused.detail}, refused.status)
+        call = dataclasses.replace(call, request=client_request(request, session_hash))
         refusal = await accept(session_hash, call)
         return refusal or JSONResponse({"event_id": call.event_id})
 
@@ -233,7 +236,9 @@ def gradio_routes(
             )
         except _Refused as refused:
             return JSONResponse({"detail": refused.detail}, refused.status)
-        refusal = await accept(join_call.event_id, join_call, owner or join_call.event_id)
+        session_hash = owner or join_call.event_id
+        join_call = dataclasses.replace(join_call, request=client_request(request, session_hash))
+        refusal = await accept(join_call.event_id, join_call, session_hash)
         return refusal or JSONResponse({"event_id": join_call.event_id})
 
     async def call_result(request: Request) -> Response:
@@ -463,6 +468,7 @@ class EventStream(Response):
                     call.event_data,
                     ref=call.event_id,
                     trigger_mode="multiple",
+                    request=call.request,
                 )
             except StreamcoreError as exc:  # e.g. a value refused before the job started
                 await client.post(_stopped(call.event_id, str(exc), "Bad input"))

@@ -13,7 +13,16 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from streamcore.messages import Accepted, Completed, Estimation, Message, Output, Started
+from streamcore.messages import (
+    Accepted,
+    Completed,
+    Estimation,
+    LogMessage,
+    Message,
+    Output,
+    ProgressUpdate,
+    Started,
+)
 
 from .protocol import json_default
 
@@ -173,6 +182,18 @@ class EventTranslator:
             return {"msg": "process_starts", "event_id": event_id, "eta": None}
         if isinstance(message, Output):
             return self._generating_message(message, event_id)
+        if isinstance(message, ProgressUpdate):
+            return {"msg": "progress", "event_id": event_id, "progress_data": message.progress_data}
+        if isinstance(message, LogMessage):
+            return {
+                "msg": "log",
+                "event_id": event_id,
+                "log": message.log,
+                "level": message.level,
+                "duration": message.duration,
+                "visible": message.visible,
+                "title": message.title,
+            }
         if isinstance(message, Completed):
             del self._events[message.job]
             self._previous.pop(message.job, None)

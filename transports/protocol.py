@@ -21,8 +21,10 @@ from streamcore.messages import (
     Completed,
     Estimation,
     FrameError,
+    LogMessage,
     Message,
     Output,
+    ProgressUpdate,
     Started,
 )
 
@@ -494,6 +496,17 @@ def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
             return Output(obj["job"], obj["data"], obj.get("seq"), obj.get("latency_ms"))
         if kind == "frame_error":
             return FrameError(obj["job"], obj["seq"], obj["error"])
+        if kind == "progress":
+            return ProgressUpdate(obj["job"], list(obj["progress_data"]))
+        if kind == "log":
+            return LogMessage(
+                obj["job"],
+                obj["log"],
+                obj["level"],
+                obj.get("title", ""),
+                obj.get("duration", 10),
+                obj.get("visible", True),
+            )
         if kind == "completed":
             return Completed(**obj)
     except (KeyError, TypeError) as exc:

@@ -34,7 +34,9 @@ from starlette.applications import Starlette
 from streamcore.app.runtime import DEFAULT_MAX_JOBS_PER_SESSION, App, AppRuntime
 from streamcore.media.files import FileAccess, current_file_access
 from streamcore.media.sizes import parse_file_size
+from streamcore.media.static_paths import static_paths
 from streamcore.media.upload_ledger import UploadLedger
+from streamcore.unsupported import refuse_mcp
 
 from .asgi import WS_PATH, build_app
 from .auth import AuthDependency, Authenticator, Credentials
@@ -194,9 +196,10 @@ class Server:
         self.options = options
         base = current_file_access.get()
         self.max_file_size = parse_file_size(options.max_file_size)
+        allowed = (*map(Path, options.allowed_paths), *static_paths())  # gr.set_static_paths
         policy = dataclasses.replace(
             base,
-            allowed_paths=(*base.allowed_paths, *map(Path, options.allowed_paths)),
+            allowed_paths=(*base.allowed_paths, *allowed),
             blocked_paths=(*base.blocked_paths, *map(Path, options.blocked_paths)),
             max_pixels=options.max_pixels or base.max_pixels,
             max_file_size=self.max_file_size,
@@ -206,7 +209,7 @@ class Server:
         )
         served = FileAccess(
             cache_dir=policy.cache_dir,
-            allowed_paths=tuple(Path(p) for p in options.allowed_paths),
+            allowed_paths=allowed,
             blocked_paths=policy.blocked_paths,
         )
         named_by_clients = dataclasses.replace(  # the working directory is not one of them
@@ -580,6 +583,7 @@ def launch(
     inbrowser: bool = False,
     debug: bool = False,
     show_error: bool = False,
+    mcp_server: bool | None = None,
     **options: Any,
 ) -> Server:
     """Start serving ``blocks`` in a background thread and print its URL (``demo.launch``).
@@ -593,8 +597,10 @@ def launch(
     opens the page in the default browser. ``share=True`` raises ``ValueError``: there is no
     share service. ``show_error`` is :attr:`ServerOptions.show_error`. Other keywords are
     :class:`ServerOptions`. Returns the :class:`Server`, which unpacks as ``app,
-    local_url, share_url``.
+    local_url, share_url``. ``mcp_server=True`` raises
+    :class:`~streamcore.unsupported.NotSupportedError`: there is no MCP server.
     """
+    refuse_mcp(mcp_server)
     if share:
         raise ValueError(
             "share=True is not available: streamcore has no share service (no public relay). "

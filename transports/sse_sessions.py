@@ -43,6 +43,8 @@ class Join:
     index: int
     data: list[Any]
     event_data: Any = None
+    request: Any = None
+    """The ``gr.Request`` of the HTTP request that joined it."""
 
 
 class HttpSession:

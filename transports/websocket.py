@@ -29,6 +29,7 @@ from streamcore.app.observer import SessionObserver
 from streamcore.app.runtime import AppRuntime, ClientSession
 from streamcore.messages import Accepted, Completed, Message
 
+from .client_request import client_request
 from .protocol import PROTOCOL_VERSION, Welcome, encode_event
 from .rtc_peers import ConnectionPeers, RtcSettings
 from .session_protocol import SessionProtocol
@@ -88,6 +89,9 @@ async def serve_connection(
     """
     activity = Activity()
     async with runtime.session(observer=observer) as session, anyio.create_task_group() as tasks:
+        connection = getattr(socket, "connection", None)  # the handshake, when there is one
+        if connection is not None:
+            session.request = client_request(connection, session.id)
         peers = ConnectionPeers(session, tasks, rtc or RtcSettings())
         await session.post(Welcome(session.id, PROTOCOL_VERSION, limits))
         tasks.start_soon(_write_messages, socket, session, peers, activity)

@@ -54,6 +54,8 @@ class StarletteSocket:
     """
 
     def __init__(self, websocket: WebSocket) -> None:
+        self.connection = websocket
+        """The handshake, for the ``gr.Request`` of the session's fns."""
         self._websocket = websocket
 
     async def receive(self) -> str | bytes:

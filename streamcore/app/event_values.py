@@ -26,7 +26,8 @@ from ..errors import (
     PathNotAllowedError,
     StreamcoreError,
 )
-from ..events import Dependency, SelectData
+from ..events import Dependency
+from .updates import apply_update, as_update, is_update
 
 __all__ = [
     "CLIENT_MISTAKES",
@@ -34,7 +35,6 @@ __all__ = [
     "Later",
     "SessionValues",
     "error_payload",
-    "event_data_args",
     "finish_outputs",
     "has_later",
     "name_the_input",
@@ -49,6 +49,13 @@ class SessionValues:
 
     def __init__(self) -> None:
         self.state: dict[int, Any] = {}
+        self.updated: dict[int, Block] = {}
+        """Per component id, the component as the session's updates left it
+        (``gr.update(...)`` from a fn): its later values go through this one."""
+
+    def current(self, component: Block) -> Block:
+        """``component`` with the props this session's updates gave it."""
+        return self.updated.get(component.id, component)
 
     def preprocess(
         self,
@@ -74,7 +81,7 @@ class SessionValues:
                 values.append(self._state_of(component))
             elif dependency.preprocess:
                 try:
-                    values.append(component.preprocess(value))
+                    values.append(self.current(component).preprocess(value))
                 except CLIENT_MISTAKES as exc:
                     raise name_the_input(exc, index, component) from None
             else:
@@ -139,17 +146,36 @@ class SessionValues:
         result: list[Any] = []
         for component, item in zip(outputs, values, strict=True):
             if component.stateful:
-                self.state[component.id] = item
+                if not is_update(item):
+                    self.state[component.id] = item
+                elif "value" in item:  # gr.update(value=...) of a State
+                    self.state[component.id] = item["value"]
                 result.append(None)
+                continue
+            props = as_update(item)
+            if props is not None:
+                result.append(self._update(component, props, dependency.postprocess))
             elif dependency.postprocess:
-                split = getattr(component, "postprocess_later", None) if later else None
+                current = self.current(component)
+                split = getattr(current, "postprocess_later", None) if later else None
                 if split is None:
-                    result.append(to_wire(component.postprocess(item)))
+                    result.append(to_wire(current.postprocess(item)))
                 else:
                     result.append(Later(split(item)))
             else:
                 result.append(to_wire(item))
         return result
+
+    def _update(self, component: Block, props: dict[str, Any], postprocess: bool) -> Any:
+        """Gradio's update payload for ``props``; the session keeps the updated component."""
+        payload, rebuilt = apply_update(
+            component, self.current(component), props, postprocess=postprocess
+        )
+        if rebuilt is not component:
+            self.updated[component.id] = rebuilt
+        if "value" in payload:
+            payload["value"] = to_wire(payload["value"])
+        return payload
 
     def postprocess_frame_result(
         self, dependency: Dependency, result: Any, image_index: int, *, raw: bool = False
@@ -182,22 +208,6 @@ def name_the_input(exc: StreamcoreError, index: int, component: Block) -> Stream
     where = f"input {index + 1}" + (f" ({label})" if label else "")
     exc.args = (f"{where}: {exc}",)
     return exc
-
-
-def event_data_args(dependency: Dependency, event_data: Any) -> tuple[Any, ...]:
-    """A fn parameter annotated ``SelectData`` (or ``EventData``) gets the event data."""
-    fn = dependency.fn
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ()
-    extra = parameters[len(dependency.inputs) :]
-    for parameter in extra:
-        annotation = parameter.annotation
-        name = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if name.split(".")[-1] in ("SelectData", "EventData"):
-            return (SelectData.from_payload(event_data),)
-    return ()
 
 
 def validation_failures(dependency: Dependency, results: Any) -> list[dict[str, Any]] | None:

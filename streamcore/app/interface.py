@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -17,6 +16,7 @@ from ..layouts import Column, Row, Tab, Tabs
 from .blocks import Blocks
 from .examples import Examples
 from .flagging import DEFAULT_FLAGGING_DIR, FlaggingCallback, attach_flagging
+from .special_args import input_parameter_names
 
 __all__ = ["Interface", "TabbedInterface"]
 
@@ -240,10 +240,7 @@ class Interface(Blocks):
 
     def _label_from_parameters(self) -> None:
         """Unlabelled inputs take the fn's parameter names; outputs ``output``/``output N``."""
-        try:
-            names = list(inspect.signature(self.fn).parameters)
-        except (TypeError, ValueError):
-            names = []
+        names = input_parameter_names(self.fn)  # gr.Request, gr.Progress... left out
         for component, name in zip(self.input_components, names, strict=False):
             if component.label is None:
                 component.label = name

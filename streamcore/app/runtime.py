@@ -63,14 +63,17 @@ from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
     SessionValues,
     error_payload,
-    event_data_args,
     finish_outputs,
     has_later,
     validation_failures,
 )
+from .notices import JobNotices, notices_for
 from .observer import SessionObserver
 from .preprocessing import DEFAULT_PREQUEUE_THREADS, InputPreprocessor
+from .progress import tracking_tqdm
+from .request import Request
 from .scheduler import Scheduler, Ticket
+from .special_args import arg_plan
 from .stream_job import FrameSink, StreamJob, StreamSettings, frame_input_index
 
 __all__ = [
@@ -118,6 +121,8 @@ class Job:
     """Orders the preprocessing of a stream's starting values and of its ``inputs``."""
     inputs_ready: bool = False
     """The inputs have been preprocessed in the slot (later ``inputs`` are, at once)."""
+    request: Request | None = None
+    """The client's request that triggered it, for a fn that takes a ``gr.Request``."""
 
 
 def _ended(job: Job) -> None:
@@ -244,6 +249,7 @@ class AppRuntime:
         values: SessionValues | None = None,
         owner: str | None = None,
         observer: SessionObserver | None = None,
+        request: Request | None = None,
     ) -> AsyncIterator[ClientSession]:
         """A client session for the body of the ``async with``; leaving it cancels its jobs.
 
@@ -254,7 +260,8 @@ class AppRuntime:
         ``owner``, the session's own ``id``, whose files (uploads included) are deleted when
         it ends. A given ``owner`` outlives the session: its caller ends it. An ``observer``
         (:mod:`streamcore.app.observer`) sees the session's jobs, frames and messages, and is
-        told when the session has ended."""
+        told when the session has ended. ``request`` (a :class:`~.request.Request`) is what
+        a fn that takes a ``gr.Request`` receives, unless a trigger brings its own."""
         send, receive = anyio.create_memory_object_stream[Message](self.message_buffer)
         ended = ""
         try:
@@ -262,6 +269,7 @@ class AppRuntime:
                 async with anyio.create_task_group() as tasks:
                     session = ClientSession(self, tasks, send, receive, binary_frames=binary_frames)
                     session.observer = observer
+                    session.request = request
                     ended = "" if owner is not None else session.id
                     if values is not None:
                         session.values = values
@@ -326,6 +334,8 @@ class ClientSession:
         """The session's value conversion and ``State`` values."""
         self.observer: SessionObserver | None = None
         """Sees the session's jobs, frames and messages (:mod:`streamcore.app.observer`)."""
+        self.request: Request | None = None
+        """The client's request (its connection), for fns that take a ``gr.Request``."""
 
     # -- what a client can do ----------------------------------------------------------
 
@@ -337,12 +347,14 @@ class ClientSession:
         *,
         ref: str | None = None,
         trigger_mode: str | None = None,
+        request: Request | None = None,
     ) -> str:
         """Trigger the event ``api_name`` with client-side ``data`` (one value per input).
 
         Returns the job id. With ``ref``, an :class:`Accepted` message naming the job is
         sent before any other message of the job. ``trigger_mode`` overrides the event's
-        own for this trigger (Gradio's HTTP API runs every call: ``"multiple"``). A stream
+        own for this trigger (Gradio's HTTP API runs every call: ``"multiple"``);
+        ``request`` replaces the session's :attr:`request` for this call. A stream
         event submitted so runs once, as a call, on the single frame in ``data`` (as
         Gradio's API does). Raises ``KeyError``
         for an unknown or private api name and ``ValueError`` when ``data`` has the wrong
@@ -350,7 +362,7 @@ class ClientSession:
         Waits only if the client is behind reading its messages.
         """
         dependency = self._callable_dependency(api_name)
-        job = Job(uuid.uuid4().hex, dependency)
+        job = Job(uuid.uuid4().hex, dependency, request=request or self.request)
         self._check_arity(dependency, data)
         with self._admit_job():
             await self._trigger(job, data, event_data, ref, trigger_mode)
@@ -384,6 +396,7 @@ class ClientSession:
             frame_index=frame_input_index(dependency),
             frame_sink=frame_sink,
             on_end=on_end,
+            request=self.request,
         )
         with self._admit_job():
             await self._trigger(job, data, None, ref)
@@ -672,7 +685,8 @@ class ClientSession:
 
     async def _execute(self, job: Job, inputs: list[list[Any]], event_data: Any) -> Completed:
         dependency = job.dependency
-        args = tuple(inputs[0]) + event_data_args(dependency, event_data)
+        plan = arg_plan(dependency.fn)
+        args = tuple(plan.arguments(inputs[0], event_data=event_data, request=job.request))
         if job.stream is not None:  # its inputs are its extra_inputs (see _inputs_in_slot)
             job.started = True
             return await job.stream.run()
@@ -683,6 +697,15 @@ class ClientSession:
         # no task group here: it would wrap the fn's exception in an ExceptionGroup
         time_limit = dependency.time_limit if kind.is_generator else None
         deadline = Deadline(self.runtime.clock, time_limit)
+        notices = JobNotices(job.id, self._post, self._post_nowait, self._tasks, self.runtime.clock)
+        with notices_for(notices), tracking_tqdm(plan.progress):
+            return await self._run_fn(job, args, kind, deadline)
+
+    async def _run_fn(
+        self, job: Job, args: tuple[Any, ...], kind: Any, deadline: Deadline
+    ) -> Completed:
+        """Run a call's fn (``gr.Info`` and ``gr.Progress`` report to the current notices)."""
+        dependency = job.dependency
         last: list[Any] | None = None
         results = iterate_fn(
             dependency.fn,  # type: ignore[arg-type]
@@ -851,6 +874,7 @@ class ClientSession:
             post=self._post,
             binary=self.binary_frames,
             frame_sink=job.frame_sink,
+            request=job.request,
         )
 
     # -- messages ------------------------------------------------------------------------

@@ -34,6 +34,8 @@ from ..media.encoding import decode
 from ..media.formats import FRAME_FORMATS
 from ..messages import Completed, FrameError, Message, Output, Started
 from .event_values import SessionValues, error_payload
+from .request import Request
+from .special_args import arg_plan
 
 __all__ = [
     "FrameSink",
@@ -127,6 +129,7 @@ class StreamJob:
         post: Callable[[Message], Awaitable[None]],
         binary: bool,
         frame_sink: FrameSink | None = None,
+        request: Request | None = None,
     ) -> None:
         self.id = job_id
         self.dependency = dependency
@@ -141,6 +144,8 @@ class StreamJob:
         self._receiver = receiver
         assert dependency.fn is not None
         self._fn = dependency.fn
+        self._plan = arg_plan(dependency.fn)  # gr.Request / gr.Progress parameters
+        self._request = request
         kind = dependency.kind  # decided once, not per frame
         assert kind is not None
         self._kind = kind
@@ -194,7 +199,7 @@ class StreamJob:
             raise FrameRejected(exc) from exc
         args = list(self.extra_inputs)
         args[self.frame_index] = value
-        return args
+        return self._plan.arguments(args, request=self._request)
 
     def _finish(self, result: Any) -> tuple[list[Any], Any, str | None]:
         """Postprocess the fn's result: ``(data, image, mime)``, the image encoded (or RGB

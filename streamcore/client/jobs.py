@@ -14,7 +14,16 @@ from typing import Any
 import anyio
 
 from ..errors import Error, JobCancelledError, JobSkippedError, ValidationError
-from ..messages import Completed, Estimation, FrameError, Message, Output, Started
+from ..messages import (
+    Completed,
+    Estimation,
+    FrameError,
+    LogMessage,
+    Message,
+    Output,
+    ProgressUpdate,
+    Started,
+)
 from .status import NOT_RUN, Status, StatusUpdate
 
 __all__ = [
@@ -59,6 +68,10 @@ class JobInbox:
         self._estimation: Estimation | None = None
         self._started = False
         self._iterating = False
+        self._progress: list[Any] | None = None
+        self._log: tuple[str, str] | None = None
+        self.logs: list[LogMessage] = []
+        """The ``gr.Info`` / ``gr.Warning`` / ``gr.Success`` messages of the job, in order."""
         self._changed = anyio.Event()
 
     def put(self, message: Message) -> None:
@@ -70,6 +83,11 @@ class JobInbox:
             self._started = True
         elif isinstance(message, Output):
             self._iterating = True
+        elif isinstance(message, ProgressUpdate):
+            self._progress = message.progress_data
+        elif isinstance(message, LogMessage):
+            self._log = (message.log, message.level)
+            self.logs.append(message)
         if isinstance(message, Output | FrameError | Completed):
             self.items.append(message)
         self._wake()
@@ -105,9 +123,9 @@ class JobInbox:
             success = completed.success and completed.reason not in NOT_RUN
             return StatusUpdate(Status.FINISHED, success=success, reason=completed.reason)
         if self._iterating:
-            return StatusUpdate(Status.ITERATING)
+            return StatusUpdate(Status.ITERATING, progress_data=self._progress, log=self._log)
         if self._started:
-            return StatusUpdate(Status.PROCESSING)
+            return StatusUpdate(Status.PROCESSING, progress_data=self._progress, log=self._log)
         if self._estimation is not None:
             estimation = self._estimation
             return StatusUpdate(
@@ -199,6 +217,12 @@ class AsyncJob:
 
     def status(self) -> StatusUpdate:
         return self._inbox.status()
+
+    @property
+    def logs(self) -> list[LogMessage]:
+        """The ``gr.Info`` / ``gr.Warning`` / ``gr.Success`` messages heard so far, in
+        order."""
+        return list(self._inbox.logs)
 
     def done(self) -> bool:
         return self._inbox.completed is not None

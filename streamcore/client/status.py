@@ -43,8 +43,10 @@ class StatusUpdate:
     """One reading of a job's status; the fields of ``gradio_client``'s, plus ``reason``.
 
     ``rank`` and ``queue_size`` are set while ``IN_QUEUE``; ``eta`` (seconds) when the
-    server estimated one; ``success`` once the job ended; ``progress_data`` is ``None``
-    (no progress tracker sends updates yet).
+    server estimated one; ``success`` once the job ended; ``progress_data`` is the running
+    fn's last ``gr.Progress`` report (a list of ``{"index", "length", "unit", "progress",
+    "desc"}``) and ``log`` its last ``gr.Info`` / ``gr.Warning`` as ``(message, level)``,
+    while it runs.
     """
 
     code: Status
@@ -55,3 +57,4 @@ class StatusUpdate:
     time: datetime = field(default_factory=datetime.now)
     progress_data: list[Any] | None = None
     reason: str | None = None
+    log: tuple[str, str] | None = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..contract import Block, next_block_id
 from ..events import EventListener, current_blocks
+from .constructor_args import recording_args
 
 __all__ = ["Component"]
 
@@ -54,6 +55,8 @@ class Component(Block):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:  # remembers what each instance was built with
+            cls.__init__ = recording_args(cls.__dict__["__init__"])  # type: ignore[method-assign]
         for event in cls.EVENTS:
             if not isinstance(cls.__dict__.get(event), _Listener | type(None)):
                 continue

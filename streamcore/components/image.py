@@ -55,6 +55,7 @@ from ..media.image_data import ImageData
 from ..media.options import WatermarkOptions, WebcamOptions
 from ..media.url_fetch import fetch_image, is_http_url
 from ..media.watermark import load_watermark, paste_watermark
+from .author_files import take_author_file
 from .base import Component
 
 __all__ = ["IMAGE_MODES", "Image", "ImageValue", "writable_formats"]
@@ -163,6 +164,7 @@ class Image(Component):
         self._selectable = False
         self._watermark_cache: tuple[object, PIL.Image.Image] | None = None
         _warn_if_fractional(scale)
+        value, missing = take_author_file(value)  # Gradio takes the author's file at build
         super().__init__(
             value,
             label=label,
@@ -180,6 +182,10 @@ class Image(Component):
             key=key,
             preserved_by_key=preserved_by_key,
         )
+        if missing is not None:
+            self.value = ImageData(
+                path=str(missing), orig_name=missing.name, mime_type=_guess_mime(missing.name)
+            )
 
     # -- configuration ------------------------------------------------------------------
 
@@ -773,9 +779,9 @@ def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:
     options: dict[str, Any] = {}
     if fmt == "gif" and getattr(image, "n_frames", 1) > 1:
         options = {"save_all": True, "loop": 0}
-    elif fmt == "png" and isinstance(getattr(image, "text", None), dict):
+    elif fmt == "png" and (texts := _png_texts(image)):
         info = PIL.PngImagePlugin.PngInfo()
-        for key, text in image.text.items():  # type: ignore[attr-defined]
+        for key, text in texts.items():
             info.add_text(key, text)
         options["pnginfo"] = info
     elif "exif" in image.info:
@@ -787,6 +793,16 @@ def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt.upper(), **options)
     return buffer.getvalue()
+
+
+def _png_texts(image: PIL.Image.Image) -> dict[str, str]:
+    """The text metadata to keep in a PNG (Gradio's rule): every ``str`` item of the
+    image's ``info`` (a generator's ``parameters``, say), and a PNG's own text chunks."""
+    texts = {k: v for k, v in image.info.items() if isinstance(k, str) and isinstance(v, str)}
+    chunks = getattr(image, "text", None)
+    if isinstance(chunks, dict):
+        texts.update({k: v for k, v in chunks.items() if isinstance(v, str)})
+    return texts
 
 
 # -- mime types and names -------------------------------------------------------------------

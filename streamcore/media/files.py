@@ -7,7 +7,9 @@ it runs, tests and scripts use :func:`use_file_access`.
 
 Cached files live at ``<cache_dir>/<sha256(seed + bytes)>/<name>``: identical bytes land in
 the same directory (so repeated frames map to one file and one URL), while the per-cache
-random ``seed`` keeps the names unguessable from the content alone.
+random ``seed`` keeps the names unguessable from the content alone. The seed is kept beside
+the cache, in the hidden file ``.<cache_dir name>.hash_seed`` of its parent (readable by its
+owner only), so the cache folder holds nothing but the cached files.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "readable_returned_file",
     "save_bytes_to_cache",
     "save_stream_to_cache",
+    "seed_file",
     "serve_returned_file",
     "use_file_access",
 ]
@@ -53,7 +56,7 @@ DEFAULT_MAX_URL_BYTES: Final = 50 * 1024 * 1024
 
 log = logging.getLogger("streamcore.media")
 
-_SEED_FILE: Final = ".hash_seed"  # hidden, so check_readable never serves it
+_SEED_SUFFIX: Final = ".hash_seed"
 _CHUNK: Final = 64 * 1024
 _MAX_NAME_CHARS: Final = 200
 
@@ -350,13 +353,19 @@ def _cache_seed(policy: FileAccess) -> bytes:
     return seed
 
 
+def seed_file(cache_dir: Path) -> Path:
+    """Where the hash seed of ``cache_dir`` is kept: a hidden file beside it (hidden, so
+    :func:`check_readable` never serves it even when its folder is allowed)."""
+    return cache_dir.parent / f".{cache_dir.name}{_SEED_SUFFIX}"
+
+
 def _load_or_create_seed(cache_dir: Path) -> bytes:
     """Read the seed file, creating it first if needed; safe against concurrent creators
     in other processes (the file is linked into place complete, and the first link wins)."""
-    seed_path = cache_dir / _SEED_FILE
+    seed_path = seed_file(cache_dir)
     if not seed_path.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=cache_dir, prefix=".partial-")
+        fd, temp = tempfile.mkstemp(dir=seed_path.parent, prefix=f".{cache_dir.name}.partial-")
         try:
             with os.fdopen(fd, "w", encoding="ascii") as file:
                 file.write(uuid.uuid4().hex)

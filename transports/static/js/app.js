@@ -162,6 +162,8 @@ export class App {
     const handlers = {
       estimation: (message) => this.showRunProgress(run, queueText(message)),
       started: () => this.showRunProgress(run, "Running…"),
+      progress: (message) => this.showRunProgress(run, ...progressText(message.progress_data)),
+      log: (message) => showLog(message),
       output: (message) => this.applyOutputs(run, message.data),
       completed: (message) => this.finishRun(run, message),
       error: (message) => notify("error", message.message, { title: `Refused (${message.code})` }),
@@ -189,10 +191,11 @@ export class App {
   /**
    * @param {{dep: object, token: symbol}} run
    * @param {string} text shown on the run's progress components (per `show_progress`)
+   * @param {number|null} [fraction] how far the run has got (a bar), if known
    */
-  showRunProgress(run, text) {
+  showRunProgress(run, text, fraction = null) {
     if (run.dep.show_progress === "hidden") return;
-    for (const block of this.progressBlocks(run.dep)) block.setProgress(run.token, text);
+    for (const block of this.progressBlocks(run.dep)) block.setProgress(run.token, text, fraction);
   }
 
   /** @param {object} dep @returns {Block[]} where the event's progress shows */
@@ -228,10 +231,15 @@ export class App {
     run.dep.outputs.forEach((id, index) => {
       const block = this.blocks.get(id);
       if (!block) return;
+      const value = data[index] ?? null;
       if (image && index === image.index && block instanceof ImageBlock) {
         if (image.bytes) block.showBytes(image.bytes, image.mime);
+      } else if (isUpdate(value)) {
+        const { __type__: _, value: newValue, ...props } = value;
+        if (Object.keys(props).length > 0) block.update(props);
+        if ("value" in value) block.setValue(newValue ?? null);
       } else {
-        block.setValue(data[index] ?? null);
+        block.setValue(value);
       }
     });
   }
@@ -435,6 +443,46 @@ export class App {
 function streamFrameIndex(dep, image, configs) {
   const own = dep.inputs.indexOf(image.id);
   return own >= 0 ? own : dep.inputs.findIndex((id) => configs.get(id)?.type === "image");
+}
+
+/**
+ * @param {unknown} value an output value
+ * @returns {boolean} whether it is a fn's update of the component (`gr.update(...)`)
+ */
+function isUpdate(value) {
+  return value !== null && typeof value === "object" && value.__type__ === "update";
+}
+
+/**
+ * What a `progress` message says: the levels' descriptions and counts, and the innermost
+ * level's fraction (for the bar) when it has one.
+ * @param {{index: number|null, length: number|null, unit: string|null, progress: number|null, desc: string|null}[]} levels
+ * @returns {[string, number|null]}
+ */
+function progressText(levels) {
+  const parts = levels.map((level) => {
+    let figure = "";
+    if (level.progress !== null && level.progress !== undefined) figure = `${Math.round(level.progress * 100)}%`;
+    else if (level.index !== null && level.length) figure = `${level.index}/${level.length} ${level.unit ?? ""}`.trim();
+    else if (level.index !== null) figure = `${level.index} ${level.unit ?? ""}`.trim();
+    return [level.desc, figure].filter(Boolean).join(" ");
+  });
+  const last = levels.at(-1);
+  let fraction = null;
+  if (last?.progress !== null && last?.progress !== undefined) fraction = last.progress;
+  else if (last && last.index !== null && last.length) fraction = last.index / last.length;
+  return [parts.filter(Boolean).join(" · ") || "Running…", fraction];
+}
+
+/**
+ * Show a fn's `gr.Info` / `gr.Warning` / `gr.Success` as a toast (not when `visible` is
+ * false); a `duration` of null or 0 keeps it until closed.
+ * @param {{log: string, level: string, title: string, duration: number|null, visible: boolean}} message
+ */
+function showLog(message) {
+  if (message.visible === false) return;
+  const duration = message.duration ? message.duration : null;
+  notify(message.level, message.log, { title: message.title, duration });
 }
 
 /** @param {{rank: number, queue_size: number}} message @returns {string} */

@@ -18,7 +18,7 @@ window.streamcore = page;
 
 /**
  * Show a toast. Errors also become `window.streamcore.lastError`.
- * @param {"error"|"info"} kind
+ * @param {"error"|"info"|"warning"|"success"} kind
  * @param {string} message
  * @param {{title?: string, duration?: number|null}} [options] `duration` in seconds;
  *   null keeps it until closed (the default for errors)

@@ -38,7 +38,7 @@ export class Block {
     this.value = this.props.value ?? null;
     /** @type {Map<string, Set<Function>>} */
     this.listeners = new Map();
-    /** @type {Map<symbol, string>} progress texts of the runs in progress */
+    /** @type {Map<symbol, {text: string, fraction: number|null}>} the runs in progress */
     this.progress = new Map();
     this.root = null;
   }
@@ -149,12 +149,14 @@ export class Block {
   }
 
   /**
-   * Show that a run is in progress (the latest text of the runs in progress is shown).
+   * Show that a run is in progress (the latest run's text, and its bar when it has a
+   * fraction, are shown).
    * @param {symbol} run identifies the run
    * @param {string} text
+   * @param {number|null} [fraction] how far it has got, 0 to 1 (`gr.Progress`); null: no bar
    */
-  setProgress(run, text) {
-    this.progress.set(run, text);
+  setProgress(run, text, fraction = null) {
+    this.progress.set(run, { text, fraction });
     this.renderProgress();
   }
 
@@ -164,12 +166,48 @@ export class Block {
     this.renderProgress();
   }
 
-  /** Show the latest progress text, or nothing when no run is in progress. */
+  /** Show the latest progress text (and bar), or nothing when no run is in progress. */
   renderProgress() {
-    const texts = [...this.progress.values()];
-    this.statusLine.hidden = texts.length === 0;
-    this.statusLine.textContent = texts.at(-1) ?? "";
-    this.root.classList.toggle("pending", texts.length > 0);
+    const runs = [...this.progress.values()];
+    const latest = runs.at(-1);
+    this.statusLine.hidden = runs.length === 0;
+    this.statusLine.replaceChildren(latest?.text ?? "");
+    if (latest && latest.fraction !== null) {
+      const percent = Math.round(Math.min(Math.max(latest.fraction, 0), 1) * 100);
+      const fill = h("span", { class: "progress-fill" });
+      fill.style.width = `${percent}%`;
+      const bar = h("span", { class: "progress-bar", role: "progressbar" }, fill);
+      bar.setAttribute("aria-valuenow", String(percent));
+      bar.setAttribute("aria-valuemin", "0");
+      bar.setAttribute("aria-valuemax", "100");
+      this.statusLine.append(bar);
+    }
+    this.root.classList.toggle("pending", runs.length > 0);
+  }
+
+  /**
+   * Apply a fn's update of the component's props (`gr.update(...)`, or a component
+   * returned as an output): `label` and `visible` change in place; any other prop renders
+   * the component again with the new props (its value, listeners and progress are kept).
+   * The value, if the update has one, is set by the caller.
+   * @param {object} props the props to change
+   */
+  update(props) {
+    Object.assign(this.props, props);
+    if (!this.root) return;
+    const label = this.root.querySelector(":scope > .block-label");
+    const inPlace = Object.keys(props).every(
+      (key) => key === "visible" || (key === "label" && label && props.label),
+    );
+    if (!inPlace) {
+      const old = this.root;
+      this.render();
+      old.replaceWith(this.root);
+      this.renderProgress();
+      return;
+    }
+    if ("label" in props) label.textContent = props.label;
+    if ("visible" in props) this.root.hidden = props.visible === false || props.visible === "hidden";
   }
 
   /**
