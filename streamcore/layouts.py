@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from .contract import next_block_id
+from .components.constructor_args import recording_args
+from .contract import Block, next_block_id
 from .events import EventListener, current_blocks
 
 if TYPE_CHECKING:
@@ -49,11 +50,13 @@ class _Listener:
         return EventListener(layout, self.event)  # type: ignore[arg-type]
 
 
-class Layout:
+class Layout(Block):
     """A container of components and layouts (see the module docstring).
 
-    ``render=False`` makes it outside the app; :meth:`render` places it later (with its
-    children) where it is called.
+    ``render=False`` (or making it outside ``with gr.Blocks():``) leaves it out of the app;
+    :meth:`render` places it later (with its children) where it is called. A layout may be an event's output, for Gradio's
+    ``return gr.update(visible=False)`` (or ``return gr.Column(visible=False)``): its props
+    change, it has no value; it is never an input.
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ()
@@ -62,6 +65,8 @@ class Layout:
         super().__init_subclass__(**kwargs)
         for event in cls.EVENTS:
             setattr(cls, event, _Listener(event))
+        if "__init__" in cls.__dict__:  # remembers what each instance was built with
+            cls.__init__ = recording_args(cls.__init__)  # type: ignore[method-assign]
 
     def __init__(
         self,
@@ -83,7 +88,7 @@ class Layout:
         self.preserved_by_key = preserved_by_key
         self.children: list[Component | Layout] = []
         self.parent: Layout | None = None
-        if render:
+        if render and current_blocks() is not None:  # outside an app: made, not placed
             self.render()
 
     @property
@@ -95,6 +100,17 @@ class Layout:
     def type_name(self) -> str:
         """The layout's ``type`` in the app description (Gradio's block names)."""
         return type(self).__name__.lower()
+
+    def preprocess(self, payload: Any) -> Any:
+        raise TypeError(f"gr.{type(self).__name__} is a layout: it cannot be an event's input")
+
+    def postprocess(self, value: Any) -> Any:
+        """A layout output takes only updates of its props (handled before this); any other
+        value is refused, naming the layout."""
+        raise ValueError(
+            f"gr.{type(self).__name__} is a layout: a fn can only update its props "
+            f"(return gr.update(visible=...)), not give it {type(value).__name__} value"
+        )
 
     def render(self) -> Layout:
         """Place this layout in the innermost layout being built; returns it."""

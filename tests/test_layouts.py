@@ -294,9 +294,10 @@ def test_bad_layout_parameters_are_refused_naming_the_parameter(make: Any, messa
 
 
 def test_a_layout_outside_blocks_says_where_it_belongs() -> None:
+    row = gr.Row()  # made outside an app (a fn's update, say): fine, but it goes nowhere
+    assert row.parent is None
     with pytest.raises(RuntimeError, match=r"gr.Row must be made .*inside `with gr.Blocks\(\):`"):
-        gr.Row()
-    row = gr.Row(render=False)
+        row.render()
     with pytest.raises(RuntimeError, match=r"`with gr.Row\(\):` must be inside"):
         row.__enter__()
     with pytest.raises(RuntimeError, match=r"Textbox.render\(\) must be called inside"):
@@ -329,3 +330,28 @@ def test_every_layout_is_a_layout_with_a_unique_id() -> None:
     assert all(isinstance(layout, Layout) for layout in made)
     assert len({layout.id for layout in made}) == len(made)
     assert gr.TabItem is gr.Tab
+
+
+def test_a_layout_is_an_output_for_updates_of_its_props() -> None:
+    with gr.Blocks() as demo:
+        show = gr.Checkbox(label="show")
+        with gr.Column(visible=False) as panel:
+            gr.Textbox()
+        show.change(lambda on: gr.update(visible=on), show, panel, api_name="toggle")
+        show.input(lambda on: gr.Column(visible=on), show, panel, api_name="again")
+        show.select(lambda on: "text", show, panel, api_name="wrong")
+    assert demo(True, api_name="toggle") == {"__type__": "update", "visible": True}
+    assert demo(False, api_name="again") == {"__type__": "update", "visible": False}
+    with pytest.raises(gr.Error, match=r"gr\.Column is a layout: a fn can only update its props"):
+        demo(True, api_name="wrong")
+    endpoint = demo.get_api_info()["named_endpoints"]["/toggle"]
+    assert endpoint["returns"] == []  # a layout carries no value (gradio_client skips it)
+    [entry] = [c for c in demo.config["components"] if c["id"] == panel.id]
+    assert entry["skip_api"] is True
+
+
+def test_a_layout_is_never_an_input() -> None:
+    with gr.Blocks(), pytest.raises(TypeError, match="it cannot be an event's input"):
+        with gr.Row() as row:
+            out = gr.Textbox()
+        gr.Button().click(lambda r: r, row, out)

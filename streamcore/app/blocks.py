@@ -131,8 +131,11 @@ class Blocks:
 
     def register_component(self, component: Block) -> None:
         """Make ``component`` one of the app's (events may name it) without laying it out:
-        a component made with ``render=False`` is known to the app but not shown."""
-        assert isinstance(component, Component)  # every Block is a Component
+        a component made with ``render=False`` is known to the app but not shown. A layout
+        (an event's output, for updates) is known by its place in the tree."""
+        if isinstance(component, Layout):
+            return
+        assert isinstance(component, Component)  # every other Block is a Component
         if component not in self.components:
             self.components.append(component)
 
@@ -161,7 +164,10 @@ class Blocks:
             del self._open_layouts[index:]
 
     def add_dependency(self, dependency: Dependency) -> None:
-        """Register ``dependency``; its api name gets ``_1``, ``_2``... if already taken."""
+        """Register ``dependency``; its api name gets ``_1``, ``_2``... if already taken.
+        Raises ``TypeError`` for a layout among its inputs."""
+        for layout in (c for c in dependency.inputs if isinstance(c, Layout)):
+            raise TypeError(f"{layout!r} is a layout: it cannot be an event's input")
         for component in (*dependency.inputs, *dependency.outputs):
             self.register_component(component)
         name, suffix = dependency.api_name, 0
@@ -290,6 +296,7 @@ class Blocks:
                         "type": layout.type_name,
                         "props": layout.props(),
                         "events": list(type(layout).EVENTS),
+                        "skip_api": True,
                     }
                 )
         return {

@@ -47,11 +47,12 @@ def is_update(value: Any) -> bool:
 
 def as_update(value: Any) -> dict[str, Any] | None:
     """``value`` as an update dict when it is one or is a component instance (its
-    constructor's named arguments), else ``None``. Props given as ``None`` are dropped
+    constructor's named arguments; a layout instance too), else ``None``. Props given as ``None`` are dropped
     (``value`` excepted)."""
     from ..components.base import Component
+    from ..layouts import Layout
 
-    if isinstance(value, Component):
+    if isinstance(value, Component | Layout):
         props = constructor_args(value)
         props.pop("render", None)
     elif is_update(value):

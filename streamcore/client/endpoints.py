@@ -113,7 +113,8 @@ def api_info(config: dict[str, Any]) -> dict[str, Any]:
     """The public events as ``gradio_client``'s ``view_api(return_format="dict")`` gives
     them: ``{"named_endpoints": {"/name": {"parameters": [...], "returns": [...],
     "is_stream": bool}}, "unnamed_endpoints": {}}``."""
-    components = {c["id"]: c for c in config.get("components", [])}
+    # layouts (``skip_api``) carry no value: gradio_client leaves them out too
+    components = {c["id"]: c for c in config.get("components", []) if not c.get("skip_api")}
     named: dict[str, Any] = {}
     for dependency in config.get("dependencies", []):
         if dependency.get("api_visibility") != "public":

@@ -203,9 +203,9 @@ export class App {
     return this.rendered(dep.show_progress_on ?? dep.outputs);
   }
 
-  /** @param {number[]} ids @returns {Block[]} those components that are rendered */
+  /** @param {number[]} ids @returns {Block[]} those components that are rendered (not layouts) */
   rendered(ids) {
-    return ids.map((id) => this.blocks.get(id)).filter((block) => block?.root);
+    return ids.map((id) => this.blocks.get(id)).filter((block) => block?.root && !block.isLayout);
   }
 
   /**

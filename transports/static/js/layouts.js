@@ -27,6 +27,11 @@ class Layout {
     if (this.props.visible === false || this.props.visible === "hidden") this.root.hidden = true;
   }
 
+  /** @returns {boolean} always true: a container has no value, progress or messages */
+  get isLayout() {
+    return true;
+  }
+
   /** @returns {HTMLElement} the container's element (children go in `this.slot`) */
   build() {
     this.slot = h("div", { class: `layout layout-${this.type}` });
