@@ -1,7 +1,8 @@
 """A Blocks built on its own, then rendered into a Tab of another with Blocks.render()."""
 
-import streamcore as gr
 from harness import Call, Upload, is_image
+
+import streamcore as gr
 
 
 def invert(image):

@@ -1,9 +1,9 @@
 """A PIL Image blurred by a Slider's radius, with a Gaussian filter from Pillow."""
 
+from harness import Call, Upload, rgb
 from PIL import ImageFilter
 
 import streamcore as gr
-from harness import Call, Upload, rgb
 
 
 def blur(image, radius):

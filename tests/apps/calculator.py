@@ -1,7 +1,8 @@
 """An Interface with examples, a Radio of operations, and gr.Error for a bad division."""
 
-import streamcore as gr
 from harness import Call
+
+import streamcore as gr
 
 
 def calculator(num1, operation, num2):

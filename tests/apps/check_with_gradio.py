@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import app_names, fetch_config, load_app, run_calls, serving  # noqa: E402
+from harness import app_names, fetch_config, load_app, run_calls, serving
 
 
 def check(name: str, downloads: Path) -> str | None:
@@ -47,7 +47,9 @@ def main(names: list[str]) -> int:
         for name in names or app_names():
             reason = check(name, Path(folder))
             failed += reason is not None
-            print(f"{'ok  ' if reason is None else 'FAIL'} {name}" + (f": {reason}" if reason else ""))
+            print(
+                f"{'ok  ' if reason is None else 'FAIL'} {name}" + (f": {reason}" if reason else "")
+            )
     print(f"{len(names or app_names()) - failed} passed, {failed} failed")
     return 1 if failed else 0
 

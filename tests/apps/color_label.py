@@ -1,13 +1,17 @@
 """A toy classifier: an Image in, a Label with the top classes and their confidences out."""
 
-import streamcore as gr
 from harness import Call, Upload
+
+import streamcore as gr
 
 
 def classify(image):
     means = image.reshape(-1, 3).mean(axis=0)
     total = means.sum()
-    return {name: float(mean / total) for name, mean in zip(["red", "green", "blue"], means)}
+    return {
+        name: float(mean / total)
+        for name, mean in zip(["red", "green", "blue"], means, strict=True)
+    }
 
 
 def mostly_blue(label):

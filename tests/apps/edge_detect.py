@@ -1,9 +1,9 @@
 """Edge detection in a Row of two Columns, run by a Button with a Slider threshold."""
 
 import numpy as np
+from harness import Call, Upload, rgb
 
 import streamcore as gr
-from harness import Call, Upload, rgb
 
 
 def edges(image, threshold):

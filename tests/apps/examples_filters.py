@@ -3,9 +3,9 @@
 import os
 
 import numpy as np
+from harness import Call, Upload, is_image
 
 import streamcore as gr
-from harness import Call, Upload, is_image
 
 ASSETS = os.path.join(os.path.dirname(__file__), "assets")
 
@@ -25,13 +25,22 @@ with gr.Blocks() as demo:
     name = gr.Dropdown(["invert", "grayscale", "none"], value="invert", label="Filter")
     gr.Button("Apply").click(apply_filter, [image, name], result, api_name="apply_filter")
     gr.Examples(
-        examples=[[os.path.join(ASSETS, "blue.jpg"), "invert"], [os.path.join(ASSETS, "red.png"), "grayscale"]],
+        examples=[
+            [os.path.join(ASSETS, "blue.jpg"), "invert"],
+            [os.path.join(ASSETS, "red.png"), "grayscale"],
+        ],
         inputs=[image, name],
     )
 
 CALLS = [
-    Call("/apply_filter", [Upload("blue.jpg"), "invert"], check=is_image((16, 24, 3), (235, 195, 35))),
-    Call("/apply_filter", [Upload("blue.jpg"), "grayscale"], check=is_image((16, 24, 3), (66, 66, 66))),
+    Call(
+        "/apply_filter", [Upload("blue.jpg"), "invert"], check=is_image((16, 24, 3), (235, 195, 35))
+    ),
+    Call(
+        "/apply_filter",
+        [Upload("blue.jpg"), "grayscale"],
+        check=is_image((16, 24, 3), (66, 66, 66)),
+    ),
 ]
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 import time
 
 import numpy as np
+from harness import Call, is_image
 
 import streamcore as gr
-from harness import Call, is_image
 
 
 def fake_diffusion(steps):

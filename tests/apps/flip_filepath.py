@@ -1,10 +1,10 @@
 """A filepath Image flipped one of two ways chosen with a Radio."""
 
+from harness import Call, Upload, looks_like
+from make_assets import halves
 from PIL import Image, ImageOps
 
 import streamcore as gr
-from harness import Call, Upload, looks_like
-from make_assets import halves
 
 
 def flip(path, direction):

@@ -1,9 +1,8 @@
 """A Gallery of captioned variants of one image, laid out in columns."""
 
-import numpy as np
+from harness import Call, Upload, is_image
 
 import streamcore as gr
-from harness import Call, Upload, is_image
 
 
 def variants(image):
@@ -18,7 +17,9 @@ def variants(image):
 def three_variants(items):
     colors = [(0, 30, 30), (200, 0, 30), (200, 30, 0)]
     captions = [item["caption"] for item in items]
-    shown = all(is_image((32, 32, 3), color)(item) for item, color in zip(items, colors))
+    shown = all(
+        is_image((32, 32, 3), color)(item) for item, color in zip(items, colors, strict=True)
+    )
     return captions == ["no red", "no green", "no blue"] and shown
 
 

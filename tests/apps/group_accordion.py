@@ -1,14 +1,16 @@
 """A brightness control grouped with its image, settings folded in a closed Accordion."""
 
 import numpy as np
+from harness import Call, Upload, is_image
 
 import streamcore as gr
-from harness import Call, Upload, is_image
 
 
 def brighten(image, amount, keep_range):
     result = image.astype(int) + int(amount)
-    return np.clip(result, 0, 255).astype(np.uint8) if keep_range else (result % 256).astype(np.uint8)
+    return (
+        np.clip(result, 0, 255).astype(np.uint8) if keep_range else (result % 256).astype(np.uint8)
+    )
 
 
 with gr.Blocks() as demo:

@@ -92,8 +92,10 @@ class Call:
 def rgb(value: Any) -> np.ndarray:
     """The RGB pixels of an image result: a path, or a dict with a ``path`` or ``image``."""
     if isinstance(value, dict):
-        value = value.get("path") or value.get("image") or value.get("value")
-        return rgb(value)
+        inner = value.get("path") or value.get("image") or value.get("value")
+        if inner is None:  # e.g. an inline data: URL, which Gradio never sends for an image
+            raise CallFailed(f"an image result with no file: {str(value)[:120]}")
+        return rgb(inner)
     with PIL.Image.open(value) as image:
         return np.asarray(image.convert("RGB"))
 

@@ -1,7 +1,8 @@
 """Image statistics shown as gr.JSON next to a Textbox summary."""
 
-import streamcore as gr
 from harness import Call, Upload
+
+import streamcore as gr
 
 
 def stats(image):

@@ -1,7 +1,8 @@
 """An Interface created inside a Blocks, under a Markdown header, next to a Blocks event."""
 
-import streamcore as gr
 from harness import Call, Upload, is_image
+
+import streamcore as gr
 
 
 def posterize(image, bits):
@@ -11,7 +12,9 @@ def posterize(image, bits):
 
 with gr.Blocks() as demo:
     gr.Markdown("## Posterize\nKeep only the top bits of every channel.")
-    gr.Interface(posterize, [gr.Image(), gr.Slider(1, 8, value=2, step=1, label="Bits")], gr.Image())
+    gr.Interface(
+        posterize, [gr.Image(), gr.Slider(1, 8, value=2, step=1, label="Bits")], gr.Image()
+    )
     with gr.Row():
         bits = gr.Number(value=2, label="Bits")
         levels = gr.Number(label="Levels per channel")

@@ -1,7 +1,8 @@
 """Rows of equal height and Columns with scale, min_width and a panel variant."""
 
-import streamcore as gr
 from harness import Call, Upload
+
+import streamcore as gr
 
 
 def measure(image):

@@ -1,7 +1,8 @@
 """A caption rendered as gr.Markdown and as gr.HTML."""
 
-import streamcore as gr
 from harness import Call
+
+import streamcore as gr
 
 
 def render(caption, bold):

@@ -1,9 +1,9 @@
 """An Interface with a numpy Image in and out: the classic sepia filter."""
 
 import numpy as np
+from harness import Call, Upload, is_image
 
 import streamcore as gr
-from harness import Call, Upload, is_image
 
 
 def sepia(input_img):

@@ -1,9 +1,9 @@
 """gr.TabbedInterface: two Interfaces, one Tab each."""
 
 import numpy as np
+from harness import Call, Upload, is_image
 
 import streamcore as gr
-from harness import Call, Upload, is_image
 
 
 def invert(image):

@@ -1,10 +1,10 @@
 """A webcam Image streamed through a mirror filter with ``.stream``."""
 
 import numpy as np
-
-import streamcore as gr
 from harness import Call, Upload, looks_like
 from make_assets import halves
+
+import streamcore as gr
 
 
 def mirror(frame):
@@ -18,7 +18,9 @@ with gr.Blocks() as demo:
     webcam.stream(mirror, webcam, mirrored, stream_every=0.1, time_limit=30, api_name="mirror")
 
 CALLS = [
-    Call("/mirror", [Upload("halves.png")], check=looks_like(halves()[:, ::-1], mean=8), stream=True)
+    Call(
+        "/mirror", [Upload("halves.png")], check=looks_like(halves()[:, ::-1], mean=8), stream=True
+    )
 ]
 
 if __name__ == "__main__":
