@@ -273,5 +273,7 @@ def _teach_stream_messages() -> None:
 def _holds(predicate: Callable[[Any], bool], value: Any) -> bool:
     try:
         return bool(predicate(value))
+    except CallFailed:
+        raise
     except Exception as error:  # a result of the wrong form fails the check, with the reason
         raise CallFailed(f"check raised {type(error).__name__}: {error} on {value!r}") from error
