@@ -47,16 +47,16 @@ class _Listener:
     def __get__(self, layout: Layout | None, owner: type) -> Any:
         if layout is None:
             return self
-        return EventListener(layout, self.event)  # type: ignore[arg-type]
+        return EventListener(layout, self.event)
 
 
 class Layout(Block):
     """A container of components and layouts (see the module docstring).
 
     ``render=False`` (or making it outside ``with gr.Blocks():``) leaves it out of the app;
-    :meth:`render` places it later (with its children) where it is called. A layout may be an event's output, for Gradio's
-    ``return gr.update(visible=False)`` (or ``return gr.Column(visible=False)``): its props
-    change, it has no value; it is never an input.
+    :meth:`render` places it later (with its children) where it is called. A layout may
+    be an event's output, for Gradio's ``return gr.update(visible=False)`` (or ``return
+    gr.Column(visible=False)``): its props change, it has no value; it is never an input.
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ()

@@ -46,8 +46,8 @@ def is_update(value: Any) -> bool:
 
 
 def as_update(value: Any) -> dict[str, Any] | None:
-    """``value`` as an update dict when it is one or is a component instance (its
-    constructor's named arguments; a layout instance too), else ``None``. Props given as ``None`` are dropped
+    """``value`` as an update dict when it is one or is a component or layout instance (its
+    constructor's named arguments), else ``None``. Props given as ``None`` are dropped
     (``value`` excepted)."""
     from ..components.base import Component
     from ..layouts import Layout
