@@ -333,7 +333,7 @@ def test_a_gradio_client_script_runs_unchanged_but_for_the_import(url: str, tmp_
             skipped = jobs[1]
             print(len(done), jobs[0].result(), jobs[0].outputs(), skipped.status().reason)
             print(type(skipped.exception()).__name__, skipped.outputs())
-            print(client.predict({str(image)!r}, api_name="/sepia").endswith(".jpeg"))
+            print(client.predict({str(image)!r}, api_name="/sepia").endswith(".webp"))
             try:
                 client.predict(1, api_name="/nope")
             except KeyError as exc:

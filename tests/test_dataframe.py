@@ -104,13 +104,16 @@ def test_constructor_errors(kwargs: dict[str, Any], message: str) -> None:
         Dataframe(**{"type": "array", **kwargs})
 
 
-def test_pandas_type_without_pandas_fails_at_construction(no_pandas: None) -> None:
+def test_pandas_type_without_pandas_fails_at_the_first_input(no_pandas: None) -> None:
+    table = {"headers": ["a"], "data": [[1]]}
+    output = Dataframe(headers=["a"])  # an output needs no pandas (Gradio's default type)
+    assert output.postprocess([[1]])["data"] == [[1]]
     with pytest.raises(ImportError, match=r"type='pandas'\) needs pandas.*type='array'"):
-        Dataframe()
+        output.preprocess(table)
     with pytest.raises(ImportError, match=r"type='polars'\) needs polars"):
-        Dataframe(type="polars")
-    assert Dataframe(type="array").type == "array"  # lists and numpy need nothing
-    assert Dataframe(type="numpy").type == "numpy"
+        Dataframe(type="polars").preprocess(table)
+    assert Dataframe(type="array").preprocess(table) == [[1]]  # lists and numpy need nothing
+    assert Dataframe(type="numpy").preprocess(table).tolist() == [[1]]
 
 
 def test_auto_datatype_from_the_first_row() -> None:

@@ -58,6 +58,7 @@ from ..media.files import (
     current_file_access,
     use_file_access,
 )
+from ..media.output_mode import stream_outputs_as_files
 from ..media.upload_ledger import UploadLedger, remove_uploads
 from ..messages import Accepted, Completed, Estimation, Message, Output, Started
 from .event_values import (
@@ -698,7 +699,12 @@ class ClientSession:
         time_limit = dependency.time_limit if kind.is_generator else None
         deadline = Deadline(self.runtime.clock, time_limit)
         notices = JobNotices(job.id, self._post, self._post_nowait, self._tasks, self.runtime.clock)
-        with notices_for(notices), tracking_tqdm(plan.progress):
+        with (
+            notices_for(notices),
+            tracking_tqdm(plan.progress),
+            # a stream event called once answers with files, as Gradio's API does
+            stream_outputs_as_files(dependency.is_stream),
+        ):
             return await self._run_fn(job, args, kind, deadline)
 
     async def _run_fn(

@@ -76,8 +76,10 @@ class Dataframe(Component):
     component.
 
     The constructor raises ``ValueError`` for an unknown ``type`` or ``datatype``, or
-    ``headers`` whose length is not ``column_count``, and ``ImportError`` for
-    ``type="pandas"`` / ``"polars"`` when that library is not installed.
+    ``headers`` whose length is not ``column_count``. ``type="pandas"`` (the default) or
+    ``"polars"`` needs that library only to hand a client's table to the fn: an output
+    Dataframe works without it, and an input one raises ``ImportError`` at its first call,
+    saying how to get it or what ``type`` to use instead.
     """
 
     EVENTS: ClassVar[tuple[str, ...]] = ("change", "input", "select", "edit")
@@ -124,8 +126,6 @@ class Dataframe(Component):
                 f"Dataframe type must be one of {', '.join(map(repr, DATAFRAME_TYPES))}; "
                 f"got {type!r}."
             )
-        if type in ("pandas", "polars"):
-            _table_library(type)  # fails now, not at the first call
         if col_count is not None:
             warnings.warn(
                 "Dataframe col_count is deprecated: use column_count.",

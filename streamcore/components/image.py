@@ -53,6 +53,7 @@ from ..media.files import (
 from ..media.formats import IMAGE_FORMATS, check_format, sniff
 from ..media.image_data import ImageData
 from ..media.options import WatermarkOptions, WebcamOptions
+from ..media.output_mode import stream_outputs_inline
 from ..media.url_fetch import fetch_image, is_http_url
 from ..media.watermark import load_watermark, paste_watermark
 from .author_files import take_author_file
@@ -396,7 +397,7 @@ class Image(Component):
             return self._postprocess_location(str(value))
         if isinstance(value, np.ndarray):
             return self._pixels_result(_as_pixels(value), current_file_access.get())
-        if self.streaming:
+        if self.streaming and stream_outputs_inline():
             data, fmt = self._encode_for_stream(value)
             mime_type = _mime_type(fmt)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
@@ -428,7 +429,7 @@ class Image(Component):
 
     def _pixels_result(self, pixels: Pixels, policy: FileAccess) -> ImageData:
         """Encode ``pixels``: inline when streaming, else a file of the cache."""
-        if self.streaming:
+        if self.streaming and stream_outputs_inline():
             data, fmt = _encode_pixels(pixels, self._stream_format)
             mime_type = _mime_type(fmt)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
@@ -487,7 +488,7 @@ class Image(Component):
             return ImageData(url=location, mime_type=_data_url_mime(location))
         if is_http_url(location):
             return ImageData(url=location, orig_name=_url_file_name(location))
-        if self.streaming:
+        if self.streaming and stream_outputs_inline():
             data, mime_type = _location_bytes(location, policy)
             return ImageData(url=to_data_url(data, mime_type), mime_type=mime_type)
         path = serve_returned_file(location, policy)

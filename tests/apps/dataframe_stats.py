@@ -25,7 +25,7 @@ with gr.Blocks() as demo:
     image = gr.Image()
     table = gr.Dataframe(headers=["channel", "min", "max"], label="Channels")
     image.upload(channel_table, image, table, api_name="channel_table")
-    numbers = gr.Dataframe(headers=["a", "b"], type="array", datatype="number", col_count=2)
+    numbers = gr.Dataframe(headers=["a", "b"], type="array", datatype="number", column_count=2)
     sums = gr.JSON(label="Sums")
     numbers.input(column_sums, numbers, sums, api_name="column_sums")
 
