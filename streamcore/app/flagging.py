@@ -41,6 +41,7 @@ class Flaggable(Protocol):
     output_components: list[Component]
     dependency_: Dependency
 
+
 __all__ = [
     "DEFAULT_FLAGGING_DIR",
     "FLAGGING_MODES",
