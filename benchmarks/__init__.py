@@ -28,5 +28,6 @@ SCENARIOS: Final[dict[str, str]] = {
     "concurrency": "benchmarks.concurrency",
     "loop_stall": "benchmarks.loop_stall",
     "workers": "benchmarks.workers",
+    "scale": "benchmarks.scale",
 }
 """The registered scenarios (see README.md)."""

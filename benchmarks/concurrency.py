@@ -13,7 +13,14 @@ when the machine is shared): ``ideal_fps`` is ``min(streams, cores) / fn time``.
 **floor** is measured right after each configuration: the same fn called back to back in
 as many threads of the benchmark process as there are streams (no server, no transport),
 calls per second: what this fn can get out of this machine at that moment (its scaling over
-threads is the fn's and numpy's, not the server's).
+threads is the fn's and numpy's, not the server's). It includes **only the fn**: not the
+server's codec work (JPEG decode and encode, or VP8 decode, RGB conversion and VP8 encode:
+about 1.5 ms and 6 ms a 640x480 frame), not the transport, and not the client, which shares
+the machine: ``floor_includes`` says so in the JSON, and ``client_cpu_pct`` is the
+benchmark process's CPU during the run (the client: 100 % is one core). The WebRTC client
+sends pre-encoded VP8 (:func:`transports.bench.encode_vp8`: each numbered frame encoded once
+before the run), so its 8 streams cost packetizing, SRTP and decoding the outputs, not 8
+VP8 encoders (which took 0.85 of the 2 cores before).
 ``fairness`` is the slowest stream's fps over the fastest's (1.0 = even), in the window
 where all streams were running. Each output is checked against the fn applied locally.
 
@@ -36,6 +43,7 @@ from transports.bench import (
     FrameSet,
     StreamRun,
     common_window,
+    encode_vp8,
     make_frame_set,
     percentile,
     rtc_stream,
@@ -59,8 +67,16 @@ SIZE: Final = (640, 480)
 MAX_DIFF: Final = {"websocket": 4.0, "webrtc": 10.0}
 
 
+FLOOR_INCLUDES: Final = "the fn only, in as many threads as streams (no codec, no transport)"
+
+
 async def _streams(
-    server: ServerProcess, frames: FrameSet, transport: str, count: int, seconds: float
+    server: ServerProcess,
+    frames: FrameSet,
+    transport: str,
+    count: int,
+    seconds: float,
+    packets: list[bytes],
 ) -> tuple[list[StreamRun], Stopwatch, dict[str, Any], dict[str, Any]]:
     from transports.client import AsyncClient
 
@@ -72,7 +88,7 @@ async def _streams(
             runs.append(await ws_stream(server.url, feed, api_name=API["busy"], binary=True))
         else:
             async with AsyncClient(server.url) as client:
-                runs.append(await rtc_stream(client, feed, api_name=API["busy"], codec="vp8"))
+                runs.append(await rtc_stream(client, feed, api_name=API["busy"], packets=packets))
 
     before = server.stats()
     with Stopwatch() as watch:
@@ -115,13 +131,16 @@ async def _measure(
 ) -> list[Record]:
     records = []
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    packets = encode_vp8(frames) if "webrtc" in transports else []
     with ServerProcess(busy_passes=passes) as server:
         for transport in transports:
-            await _streams(server, frames, transport, 1, 1.0)  # warm-up
+            await _streams(server, frames, transport, 1, 1.0, packets)  # warm-up
             for count in STREAMS:
+                client_cpu = time.process_time()
                 runs, watch, before, after = await _streams(
-                    server, frames, transport, count, seconds
+                    server, frames, transport, count, seconds, packets
                 )
+                client_cpu_pct = (time.process_time() - client_cpu) / watch.wall * 100.0
                 floor = fn_floor(frames.raw[0], passes, count, min(seconds, 3.0))
                 total, rates = common_window(runs)
                 latencies = [ms for stream_run in runs for ms in stream_run.latencies_ms]
@@ -147,7 +166,7 @@ async def _measure(
                     summary=(
                         f"{total / floor * 100:.0f}% of floor, fairness "
                         f"{fairness:.2f}, per stream {min(rates):.1f}-{max(rates):.1f} fps, "
-                        f"server cpu {cpu_pct:.0f}%"
+                        f"server cpu {cpu_pct:.0f}%, client cpu {client_cpu_pct:.0f}%"
                     ),
                     extra={
                         "streams": count,
@@ -159,6 +178,11 @@ async def _measure(
                         "fairness": fairness,
                         "per_stream_fps": rates,
                         "server_cpu_pct": cpu_pct,
+                        "client_cpu_pct": client_cpu_pct,
+                        "floor_includes": FLOOR_INCLUDES,
+                        "client": "pre-encoded VP8"
+                        if transport == "webrtc"
+                        else "pre-encoded JPEG",
                         "cpu_pct": cpu_pct / count,
                         "seconds": seconds,
                         "max_mean_abs_diff": max(d for r in runs for d in r.diffs),

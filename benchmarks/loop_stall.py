@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import anyio
 
-from transports.bench import Feed, FrameSet, make_frame_set, rtc_stream, ws_stream
+from transports.bench import Feed, FrameSet, encode_vp8, make_frame_set, rtc_stream, ws_stream
 
 from .core import make_frame
 from .harness import Record, RunContext, Stopwatch, size_label
@@ -39,7 +39,13 @@ STREAMS: Final = 8
 SIZE: Final = (640, 480)
 
 
-async def _load(server: ServerProcess, frames: FrameSet, transport: str, seconds: float) -> int:
+async def _load(
+    server: ServerProcess,
+    frames: FrameSet,
+    transport: str,
+    seconds: float,
+    packets: list[bytes] | None = None,
+) -> int:
     from transports.client import AsyncClient
 
     outputs = 0
@@ -52,7 +58,9 @@ async def _load(server: ServerProcess, frames: FrameSet, transport: str, seconds
         else:
             feed = Feed(frames, seconds=seconds, pace_fps=30.0)
             async with AsyncClient(server.url) as client:
-                run = await rtc_stream(client, feed, api_name=API["identity"], codec="vp8")
+                run = await rtc_stream(
+                    client, feed, api_name=API["identity"], codec="vp8", packets=packets
+                )
         run.check(f"loop_stall {transport}", 4.0 if transport == "websocket" else 10.0)
         outputs += run.outputs
 
@@ -99,6 +107,7 @@ def _record(
 
 async def _measure(ctx: RunContext, loads: tuple[str, ...], seconds: float) -> list[Record]:
     frames = make_frame_set(make_frame(*SIZE), identity)
+    packets = encode_vp8(frames) if "webrtc" in loads else None  # the client encodes nothing
     records = []
     with ServerProcess(ticker=True) as server:
         await _load(server, frames, "websocket", 0.5)  # warm-up
@@ -110,7 +119,7 @@ async def _measure(ctx: RunContext, loads: tuple[str, ...], seconds: float) -> l
         for transport in loads:
             server.reset()
             with Stopwatch() as watch:
-                outputs = await _load(server, frames, transport, seconds)
+                outputs = await _load(server, frames, transport, seconds, packets)
             figures = server.stats()
             name = f"{STREAMS} streams" + (", 30 fps cameras" if transport != "websocket" else "")
             label = "websocket/binary" if transport == "websocket" else "webrtc/vp8"

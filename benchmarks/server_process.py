@@ -7,6 +7,9 @@ line, then answers commands read from stdin, one JSON line each:
 * ``stats``: the process's CPU time (all threads), current and peak resident memory, thread
   count, and the event-loop ticker's figures since the last ``reset``;
 * ``reset``: clears the ticker's samples and the peak-RSS mark (Linux ``clear_refs``);
+* ``trim``: glibc's ``malloc_trim(0)`` (through ctypes): the heap's free memory, in every
+  arena, goes back to the OS; answers ``trimmed`` (false where there is no glibc) and the
+  resident memory after;
 * ``quit`` (or end of input): stops the server.
 
 With ``--ticker`` a task on the server's event loop sleeps 1 ms at a time and records how
@@ -34,12 +37,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
 
+from .workloads import GIL_LOOPS
+
 __all__ = ["API", "ServerProcess", "build_app", "main"]
 
 API: Final = {
     "identity": "identity",
     "slow": "slow",
     "busy": "busy",
+    "gil": "gil",
     "diffusion": "fake_diffusion",
     "diffusion_stream": "fake_diffusion_stream",
 }
@@ -48,20 +54,28 @@ API: Final = {
 _REPO: Final = Path(__file__).resolve().parent.parent
 
 
-def build_app(busy_passes: int) -> Any:
-    """The benchmark app: three stream events (identity, slow, busy: streaming ``Image`` in
-    and out, ``stream_every=0``, ``concurrency_limit=None``) and the fake_diffusion generator
-    twice (inputs: steps, seed): to a default ``Image`` (WebP files in the cache) and to
-    ``Image(streaming=True)`` (JPEG data URLs)."""
+def build_app(busy_passes: int, gil_loops: int = GIL_LOOPS) -> Any:
+    """The benchmark app: four stream events (identity, slow, busy, gil: a fn that holds the
+    GIL; streaming ``Image`` in and out, ``stream_every=0``, ``concurrency_limit=None``) and
+    the fake_diffusion generator twice (inputs: steps, seed): to a default ``Image`` (WebP
+    files in the cache) and to ``Image(streaming=True)`` (JPEG data URLs)."""
     import streamcore as gr
 
-    from .workloads import busy, fake_diffusion, identity, slow
+    from .workloads import busy, fake_diffusion, hold_gil, identity, slow
 
     def busy_fn(image: Any) -> Any:
         return busy(image, busy_passes)
 
+    def gil_fn(image: Any) -> Any:
+        return hold_gil(image, gil_loops)
+
     with gr.Blocks(title="streamcore benchmarks") as demo:
-        stream_fns = ((API["identity"], identity), (API["slow"], slow), (API["busy"], busy_fn))
+        stream_fns = (
+            (API["identity"], identity),
+            (API["slow"], slow),
+            (API["busy"], busy_fn),
+            (API["gil"], gil_fn),
+        )
         for api_name, fn in stream_fns:
             camera = gr.Image(sources="webcam", streaming=True)
             result = gr.Image(streaming=True)
@@ -130,6 +144,21 @@ def _rss_mb() -> tuple[float, float]:
     return rss, hwm
 
 
+def _malloc_trim() -> bool:
+    """glibc's ``malloc_trim(0)``; ``False`` where the C library has none."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True
+
+
 def _reset_peak() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
@@ -163,6 +192,9 @@ async def _serve(busy_passes: int, with_ticker: bool) -> None:
                         "threads": threading.active_count(),
                         **ticker.figures(),
                     }
+                elif command == "trim":
+                    trimmed = _malloc_trim()
+                    reply = {"trimmed": trimmed, "rss_mb": _rss_mb()[0]}
                 else:
                     reply = {"error": f"unknown command {command!r}"}
                 print(json.dumps(reply), flush=True)
@@ -279,6 +311,10 @@ class ServerProcess:
 
     def reset(self) -> None:
         self._command("reset")
+
+    def trim(self) -> dict[str, Any]:
+        """``malloc_trim(0)`` in the child: ``{"trimmed": bool, "rss_mb": after}``."""
+        return self._command("trim")
 
     def _command(self, command: str) -> dict[str, Any]:
         self._stdin().write(command + "\n")

@@ -8,9 +8,14 @@ the fn takes the newest frame each time it is free, so about 5 outputs a second 
 each about one fn duration after its frame was sent, and the rest are dropped on arrival.
 
 Goals: latency p99 under two fn durations (400 ms), and the server's resident memory grows
-by less than 10 MB over the run (measured after a warm-up stream, from the start to the end
-of the run). ``latency_ms_p50_first`` / ``_last`` are the medians of the first and last
-quarter of the run: a backlog would show as growth.
+by less than 10 MB over the run. Memory: a warm-up stream as long as the run first (RSS
+rises about 16 MB in the first seconds of a WebRTC stream: glibc's arenas keep frame
+buffers freed in other threads), then the measured run, from its start to its end
+(``rss_growth_mb``); then glibc's ``malloc_trim(0)`` in the server and a second run of the
+same length, from a trim before it to a trim after it (``rss_growth_trimmed_mb``: what is
+left when the arenas give back their free memory; a leak shows in both).
+``latency_ms_p50_first`` / ``_last`` are the medians of the first and last quarter of the
+run: a backlog would show as growth.
 
 **Peer**: FastRTC with the same fn over WebRTC (its only video transport), fed the same way
 (``benchmarks/peers/fastrtc_run.py``).
@@ -27,6 +32,7 @@ from transports.bench import (
     Feed,
     FrameSet,
     StreamRun,
+    encode_vp8,
     make_frame_set,
     percentile,
     rtc_stream,
@@ -60,7 +66,12 @@ def _quarters(run: StreamRun, seconds: float) -> tuple[float, float]:
 
 
 async def _one(
-    server: ServerProcess, frames: FrameSet, transport: str, seconds: float, warmup: int
+    server: ServerProcess,
+    frames: FrameSet,
+    transport: str,
+    seconds: float,
+    warmup: int,
+    packets: list[bytes],
 ) -> tuple[StreamRun, Stopwatch]:
     from transports.client import AsyncClient
 
@@ -70,22 +81,31 @@ async def _one(
             run = await ws_stream(server.url, feed, api_name=API["slow"], binary=True)
         else:
             async with AsyncClient(server.url) as client:
-                run = await rtc_stream(client, feed, api_name=API["slow"], codec="vp8")
+                run = await rtc_stream(client, feed, api_name=API["slow"], packets=packets)
     run.check(f"slow_handler {transport}", MAX_DIFF[transport])
     return run, watch
 
 
 async def _measure(ctx: RunContext, transports: tuple[str, ...], seconds: float) -> list[Record]:
     frames = make_frame_set(make_frame(*SIZE), identity)
+    packets = encode_vp8(frames) if "webrtc" in transports else []
     records = []
     with ServerProcess() as server:
         for transport in transports:
-            await _one(server, frames, transport, 1.0, 0)  # warm-up: threads, codecs
+            # warm-up as long as the run: threads, codecs, and glibc's arenas filled
+            await _one(server, frames, transport, seconds, 0, packets)
             server.reset()
             before = server.stats()
-            run, watch = await _one(server, frames, transport, seconds, 2)
+            run, watch = await _one(server, frames, transport, seconds, 2, packets)
             after = server.stats()
-            records.append(_record(ctx, transport, seconds, run, watch, before, after))
+            trimmed_before = server.trim()
+            await _one(server, frames, transport, seconds, 2, packets)
+            trimmed_after = server.trim()
+            trimmed = trimmed_after["rss_mb"] - trimmed_before["rss_mb"]
+            if not trimmed_after["trimmed"]:
+                trimmed = math.nan  # no glibc
+            record = _record(ctx, transport, seconds, run, watch, before, after, trimmed)
+            records.append(record)
     return records
 
 
@@ -97,6 +117,7 @@ def _record(
     watch: Stopwatch,
     before: dict[str, Any],
     after: dict[str, Any],
+    trimmed_growth: float,
 ) -> Record:
     p50, p99 = percentile(run.latencies_ms, 50), percentile(run.latencies_ms, 99)
     first, last = _quarters(run, seconds)
@@ -108,7 +129,8 @@ def _record(
     summary = (
         f"p99 {p99:.0f} ms (goal <{GOAL_P99_MS:.0f}: {'met' if latency_met else 'NOT met'}), "
         f"RSS {growth:+.1f} MB (goal <{GOAL_RSS_GROWTH_MB:g}: "
-        f"{'met' if memory_met else 'NOT met'}), p50 first/last quarter {first:.0f}/{last:.0f} ms"
+        f"{'met' if memory_met else 'NOT met'}; {trimmed_growth:+.1f} MB with malloc_trim), "
+        f"p50 first/last quarter {first:.0f}/{last:.0f} ms"
     )
     ctx.progress(f"{transport}: {run.fps:.1f} fps out of {run.sent} frames sent; {summary}")
     return Record(
@@ -128,6 +150,9 @@ def _record(
             "sent": run.sent,
             "outputs": run.outputs,
             "rss_growth_mb": growth,
+            "rss_growth_trimmed_mb": trimmed_growth,
+            "warmup_seconds": seconds,
+            "client": "pre-encoded VP8" if transport == "webrtc" else "pre-encoded JPEG",
             "server_rss_mb_start": before["rss_mb"],
             "server_rss_mb_end": after["rss_mb"],
             "latency_ms_p50_first_quarter": first,

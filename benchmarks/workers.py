@@ -36,7 +36,7 @@ from .harness import BenchmarkError, Record, RunContext, median, peak_rss_mb, re
 from .server_process import API
 from .workloads import identity
 
-__all__ = ["DESCRIPTION", "run"]
+__all__ = ["DESCRIPTION", "run", "serve_workers", "tree_cpu_seconds"]
 
 DESCRIPTION: Final = "8 clients on one port: streamcore serve with 1 worker vs 2 workers"
 
@@ -68,8 +68,9 @@ class _Samples:
 
 
 @contextlib.contextmanager
-def _serve(workers: int) -> Iterator[tuple[str, int]]:
-    """``streamcore serve`` with ``workers`` processes on a free port: (URL, supervisor pid)."""
+def serve_workers(workers: int, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """``streamcore serve`` with ``workers`` processes on a free port: (URL, supervisor pid).
+    ``env``: more environment variables for the server."""
     import socket
 
     with socket.socket() as probe:
@@ -88,7 +89,7 @@ def _serve(workers: int) -> Iterator[tuple[str, int]]:
         "--log-level",
         "warning",
     ]
-    env = {**os.environ, "PYTHONPATH": str(_REPO)}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(_REPO)}
     process = subprocess.Popen(command, cwd=_REPO, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -112,7 +113,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _tree_cpu_seconds(pid: int) -> float:
+def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of ``pid`` and its children, from ``/proc``."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
@@ -140,11 +141,11 @@ async def _round(url: str, pid: int, settings: Settings, samples: _Samples) -> N
     async def one(feed: Feed) -> None:
         runs.append(await ws_stream(url, feed, api_name=API["identity"], binary=True))
 
-    cpu_before = _tree_cpu_seconds(pid)
+    cpu_before = tree_cpu_seconds(pid)
     async with anyio.create_task_group() as tasks:
         for feed in feeds:
             tasks.start_soon(one, feed)
-    cpu = _tree_cpu_seconds(pid) - cpu_before
+    cpu = tree_cpu_seconds(pid) - cpu_before
     for index, stream_run in enumerate(runs):
         stream_run.check(f"client {index + 1} of {CLIENTS}", MAX_DIFF)
     outputs = sum(stream_run.outputs for stream_run in runs)
@@ -161,7 +162,7 @@ def _measure(ctx: RunContext, settings: Settings) -> list[Record]:
     for number in range(settings.rounds + 1):  # round 0 warms up
         order = WORKER_COUNTS if number % 2 == 0 else tuple(reversed(WORKER_COUNTS))
         for workers in order:
-            with _serve(workers) as (url, pid):
+            with serve_workers(workers) as (url, pid):
                 kept = samples[workers] if number > 0 else _Samples()
                 anyio.run(_round, url, pid, settings, kept)
             if number > 0:

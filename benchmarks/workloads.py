@@ -28,11 +28,14 @@ __all__ = [
     "DIFFUSION_FINAL_COLOUR",
     "DIFFUSION_SEED",
     "DIFFUSION_SIZE",
+    "GIL_LOOPS",
     "SLOW_SECONDS",
     "busy",
     "calibrate_busy",
+    "calibrate_gil",
     "diffusion_images",
     "fake_diffusion",
+    "hold_gil",
     "identity",
     "slow",
 ]
@@ -41,6 +44,9 @@ SLOW_SECONDS: Final = 0.2
 DIFFUSION_SEED: Final = 20240607
 DIFFUSION_SIZE: Final = 600
 DIFFUSION_FINAL_COLOUR: Final = (255, 124, 0)
+
+GIL_LOOPS: Final = 200_000
+"""Default rounds of :func:`hold_gil` (about 10 to 20 ms here; calibrate for a duration)."""
 
 Image = npt.NDArray[np.uint8]
 
@@ -63,6 +69,30 @@ def busy(image: Image, passes: int) -> Image:
         work[1:-1] = (work[:-2] + 2 * work[1:-1] + work[2:] + 2) >> 2
         work[:, 1:-1] = (work[:, :-2] + 2 * work[:, 1:-1] + work[:, 2:] + 2) >> 2
     return work.astype(np.uint8)
+
+
+def hold_gil(image: Any, loops: int) -> Any:
+    """A fn that holds the GIL: ``loops`` rounds of pure-Python arithmetic (no call that
+    lets the GIL go), then returns its input. Threads cannot share a core's worth of it:
+    only processes scale it."""
+    total = 0
+    for number in range(loops):
+        total = (total + number * number) % 1_000_003
+    return image if total >= 0 else None
+
+
+def calibrate_gil(target_s: float, rounds: int = 5) -> tuple[int, float]:
+    """How many :func:`hold_gil` loops take ``target_s`` here (median of ``rounds``
+    timings); returns ``(loops, seconds one call then takes)``."""
+    probe = 50_000
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        hold_gil(None, probe)
+        timings.append(time.perf_counter() - started)
+    per_loop = sorted(timings)[len(timings) // 2] / probe
+    loops = max(1, round(target_s / per_loop))
+    return loops, loops * per_loop
 
 
 def calibrate_busy(image: Image, target_s: float, rounds: int = 5) -> tuple[int, float]:

@@ -93,6 +93,9 @@ class Output(Message):
     frame_mime: str | None = None
     frame_index: int | None = None
     """Which output ``frame`` belongs to (``data`` holds ``None`` there)."""
+    waited_ms: float | None = field(default=None, compare=False)
+    """A stream output's forward delay: from its frame's arrival to the fn starting on it.
+    For the server's metrics; not sent to clients."""
 
 
 @dataclass(frozen=True, slots=True)

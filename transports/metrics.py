@@ -9,7 +9,9 @@ stream's final statistics). The runtime holds no metrics code.
 
 Read at scrape time: the queue of each concurrency group (a collector over the runtime's
 scheduler). Sampled: the event loop's lag, by a task that sleeps :data:`LAG_INTERVAL`
-seconds and records how much later than asked it woke up.
+seconds and records how much later than asked it woke up; and, by the same task and at
+scrape time, the kernel's receive queues and drops of the process's UDP (media) sockets
+(:mod:`transports.udp_health`).
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (``streamcore serve --workers N`` sets it), values go
 to files in that directory and ``/metrics`` sums them over the worker processes, whichever
@@ -44,12 +46,16 @@ from starlette.responses import Response
 from streamcore.app.runtime import AppRuntime
 from streamcore.messages import Completed, FrameError, Message, Output, Started
 
+from .udp_health import DropCounter, read_udp_sockets
+
 __all__ = [
+    "FORWARD_BUCKETS",
     "LAG_INTERVAL",
     "LATENCY_BUCKETS",
     "METRICS_PATH",
     "MULTIPROC_ENV",
     "TRANSPORTS",
+    "UDP_QUEUE_BUCKETS",
     "ServerMetrics",
 ]
 
@@ -64,6 +70,10 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2
 """Upper bounds (seconds) of the frame-latency histogram's buckets."""
 LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 """Upper bounds (seconds) of the loop-lag histogram's buckets."""
+UDP_QUEUE_BUCKETS = (0.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0)
+"""Upper bounds (bytes) of the UDP receive-queue histogram's buckets."""
+FORWARD_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+"""Upper bounds (seconds) of the forward-delay histogram's buckets."""
 
 _EVENT = ("api_name", "transport")
 
@@ -119,6 +129,13 @@ class ServerMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.forward_delay = Histogram(
+            "streamcore_forward_delay_seconds",
+            "From a stream frame's arrival to the fn starting on it (slot and fn-turn wait).",
+            _EVENT,
+            buckets=FORWARD_BUCKETS,
+            registry=registry,
+        )
         self.calls_started = Counter(
             "streamcore_calls_started",
             "Calls and streams that left the queue and ran.",
@@ -157,6 +174,36 @@ class ServerMetrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.udp_sockets = Gauge(
+            "streamcore_udp_sockets",
+            "UDP sockets (WebRTC media) the process has open.",
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.udp_receive_queue = Gauge(
+            "streamcore_udp_receive_queue_bytes",
+            "Bytes waiting in the kernel's receive buffers of the process's UDP sockets.",
+            multiprocess_mode="livesum",
+            registry=registry,
+        )
+        self.udp_receive_queue_max = Gauge(
+            "streamcore_udp_receive_queue_max_bytes",
+            "The fullest of those receive buffers.",
+            multiprocess_mode="livemax",
+            registry=registry,
+        )
+        self.udp_receive_queue_samples = Histogram(
+            "streamcore_udp_receive_queue_samples_bytes",
+            "Every sample of the bytes waiting in the UDP receive buffers.",
+            buckets=UDP_QUEUE_BUCKETS,
+            registry=registry,
+        )
+        self.udp_drops = Counter(
+            "streamcore_udp_drops",
+            "Datagrams the kernel dropped on the process's UDP sockets (receive buffer full).",
+            registry=registry,
+        )
+        self._udp_drop_counter = DropCounter()
         self._queue = _QueueCollector(runtime)
         self._queue_gauges: tuple[Gauge, Gauge] | None = None
         if self.multiprocess_dir is None:
@@ -207,6 +254,7 @@ class ServerMetrics:
     def exposition(self) -> bytes:
         """The text ``/metrics`` answers: this server's registry, or in the multiprocess mode
         every worker's values summed (after writing this process's queue gauges)."""
+        self.refresh_udp()
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         self.refresh_queue_gauges()
@@ -227,6 +275,20 @@ class ServerMetrics:
         for group, (waits, runs) in self._queue.read().items():
             waiting.labels(group).set(waits)
             running.labels(group).set(runs)
+
+    def refresh_udp(self, *, sample: bool = False) -> None:
+        """Read the process's UDP sockets into the ``streamcore_udp_*`` metrics (``sample``:
+        also into the samples histogram, as the sampler does every :data:`LAG_INTERVAL`)."""
+        sockets = read_udp_sockets()
+        queues = [sock.rx_queue for sock in sockets]
+        self.udp_sockets.set(len(sockets))
+        self.udp_receive_queue.set(sum(queues))
+        if sample:
+            self.udp_receive_queue_samples.observe(sum(queues))
+        self.udp_receive_queue_max.set(max(queues, default=0))
+        new_drops = self._udp_drop_counter.update(sockets)
+        if new_drops:
+            self.udp_drops.inc(new_drops)
 
     # -- the loop-lag sampler -------------------------------------------------------------
 
@@ -259,6 +321,7 @@ class ServerMetrics:
             self.loop_lag.set(lag)
             self.loop_lag_samples.observe(lag)
             self.refresh_queue_gauges()
+            self.refresh_udp(sample=True)
 
 
 @dataclass(slots=True)
@@ -275,6 +338,7 @@ class _EventMetrics:
     frame_errors: Any
     outputs: Any
     latency: Any
+    forward: Any
     started: Any
     streams: Any
     completed: Any = field(repr=False)
@@ -294,6 +358,7 @@ class _EventMetrics:
             frame_errors=metrics.errors.labels(*labels, "frame"),
             outputs=metrics.outputs.labels(*labels),
             latency=metrics.latency.labels(*labels),
+            forward=metrics.forward_delay.labels(*labels),
             started=metrics.calls_started.labels(*labels),
             streams=metrics.active_streams.labels(*labels),
             completed=lambda reason: metrics.calls_completed.labels(*labels, reason),
@@ -367,6 +432,8 @@ class _SessionMetrics:
             event.processed.inc()
         if output.latency_ms is not None:
             event.latency.observe(output.latency_ms / 1000)
+        if output.waited_ms is not None:
+            event.forward.observe(output.waited_ms / 1000)
 
     def _completed(self, job: _Job, completed: Completed) -> None:
         event = job.event

@@ -26,7 +26,7 @@ import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from av import VideoFrame
+from av import Packet, VideoFrame
 
 from streamcore.client import (
     Channel,
@@ -76,13 +76,17 @@ DRAIN_AFTER = 3.0
 
 
 class _FrameSource(MediaStreamTrack):
-    """Plays the client's frames, each once, when there is room for one more in flight."""
+    """Plays the client's frames, each once, when there is room for one more in flight.
+
+    A frame may also be an encoded ``av.Packet`` of the negotiated codec: it is sent as it
+    is, without encoding (the benchmarks replay pre-encoded VP8 so that the client's
+    encoders are not what bounds a run)."""
 
     kind = "video"
 
     def __init__(
         self,
-        frames: AsyncIterator[Pixels | bytes],
+        frames: AsyncIterator[Pixels | bytes | Packet[Any]],
         window: InFlightWindow,
         fail: Callable[[BaseException], Awaitable[None]],
         sent: Callable[[], int],
@@ -99,13 +103,15 @@ class _FrameSource(MediaStreamTrack):
     def lost(self) -> int:
         return self._window.lost
 
-    async def recv(self) -> VideoFrame:
+    async def recv(self) -> VideoFrame | Packet[Any]:
         # Media can be lost (the first frames before the path is up, a lost packet that
         # leaves the decoder waiting for a key frame): a frame unanswered after
         # LOST_AFTER seconds is counted lost and the next one goes out anyway.
         await self._window.reserve(LOST_AFTER)
         try:
             item = await anext(self.frames)
+            if isinstance(item, Packet):
+                return self._played(item)
             pixels = decode(item) if isinstance(item, bytes) else item
         except StopAsyncIteration:
             self._window.unreserve()
@@ -115,7 +121,9 @@ class _FrameSource(MediaStreamTrack):
             self._window.unreserve()
             await self._fail(exc)
             raise MediaStreamError from None
-        frame = VideoFrame.from_ndarray(pixels, format="rgb24")
+        return self._played(VideoFrame.from_ndarray(pixels, format="rgb24"))
+
+    def _played(self, frame: VideoFrame | Packet[Any]) -> VideoFrame | Packet[Any]:
         number = self._sent()
         frame.pts = number * _TICKS_PER_FRAME
         frame.time_base = _TIME_BASE
@@ -141,7 +149,10 @@ class RtcFrameStream(ClientStream):
         super().__init__(client, endpoint, frames, max_in_flight)
         self._client = client
         self._source = _FrameSource(
-            aiter(self._frame_values()), self._window, self._fail, self._count_sent
+            aiter(self._frame_values()),  # packets pass as they are (_sent_as_is)
+            self._window,
+            self._fail,
+            self._count_sent,
         )
         rtc = client.config.get("rtc_configuration")
         self.pc = RTCPeerConnection(rtc_configuration(rtc))
@@ -159,6 +170,9 @@ class RtcFrameStream(ClientStream):
         self._video_frames = 0
         self._video_arrived = anyio.Event()
         self._iterated = anyio.Event()
+
+    def _sent_as_is(self, value: Any) -> bool:
+        return isinstance(value, Packet)  # pre-encoded: see _FrameSource
 
     def _count_sent(self) -> int:
         self.sent += 1

@@ -191,13 +191,19 @@ def fastrtc_measure(
 
     import numpy as np
 
+    from transports.bench import StampedFrames
+
     python = peer_python("fastrtc")
     if python is None:
         raise PeerError("no fastrtc virtualenv (run `python -m benchmarks --setup-peers`)")
     with tempfile.TemporaryDirectory(prefix="streamcore-bench-") as directory:
         path = Path(directory) / "frames.npy"
-        np.save(path, np.stack(list(frames)))
         args = ["measure", "--fn", fn, "--passes", str(passes), "--frames", str(path)]
+        if isinstance(frames, StampedFrames):  # one picture, numbered by the peer when sent
+            np.save(path, frames.base[None])
+            args += ["--count", str(len(frames))]
+        else:
+            np.save(path, np.stack(list(frames)))
         args += ["--streams", ",".join(map(str, streams)), "--seconds", str(seconds)]
         args += ["--linger", str(linger)]
         timeout = 120 + len(streams) * (seconds + linger + 30)

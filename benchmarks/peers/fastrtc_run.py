@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository
 
 import numpy as np
 
-from benchmarks.marks import Unwrapper, mean_abs_diff, read_index
+from benchmarks.marks import Unwrapper, mean_abs_diff, read_index, stamp_index
 from benchmarks.workloads import busy, slow
 
 PACE_FPS = 30.0
@@ -113,6 +113,20 @@ def _rss_mb(pid: int) -> float:
 def _cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Stamped:
+    """``count`` numbered copies of ``base``, each drawn when asked (``--count``)."""
+
+    def __init__(self, base: np.ndarray, count: int) -> None:
+        self._base = base
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return stamp_index(self._base, index % self._count)
 
 
 class _Expected:
@@ -266,7 +280,9 @@ class _Stream:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    frames = np.load(args.frames)
+    frames: Any = np.load(args.frames)
+    if args.count:  # one picture, numbered when sent
+        frames = _Stamped(frames[0], args.count)
     expected = _Expected(frames, args.fn, args.passes)
     counts = [int(n) for n in str(args.streams).split(",")]
     port = _free_port()
@@ -350,6 +366,9 @@ def main() -> None:
     measure_parser.add_argument("--passes", type=int, default=25)
     measure_parser.add_argument("--streams", default="1", help="e.g. 1,4,8")
     measure_parser.add_argument("--linger", type=float, default=2.0)
+    measure_parser.add_argument(
+        "--count", type=int, default=0, help="FILE holds one picture: number COUNT copies"
+    )
     measure_parser.add_argument("--seconds", type=float, default=5.0)
     measure_parser.add_argument("--frames", required=True)
     args = parser.parse_args()

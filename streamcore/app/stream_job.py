@@ -242,6 +242,7 @@ class StreamJob:
                         image,
                         mime,
                         None if image is None else self._image_index,
+                        None if output.waited is None else round(output.waited * 1000, 3),
                     )
                 )
         return self._completion(last)

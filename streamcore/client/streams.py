@@ -181,12 +181,19 @@ class ClientStream:
         if self.id and self._inbox.completed is None:
             await self._host.channel.cancel(self.id)
 
+    def _sent_as_is(self, value: Any) -> bool:
+        """Whether the transport sends ``value`` unconverted (an encoded video packet on
+        WebRTC, say); no frame here."""
+        return False
+
     async def _frame_values(self) -> AsyncIterator[Pixels | bytes]:
         """The caller's frames, each converted for sending (see :func:`frame_pixels`)."""
         max_pixels = self._host.max_pixels
         number = 0
         async for value in aiterate(self._frames):
-            if _is_ready(value):
+            if self._sent_as_is(value):
+                yield value
+            elif _is_ready(value):
                 yield frame_pixels(value, number, max_pixels)
             else:
                 yield await anyio.to_thread.run_sync(frame_pixels, value, number, max_pixels)

@@ -83,6 +83,9 @@ class StreamOutput:
     """The presentation time of the frame it came from."""
     rejected: FrameRejected | None = None
     """Set (and ``value`` is ``None``) when the handler refused the frame."""
+    waited: float | None = None
+    """Forward delay: seconds from the frame's arrival to the fn starting on it (the time
+    it spent in the latest-wins slot and waiting for its fn turn)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,7 @@ class StreamSession:
         self._errors = 0
         self._rejected = 0
         self._pump_finished = False
+        self._fn_started = 0.0
         self.started_at: float | None = None
         self.end: StreamEnd | None = None
 
@@ -274,12 +278,13 @@ class StreamSession:
                             self._handle_in_turn, frame, limiter=self._limiter
                         )
                     else:
-                        value = await self._handler(frame)
+                        value = await self._call(frame)
                 except FrameRejected as refusal:
                     value = refusal
                 except StreamClosedError:  # cancelled while waiting for its fn turn
                     return
-                self._deliver(value, frame.seq, frame.pts, frame.arrival, self.clock.now())
+                ready = self.clock.now()
+                self._deliver(value, frame.seq, frame.pts, frame.arrival, ready, self._fn_started)
         finally:
             self._wait_scope = None
             await frames.aclose()
@@ -289,8 +294,13 @@ class StreamSession:
         when the session has a fn limit (raises :class:`StreamClosedError` if the stream was
         cancelled while it waited: the frame is not handled)."""
         if self._turn is None:
-            return self._handler(frame)
-        return self._turn.run(self._handler, frame)
+            return self._call(frame)
+        return self._turn.run(self._call, frame)
+
+    def _call(self, frame: Frame) -> Any:
+        """The handler on ``frame``, its start time noted (one call at a time per stream)."""
+        self._fn_started = self.clock.now()
+        return self._handler(frame)
 
     def _pump_in_thread(self, call_on_loop: LoopCaller) -> None:
         """The dedicated worker thread: take, handle, hand the result to the loop.
@@ -308,7 +318,7 @@ class StreamSession:
         in this thread.
         """
         clock, deliver, inbox = self.clock, self._deliver, self._inbox
-        handler = self._handler if self._turn is None else self._handle_in_turn
+        handler = self._call if self._turn is None else self._handle_in_turn
         try:
             frame = inbox.take_blocking()
             while True:
@@ -316,31 +326,34 @@ class StreamSession:
                     value = handler(frame)
                 except FrameRejected as refusal:
                     value = refusal
-                ready = clock.now()
+                ready, started = clock.now(), self._fn_started
                 try:
                     following: Frame | None = inbox.get_nowait()
                 except WouldBlockError:
                     following = None
                 finally:  # also when the inbox is closed: the result is still delivered
-                    call_on_loop(deliver, value, frame.seq, frame.pts, frame.arrival, ready)
+                    numbers = (frame.seq, frame.pts, frame.arrival, ready, started)
+                    call_on_loop(deliver, value, *numbers)
                 # the frame (a decoded video frame, say) is freed here, in this thread
                 frame = following if following is not None else inbox.take_blocking()
         except StreamClosedError:
             return
 
-    def _deliver(self, value: Any, seq: int, pts: float, arrival: float, ready: float) -> None:
+    def _deliver(
+        self, value: Any, seq: int, pts: float, arrival: float, ready: float, started: float
+    ) -> None:
         """Hand a result (or the handler's refusal of frame ``seq``) to the consumer."""
         if self._discard_results:
             return
-        latency = ready - arrival
+        latency, waited = ready - arrival, max(0.0, started - arrival)
         self._last_activity = ready
         if isinstance(value, FrameRejected):
             self._rejected += 1
-            output = StreamOutput(None, seq, latency, pts, value)
+            output = StreamOutput(None, seq, latency, pts, value, waited)
         else:
             self._processed += 1
             self._latency.record(latency)
-            output = StreamOutput(value, seq, latency, pts)
+            output = StreamOutput(value, seq, latency, pts, waited=waited)
         self._outbox.put_nowait(output)
 
     def _stop(self, reason: EndReason, *, discard_waiting: bool = True) -> None:

@@ -341,10 +341,21 @@ async def ws_stream(
 
 
 async def rtc_stream(
-    client: Any, feed: Feed, *, api_name: str, codec: str | None = None
+    client: Any,
+    feed: Feed,
+    *,
+    api_name: str,
+    codec: str | None = None,
+    packets: Sequence[bytes] | None = None,
 ) -> StreamRun:
     """Stream ``feed``'s frames (raw) over WebRTC with ``client`` (an open ``AsyncClient``,
     or a URL: the stream then has a client of its own).
+
+    ``packets``: the cyclic frame set's variants pre-encoded as VP8
+    (:func:`~transports.bench.frames.encode_vp8`): frame ``i`` is then sent as packet
+    ``i % len(packets)`` without encoding (the codec is VP8), so a client running many
+    streams costs little more than packetizing them; without, the client encodes each frame
+    as a camera's would be (aiortc's VP8 encoder: about 4 ms a 640x480 frame).
 
     ``codec`` (``"vp8"`` or ``"h264"``) is set as the client's only codec preference on
     its transceiver before the offer. ``AsyncClient.stream(transport="webrtc")`` has no
@@ -355,15 +366,24 @@ async def rtc_stream(
         from transports.client import AsyncClient
 
         async with AsyncClient(client) as own:
-            return await rtc_stream(own, feed, api_name=api_name, codec=codec)
+            return await rtc_stream(own, feed, api_name=api_name, codec=codec, packets=packets)
+
+    from av import Packet
 
     from transports.webrtc_client import RtcFrameStream
 
     frames = feed.frames
+    if packets is not None:
+        if codec not in (None, "vp8"):
+            raise ValueError(f"pre-encoded packets are VP8, not {codec}")
+        codec = "vp8"
 
-    async def source() -> AsyncIterator[Pixels]:
+    async def source() -> AsyncIterator[Pixels | Packet[Any]]:
         async for index in feed.indices():
-            yield frames.pixels(index)
+            if packets is None:
+                yield frames.pixels(index)
+            else:
+                yield Packet(packets[index % len(packets)])
 
     stream = RtcFrameStream(client, client.endpoint(api_name), source(), CAMERA_IN_FLIGHT)
     if codec is not None:

@@ -5,9 +5,12 @@ A :class:`FrameSet` answers :meth:`FrameSet.pixels` (and, for a cyclic set,
 (:mod:`streamcore.media.marks`), so an output is matched to the frame it answers after any
 codec. Two kinds:
 
-* **cyclic** (:func:`make_frame_set`): ``count`` variants stamped and JPEG-encoded once;
-  frame ``i`` is variant ``i % count`` and its counter is ``i % count``. Sending costs
-  nothing per frame (the project's benchmarks, which measure the server, use this).
+* **cyclic** (:func:`make_frame_set`): ``count`` (:data:`FRAME_COUNT`) variants, JPEG-encoded
+  once (the pixels are stamped when asked, a few kept); frame ``i`` is variant ``i % count``
+  and its counter is ``i % count``, so outputs up to ``count`` frames (17 s at 30 fps)
+  apart are matched. Sending costs nothing per frame (the project's benchmarks, which
+  measure the server, use this). :func:`encode_vp8` encodes a cyclic set's variants once as
+  VP8, for a WebRTC client that sends them without encoding.
 * **live** (:func:`live_frame_set`): frame ``i`` is picture ``i % len(pictures)`` with
   ``i % MODULUS`` drawn in when it is sent, and the client encodes it as it would a camera's
   frame. Outputs may come up to ``MODULUS`` frames apart, so a slow fn at camera rate
@@ -19,10 +22,12 @@ Pictures come from :func:`synthetic_camera` (moving content, no file needed) or
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
-from typing import Final
+from typing import Final, overload
 
 import numpy as np
 
@@ -35,6 +40,8 @@ __all__ = [
     "FRAME_COUNT",
     "FrameSet",
     "SourceError",
+    "StampedFrames",
+    "encode_vp8",
     "live_frame_set",
     "load_pictures",
     "make_frame_set",
@@ -43,8 +50,47 @@ __all__ = [
 
 CLIENT_JPEG_QUALITY: Final = 90
 """What ``AsyncClient`` encodes frames with (``transports.client.JPEG_QUALITY``)."""
-FRAME_COUNT: Final = 64
-"""Variants in a cyclic frame set; its outputs must come fewer than this many frames apart."""
+FRAME_COUNT: Final = 512
+"""Variants in a cyclic frame set; its outputs must come fewer than this many frames apart
+(17 s at 30 fps; with 64, a stream more than 2.13 s behind was misread by 2.13 s)."""
+_KEEP: Final = 8
+"""Stamped frames (and expected outputs) a cyclic set keeps (a 640x480 frame is 0.9 MB)."""
+VP8_BITRATE: Final = 1_500_000
+"""Bits per second of :func:`encode_vp8` (aiortc's VP8 encoder aims at 500 kbit/s to 1.5 Mbit/s)."""
+VP8_KEYFRAME_EVERY: Final = 64
+"""A key frame every this many frames of :func:`encode_vp8` (frame 0 is one, so the cycle
+can repeat; a receiver that lost a packet recovers at the next)."""
+
+
+class StampedFrames(Sequence[Pixels]):
+    """``count`` numbered copies of ``base``, each drawn when asked; the last few are kept."""
+
+    def __init__(self, base: Pixels, count: int) -> None:
+        self.base = base
+        self._count = count
+        self._kept: OrderedDict[int, Pixels] = OrderedDict()
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Pixels: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Pixels]: ...
+    def __getitem__(self, index: int | slice) -> Pixels | Sequence[Pixels]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        found = self._kept.get(index)
+        if found is None:
+            found = self._kept[index] = stamp_index(self.base, index)
+            if len(self._kept) > _KEEP:
+                self._kept.popitem(last=False)
+        return found
+
+
 CAMERA_PICTURES: Final = 60
 """Distinct pictures of the synthetic camera (two seconds of motion at 30 fps, looped)."""
 _IMAGE_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif"})
@@ -65,7 +111,7 @@ class FrameSet:
 
     width: int
     height: int
-    raw: list[Pixels]
+    raw: Sequence[Pixels]
     jpeg: list[bytes]
     fn: Callable[[Pixels], Pixels] | None
     modulus: int
@@ -92,6 +138,8 @@ class FrameSet:
         key = index % self.count
         if key not in self._expected:
             self._expected[key] = self.fn(self.raw[key])
+            if len(self._expected) > _KEEP:
+                del self._expected[next(iter(self._expected))]
         return self._expected[key]
 
 
@@ -104,10 +152,48 @@ def make_frame_set(
 ) -> FrameSet:
     """A cyclic set: ``count`` numbered copies of ``base``, each JPEG-encoded as the client
     would (``jpeg=False``: not encoded, for WebRTC)."""
-    raw = [stamp_index(base, index) for index in range(count)]
-    encoded = [encode(pixels, "jpeg", CLIENT_JPEG_QUALITY) for pixels in raw] if jpeg else []
+    raw = StampedFrames(base, count)
+    encoded = (
+        [encode(stamp_index(base, i), "jpeg", CLIENT_JPEG_QUALITY) for i in range(count)]
+        if jpeg
+        else []
+    )
     height, width = base.shape[:2]
     return FrameSet(width, height, raw, encoded, fn, modulus=count)
+
+
+def encode_vp8(frames: FrameSet, fps: int = 30) -> list[bytes]:
+    """Every variant of the cyclic set ``frames``, in order, encoded once as VP8 (libvpx
+    through PyAV, :data:`VP8_BITRATE`, a key frame every :data:`VP8_KEYFRAME_EVERY` frames
+    and at frame 0): the packets a WebRTC client can send without encoding anything
+    (``rtc_stream(..., packets=...)``). The set's count must be a multiple of
+    :data:`VP8_KEYFRAME_EVERY`, so that the cycle starts again at a key frame."""
+    import av
+
+    if frames.live or frames.count % VP8_KEYFRAME_EVERY:
+        raise ValueError(
+            f"a cyclic frame set of a multiple of {VP8_KEYFRAME_EVERY} frames is needed"
+        )
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height = frames.width, frames.height
+    codec.pix_fmt = "yuv420p"
+    codec.bit_rate = VP8_BITRATE
+    codec.framerate = Fraction(fps)
+    codec.time_base = Fraction(1, fps)
+    codec.gop_size = VP8_KEYFRAME_EVERY
+    codec.options = {"deadline": "realtime", "cpu-used": "4", "lag-in-frames": "0"}
+    packets: list[bytes] = []
+    for index in range(frames.count):
+        frame = av.VideoFrame.from_ndarray(frames.pixels(index), format="rgb24")
+        frame = frame.reformat(format="yuv420p")
+        frame.pts = index
+        if index % VP8_KEYFRAME_EVERY == 0:
+            frame.pict_type = av.video.frame.PictureType.I
+        packets += [bytes(packet) for packet in codec.encode(frame)]
+    packets += [bytes(packet) for packet in codec.encode(None)]
+    if len(packets) != frames.count:
+        raise ValueError(f"VP8 gave {len(packets)} packets for {frames.count} frames")
+    return packets
 
 
 def live_frame_set(
