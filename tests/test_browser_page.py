@@ -1,9 +1,12 @@
 """What the page shows around a run, as Gradio's (headless Chromium with a fake camera): the
-webcam fills its component with its buttons on the video, and a stream with a time limit
-shows a bar that empties over it."""
+webcam fills its component with its buttons on the video, a stream with a time limit shows
+a bar that empties over it, and a call counts its seconds, then each output says how long
+it took."""
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -54,3 +57,36 @@ def test_the_webcam_fills_its_block_with_the_button_on_the_video(browser: Browse
         assert bar.evaluate("(el) => getComputedStyle(el).animationDuration") == "20s"
         page.get_by_test_id("stop-camera").click()
         bar.wait_for(state="detached")
+
+
+def test_a_call_counts_its_seconds_and_each_output_shows_how_long_it_took(
+    browser: Browser,
+) -> None:
+    release = threading.Event()
+
+    def slow(text: str) -> str:
+        release.wait(10)
+        return text.upper()
+
+    with gr.Blocks() as demo:
+        words = gr.Textbox(label="words")
+        loud = gr.Textbox(label="loud")
+        gr.Button("Go").click(slow, words, loud)
+    with app_page(browser, demo) as page:
+        page.get_by_label("words").fill("hey")
+        page.get_by_role("button", name="Go").click()
+        status = page.locator(".block", has=page.get_by_label("loud")).locator(".block-progress")
+        page.wait_for_function(
+            "(el) => /Running… [0-9]+\\.[0-9]s/.test(el.textContent)", arg=status.element_handle()
+        )
+        first = float(status.inner_text().split()[-1].rstrip("s"))
+        page.wait_for_timeout(400)
+        assert float(status.inner_text().split()[-1].rstrip("s")) > first  # it counts
+        release.set()
+        page.wait_for_function(
+            "(el) => el.value === 'HEY'", arg=page.get_by_label("loud").element_handle()
+        )
+        duration = page.get_by_test_id("duration-loud")
+        assert re.fullmatch(r"[0-9]+\.[0-9]s", duration.inner_text())
+        assert float(duration.inner_text().rstrip("s")) >= 0.4
+        assert status.is_hidden()

@@ -15,6 +15,8 @@ const FALLBACK_NOTE = "WebRTC could not connect; streaming over WebSocket instea
 const NOT_RUN_REASONS = new Set(["skipped", "superseded"]);
 /** Completion reasons of a job that went wrong (`success` events do not fire). */
 const FAILED_REASONS = new Set(["error", "validation"]);
+/** How often a running call's timer is redrawn. */
+const CLOCK_TICK_MS = 100;
 
 /**
  * The rendered app: its components, its events and the runs of those events.
@@ -158,6 +160,7 @@ export class App {
   async trigger(dep, eventData) {
     if (dep.connection === "stream") return;
     const run = this.beginRun(dep);
+    this.startClock(run);
     const data = await this.inputPayloads(dep, null);
     const handlers = {
       estimation: (message) => this.showRunProgress(run, queueText(message)),
@@ -182,7 +185,7 @@ export class App {
    * @returns {{dep: object, token: symbol, outputsApplied: boolean}}
    */
   beginRun(dep) {
-    const run = { dep, token: Symbol(dep.api_name), outputsApplied: false };
+    const run = { dep, token: Symbol(dep.api_name), outputsApplied: false, startedAt: performance.now() };
     for (const block of this.rendered([...dep.inputs, ...dep.outputs])) block.clearMessage();
     this.showRunProgress(run, "Waiting…");
     return run;
@@ -194,8 +197,22 @@ export class App {
    * @param {number|null} [fraction] how far the run has got (a bar), if known
    */
   showRunProgress(run, text, fraction = null) {
+    run.status = { text, fraction };
     if (run.dep.show_progress === "hidden") return;
-    for (const block of this.progressBlocks(run.dep)) block.setProgress(run.token, text, fraction);
+    const shown = run.clock ? `${text} ${secondsSince(run.startedAt)}` : text;
+    for (const block of this.progressBlocks(run.dep)) block.setProgress(run.token, shown, fraction);
+  }
+
+  /**
+   * Count a call's seconds on its progress components while it waits and runs (Gradio's
+   * timer); {@link finishRun} stops it and shows the total on each output.
+   * @param {{startedAt: number, status?: {text: string, fraction: number|null}}} run
+   */
+  startClock(run) {
+    run.clock = setInterval(() => {
+      if (run.status) this.showRunProgress(run, run.status.text, run.status.fraction);
+    }, CLOCK_TICK_MS);
+    if (run.status) this.showRunProgress(run, run.status.text, run.status.fraction);
   }
 
   /** @param {object} dep @returns {Block[]} where the event's progress shows */
@@ -252,6 +269,13 @@ export class App {
    */
   finishRun(run, message) {
     for (const block of this.progressBlocks(run.dep)) block.clearProgress(run.token);
+    if (run.clock) {
+      clearInterval(run.clock);
+      run.clock = null;
+      const took = secondsSince(run.startedAt);
+      const ran = !NOT_RUN_REASONS.has(message.reason) && run.dep.show_progress !== "hidden";
+      if (ran) for (const block of this.rendered(run.dep.outputs)) block.showDuration(took);
+    }
     if (message.data && !run.outputsApplied && !FAILED_REASONS.has(message.reason)) {
       this.applyOutputs(run, message.data);
     }
@@ -483,6 +507,11 @@ function showLog(message) {
   if (message.visible === false) return;
   const duration = message.duration ? message.duration : null;
   notify(message.level, message.log, { title: message.title, duration });
+}
+
+/** @param {number} start a `performance.now()` @returns {string} the seconds since, as "1.2s" */
+function secondsSince(start) {
+  return `${((performance.now() - start) / 1000).toFixed(1)}s`;
 }
 
 /** @param {{rank: number, queue_size: number}} message @returns {string} */

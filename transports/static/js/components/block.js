@@ -211,6 +211,20 @@ export class Block {
   }
 
   /**
+   * Show how long the last run that gave this component its value took (Gradio shows
+   * its timer there), under the component.
+   * @param {string} text e.g. "0.8s"
+   */
+  showDuration(text) {
+    if (!this.durationTag) {
+      this.durationTag = h("p", { class: "block-duration", "data-testid": `duration-${this.key}` });
+      this.root.append(this.durationTag);
+    }
+    this.durationTag.textContent = text;
+    this.durationTag.title = `The last run took ${text}`;
+  }
+
+  /**
    * Show an error or validation message in the component's area.
    * @param {string} text
    */
