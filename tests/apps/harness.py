@@ -182,7 +182,10 @@ def serving(demo: Any) -> Iterator[str]:
 
 def fetch_config(url: str) -> dict[str, Any]:
     """The app's ``GET /config``."""
-    with urllib.request.urlopen(url.rstrip("/") + "/config", timeout=TIMEOUT) as response:
+    # an opener of its own, with no proxy: ``urlopen``'s shared one keeps the proxies of the
+    # environment it was first used in (a test's), for the rest of the process
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with direct.open(url.rstrip("/") + "/config", timeout=TIMEOUT) as response:
         config: dict[str, Any] = json.loads(response.read())
     return config
 
