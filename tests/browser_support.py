@@ -138,7 +138,12 @@ def _console_error(message: ConsoleMessage, errors: list[str]) -> None:
 
 
 def mean_colour(page: Page, selector: str) -> list[float]:
-    """The average RGB of the image (or video) element ``selector`` as the page has it."""
+    """The average RGB of the image (or video) element ``selector`` as the page has it.
+
+    The element is scrolled into view first: Chromium does not paint a video outside the
+    viewport, and a picture taken of it then is black."""
+    page.locator(selector).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(200)  # a painted frame of a video just scrolled in
     return list(page.evaluate(MEAN_COLOUR_JS, selector))
 
 

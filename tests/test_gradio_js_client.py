@@ -266,17 +266,20 @@ def test_submit_a_generator_of_images_every_one_downloaded(node: Node) -> None:
     assert events[-1]["stage"] == "complete"
 
 
-def test_a_streaming_image_output_arrives_inline(node: Node, tmp_path: Path) -> None:
+def test_a_streaming_image_output_of_a_single_call_arrives_as_a_file(
+    node: Node, tmp_path: Path
+) -> None:
     """A ``.stream`` event called once by the JS client processes its one frame; the
-    ``Image(streaming=True)`` output arrives as a JPEG data URL (no file to download)."""
+    ``Image(streaming=True)`` output arrives as a file of the cache, as Gradio 6 answers."""
     image = gradient()
     source = png_file(tmp_path, image)
     for server in launched(stream_demo()):
         inputs = json.dumps([{"$file": str(source)}])
         (output,) = node.run("predict.mjs", url_of(server), "/sepia", inputs).result["data"]
-    assert output["url"].startswith("data:image/jpeg;base64,")
-    assert output["path"] is None
-    assert close_to(download_rgb(output["url"]), sepia_expected(image), mean=4, peak=40)
+        assert output["path"].endswith(".webp")
+        assert "/gradio_api/file=" in output["url"]
+        received = download_rgb(output["url"])
+    assert close_to(received, sepia_expected(image), mean=4, peak=40)
 
 
 def test_gr_error_arrives_as_an_error_with_its_message(node: Node, api_server: Server) -> None:
