@@ -100,8 +100,11 @@ def served(python: Path, source: str, library: str) -> Iterator[str]:
         script.write_text(text)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False"}
         process = subprocess.Popen(
-            [str(python), str(script)], cwd=folder, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [str(python), str(script)],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}/"
         try:
@@ -154,12 +157,18 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                  "--no-sandbox", "--headless=new"],
+            args=[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                "--no-sandbox",
+                "--headless=new",
+            ],
         )
         for name, source in APPS.items():
-            for library, python in (("gradio", options.gradio_python),
-                                    ("streamcore", Path(sys.executable))):
+            for library, python in (
+                ("gradio", options.gradio_python),
+                ("streamcore", Path(sys.executable)),
+            ):
                 with served(python, source, library) as url:
                     context = browser.new_context(viewport=VIEWPORT)
                     page = context.new_page()
