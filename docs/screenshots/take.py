@@ -130,17 +130,16 @@ def mid_run(page: Page) -> None:
 
 
 def streaming(page: Page) -> None:
-    """Start the webcam stream (streamcore's button, or Gradio's record button)."""
-    for name in ("Start streaming", "Record", "Start recording"):
-        button = page.get_by_role("button", name=name)
-        if button.count():
-            button.first.click()
-            break
+    """Start the webcam stream: streamcore's Start button, or Gradio's two steps (access the
+    webcam, then its record button), and let it run a few seconds."""
+    start = page.get_by_role("button", name="Start streaming")
+    if start.count():
+        start.click()
     else:
         page.get_by_text("Click to Access Webcam").click()
-        page.wait_for_timeout(1500)
-        page.get_by_role("button", name="Record").first.click()
-    page.wait_for_timeout(3500)
+        page.wait_for_timeout(2500)
+        page.get_by_role("button", name="capture photo").click()
+    page.wait_for_timeout(4000)
 
 
 MOMENTS: dict[str, Callable[[Page], None]] = {
@@ -173,7 +172,8 @@ def main() -> int:
                     context = browser.new_context(viewport=VIEWPORT)
                     page = context.new_page()
                     page.goto(url)
-                    page.wait_for_load_state("networkidle")
+                    page.wait_for_load_state("load")
+                    page.wait_for_timeout(3000)  # both pages render from their config
                     MOMENTS[name](page)
                     target = HERE / f"{name}-{library}.png"
                     page.screenshot(path=str(target), full_page=False)
