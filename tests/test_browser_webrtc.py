@@ -177,6 +177,7 @@ def test_webcam_stream_over_webrtc_plays_the_processed_video(browser: Browser) -
     offer = sent["rtc_offer"]
     assert "a=candidate:" in offer["sdp"], "ICE is not trickled: the offer has its candidates"
     assert "m=application" in offer["sdp"], "with a data channel"
+    assert offer["mirror"] is True, "the preview is mirrored: the server flips the frames"
     assert "open_stream" not in sent
     assert "frame" not in sent, "the frames go on the video track, not the WebSocket"
     job = next(m["job"] for m in received if m["type"] == "accepted")

@@ -177,6 +177,11 @@ def test_compat_frame_carries_a_base64_data_url() -> None:
             "bad_message",
             "'rtc_offer' needs 'data' as a list",
         ),
+        (
+            text(type="rtc_offer", ref="r", api_name="s", sdp="v=0", mirror="yes"),
+            "bad_message",
+            "'rtc_offer' needs 'mirror' to be true or false, not 'yes'",
+        ),
         (text(type="hello", protocol="1"), "bad_message", "'protocol' must be an integer"),
         (text(type="hello", protocol=True), "bad_message", "'protocol' must be an integer"),
         (

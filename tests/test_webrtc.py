@@ -785,3 +785,39 @@ async def test_twenty_sessions_leave_no_peer_task_or_thread_behind() -> None:
         new_threads = set(threading.enumerate()) - threads
         assert all(pooled(t) for t in new_threads), new_threads
         assert sum(pooled(t) for t in threading.enumerate()) <= pool + 4
+
+
+@pytest.mark.parametrize("mirror", [True, False])
+async def test_an_offer_asking_for_mirror_gets_its_frames_flipped_before_the_fn(
+    mirror: bool,
+) -> None:
+    """A page whose preview is mirrored offers ``mirror: true``: the fn sees each frame
+    flipped left to right, as the WebSocket mode sends it; without it, as the camera has it."""
+    halves = flat((220, 40, 40), width=64)
+    halves[:, 32:] = (40, 40, 220)  # red left half, blue right half
+    seen: list[np.ndarray] = []
+
+    def record(image: np.ndarray) -> np.ndarray:
+        seen.append(image)
+        return image
+
+    async with serve(stream_demo(record)) as server, raw_client(server) as raw:
+        pc = RTCPeerConnection()
+        try:
+            pc.addTrack(StillTrack(halves))
+            await pc.setLocalDescription(await pc.createOffer())
+            reply = await raw.request(
+                "rtc_offer", api_name="sepia", sdp=pc.localDescription.sdp, mirror=mirror
+            )
+            job = reply["job"]
+            answer = await raw.until("rtc_answer", job=job)
+            await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+            await wait_for(lambda: len(seen) >= 3)
+            await raw.send("close_stream", job=job)
+            await raw.until("completed", job=job)
+        finally:
+            await pc.close()
+    left, right = seen[-1][:, :24].mean(axis=(0, 1)), seen[-1][:, 40:].mean(axis=(0, 1))
+    red_side, blue_side = (right, left) if mirror else (left, right)
+    assert red_side[0] > 150 > red_side[2], (left, right)
+    assert blue_side[2] > 150 > blue_side[0], (left, right)

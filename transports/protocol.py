@@ -129,6 +129,10 @@ class RtcOffer:
     api_name: str | int
     sdp: str = field(repr=False)
     data: list[Any] | None = None
+    mirror: bool = False
+    """Flip each frame left to right before the fn sees it: a page whose camera preview is
+    mirrored (``webcam_options.mirror``) sends the camera's own track and asks for this, so
+    that the fn gets what the WebSocket mode sends (the mirrored picture)."""
 
 
 Request = (
@@ -270,11 +274,19 @@ def _text_request(obj: dict[str, Any]) -> Request:
         return Ping(ref)
     if kind == "rtc_offer":
         data = obj.get("data")
+        mirror = obj.get("mirror", False)
+        if not isinstance(mirror, bool):
+            raise ProtocolError(
+                "bad_message",
+                f"'rtc_offer' needs 'mirror' to be true or false, not {mirror!r:.40}",
+                ref=ref if isinstance(ref, str) else None,
+            )
         return RtcOffer(
             _str(obj, "ref"),
             _api_name(obj, ref),
             _str(obj, "sdp", ref=ref),
             None if data is None else _list(obj, "data", ref),
+            mirror,
         )
     raise ProtocolError(
         "bad_message",

@@ -89,7 +89,10 @@ class ConnectionPeers:
 
         settings = self._settings
         peer = StreamPeer(
-            self._session, rtc_configuration(settings.configuration), settings.connect_timeout
+            self._session,
+            rtc_configuration(settings.configuration),
+            settings.connect_timeout,
+            mirror=offer.mirror,
         )
         try:
             job, answer = await peer.accept(offer.sdp, offer.api_name, offer.data, offer.ref)

@@ -40,6 +40,7 @@ from streamcore.errors import InvalidInputError, StreamClosedError, UnknownJobEr
 
 __all__ = [
     "VIDEO_CLOCK_RATE",
+    "MirroredFrame",
     "OutputTrack",
     "StreamPeer",
     "complete_frames_at_marker",
@@ -167,13 +168,28 @@ class OutputTrack(MediaStreamTrack):
         return self._slot.statistics().dropped
 
 
+class MirroredFrame:
+    """A decoded video frame whose pixels come out flipped left to right: converted like
+    the frame itself (in the stream's worker thread, never on the loop), plus one copy."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: VideoFrame) -> None:
+        self.frame = frame
+
+    def to_ndarray(self, *args: Any, **kwargs: Any) -> Any:
+        pixels = self.frame.to_ndarray(*args, **kwargs)
+        return np.ascontiguousarray(pixels[:, ::-1])
+
+
 class StreamPeer:
     """One stream job carried by one peer connection, from offer to close.
 
     :meth:`accept` opens the job and answers the offer; :meth:`run` drains the incoming
     track and watches the connection until the job ends, then closes the peer. A peer
     that is not connected within ``connect_timeout`` seconds, or whose connection fails,
-    cancels its job (freeing its concurrency slot at once).
+    cancels its job (freeing its concurrency slot at once). With ``mirror``, every frame is
+    flipped left to right (in the stream's worker, when it is converted) before the fn.
     """
 
     def __init__(
@@ -181,8 +197,11 @@ class StreamPeer:
         session: ClientSession,
         configuration: RTCConfiguration,
         connect_timeout: float = 15.0,
+        *,
+        mirror: bool = False,
     ) -> None:
         self._session = session
+        self._mirror = mirror
         self.pc = RTCPeerConnection(configuration)
         self.output = OutputTrack()
         self.job: str | None = None
@@ -262,8 +281,9 @@ class StreamPeer:
             if not isinstance(frame, VideoFrame):
                 continue
             pts = float(frame.time) if frame.time is not None else 0.0
+            picture: VideoFrame | MirroredFrame = MirroredFrame(frame) if self._mirror else frame
             try:
-                self._session.send_frame(job, Frame(frame, pts=pts, seq=seq))
+                self._session.send_frame(job, Frame(picture, pts=pts, seq=seq))
             except (StreamClosedError, UnknownJobError):
                 return
             seq += 1

@@ -352,6 +352,7 @@ export class App {
     const hooks = {
       capture: () => image.captureFrame(),
       camera: () => image.webcam.stream,
+      mirror: () => image.webcam.mirror,
       estimation: (message) => this.showStreamStatus(image, run, queueText(message)),
       started: (message) => {
         image.showTimeLimit(message.time_limit ?? null);

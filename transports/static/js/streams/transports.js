@@ -16,6 +16,8 @@ const QUERY = new URLSearchParams(window.location.search);
  * @typedef {object} StreamHooks
  * @property {() => Promise<Blob|null>} capture a JPEG of the webcam's current picture
  * @property {() => MediaStream|null} camera the webcam's media stream (WebRTC sends its track)
+ * @property {() => boolean} mirror whether the webcam's preview is mirrored (WebRTC asks the
+ *   server to flip the frames, as the WebSocket mode sends them flipped)
  * @property {(message: object) => void} estimation the stream waits in the queue
  * @property {(message: object) => void} started the stream runs
  * @property {(data: any[], image: StreamImage|null) => void} output

@@ -34,11 +34,11 @@ const PEERS = new Set();
  * `completed` always come on the WebSocket too). Stop sends `close_stream`; the peer
  * connection closes when the stream completes.
  *
- * Mirroring: the preview is mirrored with CSS as in WebSocket mode, but the frames sent are
- * the camera's own, NOT mirrored (Gradio and the WebSocket mode send mirrored pictures).
- * Mirroring them would need a canvas redrawn for every frame and its capture track: a copy
- * per frame, and frame timing left to the page. So over WebRTC the fn sees the scene as
- * the camera does, and the processed video is not mirrored.
+ * Mirroring: the preview is mirrored with CSS as in WebSocket mode, and the frames sent are
+ * the camera's own track; the offer says `mirror: true` (`hooks.mirror()`, the webcam's
+ * `webcam_options.mirror`) and the server flips each frame before the fn. So the fn sees
+ * what the WebSocket mode sends (Gradio's mirrored picture) and the processed video is
+ * mirrored as the WebSocket output is, without a canvas redrawn on the page per frame.
  *
  * If WebRTC cannot connect — no `RTCPeerConnection`, the offer refused with an `error`, no
  * `rtc_answer` within {@link RTC_ANSWER_TIMEOUT_MS}, a connection that fails or is not
@@ -99,7 +99,7 @@ export class WebRtcStream {
     let job;
     try {
       job = await this.connection.request(
-        { type: "rtc_offer", api_name: this.dep.api_name, sdp, data },
+        { type: "rtc_offer", api_name: this.dep.api_name, sdp, data, mirror: this.hooks.mirror?.() ?? false },
         {
           estimation: (message) => this.current && this.hooks.estimation(message),
           started: (message) => this.onStarted(message),
