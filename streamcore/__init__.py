@@ -5,6 +5,7 @@
 available too (:class:`StreamSession`, :class:`Frame`, the operators and clocks).
 """
 
+from . import themes
 from .app.blocks import Blocks, mount_gradio_app
 from .app.examples import Examples
 from .app.flagging import CSVLogger, FlaggingCallback
@@ -12,7 +13,7 @@ from .app.interface import Interface, TabbedInterface
 from .app.notices import Info, Success, Warning
 from .app.progress import Progress
 from .app.request import Request
-from .app.updates import update
+from .app.updates import skip, update
 from .components.base import Component
 from .components.choice_values import (
     HTML,
@@ -25,6 +26,7 @@ from .components.choice_values import (
     HighlightedText,
     Radio,
 )
+from .components.clear_button import ClearButton
 from .components.dataframe import Dataframe
 from .components.dataset import Dataset
 from .components.file import File, UploadButton
@@ -89,9 +91,14 @@ DataFrame = Dataframe
 
 __version__ = "0.1.0"
 
+NO_RELOAD = True
+"""Gradio's flag for code that its reload mode should run once (``if gr.NO_RELOAD:``);
+streamcore has no reload mode, so such code always runs."""
+
 __all__ = [
     "HTML",
     "JSON",
+    "NO_RELOAD",
     "Accordion",
     "AnnotatedImage",
     "Audio",
@@ -103,6 +110,7 @@ __all__ = [
     "Chatbot",
     "Checkbox",
     "CheckboxGroup",
+    "ClearButton",
     "Clock",
     "Code",
     "ColorPicker",
@@ -186,7 +194,9 @@ __all__ = [
     "open_stream",
     "render",
     "set_static_paths",
+    "skip",
     "stop_when",
+    "themes",
     "throttle",
     "update",
     "validate",

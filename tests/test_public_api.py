@@ -34,6 +34,8 @@ PUBLIC = [
     "BarPlot", "ChatInterface", "Chatbot", "ImageEditor", "LinePlot", "Model3D",
     "MultimodalTextbox", "NotSupportedError", "Paint", "Plot", "ScatterPlot", "Sketchpad",
     "render",
+    # Gradio's helpers
+    "ClearButton", "NO_RELOAD", "skip", "themes",
 ]  # fmt: skip
 
 

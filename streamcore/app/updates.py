@@ -16,7 +16,7 @@ from typing import Any
 from ..components.constructor_args import constructor_args
 from ..contract import Block
 
-__all__ = ["apply_update", "as_update", "is_update", "update"]
+__all__ = ["apply_update", "as_update", "is_update", "skip", "update"]
 
 _NO_VALUE = object()
 
@@ -38,6 +38,12 @@ def update(
     if visible is not None:
         props["visible"] = visible
     return props
+
+
+def skip() -> dict[str, Any]:
+    """``gr.skip()``: a fn's return value that leaves its output as it is (an update of
+    nothing, as Gradio's)."""
+    return {"__type__": "update"}
 
 
 def is_update(value: Any) -> bool:
