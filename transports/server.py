@@ -584,6 +584,14 @@ def launch(
     debug: bool = False,
     show_error: bool = False,
     mcp_server: bool | None = None,
+    theme: Any = None,
+    css: str | None = None,
+    css_paths: Any = None,
+    js: str | None = None,
+    head: str | None = None,
+    head_paths: Any = None,
+    favicon_path: Any = None,
+    ssr_mode: bool | None = None,
     **options: Any,
 ) -> Server:
     """Start serving ``blocks`` in a background thread and print its URL (``demo.launch``).
@@ -598,7 +606,10 @@ def launch(
     share service. ``show_error`` is :attr:`ServerOptions.show_error`. Other keywords are
     :class:`ServerOptions`. Returns the :class:`Server`, which unpacks as ``app,
     local_url, share_url``. ``mcp_server=True`` raises
-    :class:`~streamcore.unsupported.NotSupportedError`: there is no MCP server.
+    :class:`~streamcore.unsupported.NotSupportedError`: there is no MCP server. Gradio 6's
+    presentation keywords (``theme``, ``css``, ``css_paths``, ``js``, ``head``,
+    ``head_paths``, ``favicon_path``, ``ssr_mode``) are accepted and not applied: the page
+    has one look of its own (``docs/semantics.md``).
     """
     refuse_mcp(mcp_server)
     if share:
