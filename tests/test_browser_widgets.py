@@ -73,7 +73,7 @@ def drawn_colour(element: Locator, x: float, y: float) -> tuple[int, int, int]:
     return round(red), round(green), round(blue)
 
 
-def wait_for_value(page: Page, component: gr.components.Component, wanted: str) -> None:
+def wait_for_value(page: Page, component: gr.Component, wanted: str) -> None:
     page.wait_for_function(
         "([id, wanted]) => document.getElementById(id).value === wanted",
         arg=[f"component-{component.id}", wanted],
@@ -81,9 +81,10 @@ def wait_for_value(page: Page, component: gr.components.Component, wanted: str) 
 
 
 def box_of(element: Locator) -> dict[str, float]:
+    """Where ``element`` is drawn: its ``x``, ``y``, ``width`` and ``height``."""
     found = element.bounding_box()
     assert found is not None
-    return dict(found)
+    return {name: float(found[name]) for name in ("x", "y", "width", "height")}
 
 
 # -- Gallery ---------------------------------------------------------------------------------
@@ -270,13 +271,21 @@ def test_the_sidebar_opens_and_closes_at_the_side_firing_expand_and_collapse(
         assert opened["height"] == 800, "the page's full height"
         assert abs(opened["width"] - 300) < 1
         assert box_of(setting)["x"] < 300
+        said_box = page.locator(".block", has=page.get_by_label("said", exact=True))
+        assert box_of(said_box)["x"] >= 300, "the page's content is pushed clear of the panel"
 
         panel.locator("summary").click()
         wait_for_value(page, said, "collapsed")
         assert not setting.is_visible()
         assert box_of(panel)["width"] < 100
+        assert box_of(said_box)["x"] < 100, "and comes back when it closes"
 
         panel.locator("summary").click()
         wait_for_value(page, said, "expanded")
         assert setting.is_visible()
         assert abs(box_of(panel)["width"] - 300) < 1
+        assert box_of(said_box)["x"] >= 300
+
+        page.set_viewport_size({"width": 600, "height": 800})  # a phone: the panel overlays
+        assert box_of(said_box)["x"] < 100
+        assert setting.is_visible()
