@@ -125,13 +125,31 @@ class AccordionLayout extends Layout {
   }
 }
 
-/** `gr.Sidebar`: a collapsible panel at the side of the page; fires expand and collapse. */
+/**
+ * `gr.Sidebar`: a collapsible panel at the side of the page; fires expand and collapse.
+ * While it is open and shown, the page's content is pushed aside to keep clear of it (the
+ * body's `--sidebar-left` / `--sidebar-right`; narrow screens are overlaid, style.css).
+ */
 class SidebarLayout extends AccordionLayout {
   build() {
     const details = super.build();
     details.className = `layout layout-sidebar sidebar-${this.props.position ?? "left"}`;
     details.style.setProperty("--sidebar-width", cssSize(this.props.width ?? 320));
+    details.addEventListener("toggle", () => this.makeRoom());
+    queueMicrotask(() => this.makeRoom()); // once the constructor has applied `visible`
     return details;
+  }
+
+  /** Push the page's content aside by the panel's width while it is open and shown. */
+  makeRoom() {
+    const side = this.props.position === "right" ? "right" : "left";
+    const room = this.details.open && !this.root.hidden ? cssSize(this.props.width ?? 320) : "0px";
+    document.body.style.setProperty(`--sidebar-${side}`, room);
+  }
+
+  update(props) {
+    super.update(props);
+    this.makeRoom();
   }
 }
 
