@@ -289,3 +289,42 @@ def test_the_sidebar_opens_and_closes_at_the_side_firing_expand_and_collapse(
         page.set_viewport_size({"width": 600, "height": 800})  # a phone: the panel overlays
         assert box_of(said_box)["x"] < 100
         assert setting.is_visible()
+
+
+def test_upload_button_uploads_the_chosen_file_to_its_upload_event(
+    browser: Browser, tmp_path: Any
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello from the page")
+
+    def read(path: str) -> str:
+        with open(path, encoding="utf-8") as file:
+            return file.read().upper()
+
+    with gr.Blocks() as demo:
+        button = gr.UploadButton("Send a file", file_types=[".txt"])
+        said = gr.Textbox(label="said")
+        button.upload(read, button, said)
+    with app_page(browser, demo) as page:
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("button", name="Send a file").click()
+        chooser.value.set_files(str(notes))
+        page.wait_for_function(
+            "(el) => el.value === 'HELLO FROM THE PAGE'",
+            arg=page.get_by_label("said").element_handle(),
+        )
+
+
+def test_clear_button_empties_its_components_on_the_page(browser: Browser) -> None:
+    with gr.Blocks() as demo:
+        words = gr.Textbox("some words", label="words")
+        count = gr.Number(7, label="count")
+        gr.ClearButton([words, count], value="Wipe")
+    with app_page(browser, demo) as page:
+        words_field, count_field = page.get_by_label("words"), page.get_by_label("count")
+        assert words_field.input_value() == "some words"
+        page.get_by_role("button", name="Wipe").click()
+        page.wait_for_function(
+            "([a, b]) => a.value === '' && b.value === ''",
+            arg=[words_field.element_handle(), count_field.element_handle()],
+        )
