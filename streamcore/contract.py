@@ -22,9 +22,16 @@ from typing import Any, Protocol
 
 from .engine.frames import Pixels
 
-__all__ = ["Block", "FrameInput", "FrameOutput", "next_block_id"]
+__all__ = ["Block", "FrameInput", "FrameOutput", "next_block_id", "to_wire"]
 
 _block_ids = itertools.count(1)
+
+
+def to_wire(value: Any) -> Any:
+    """``value`` as clients receive it: a value model's ``to_dict()`` (an ``ImageData``,
+    say), anything else as it is."""
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value
 
 
 def next_block_id() -> int:

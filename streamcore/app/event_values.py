@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..contract import Block
+from ..contract import Block, to_wire
 from ..errors import (
     Error,
     FetchError,
@@ -292,8 +292,3 @@ def finish_outputs(outputs: list[Any]) -> list[Any]:
     """``outputs`` with every :class:`Later` completed (and made wire values); the other
     values unchanged. Raises what a ``finish()`` raises."""
     return [to_wire(item.finish()) if isinstance(item, Later) else item for item in outputs]
-
-
-def to_wire(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value

@@ -19,6 +19,7 @@ import anyio.to_thread
 
 from ..components.base import Component
 from ..components.dataset import Dataset
+from ..contract import to_wire
 from ..engine.functions import call_once
 from ..events import Dependency, current_blocks
 
@@ -213,7 +214,7 @@ class Examples:
             values = [v[0] for v in values]
         if not self.postprocess:
             return values
-        return [_to_wire(c.postprocess(v)) for c, v in zip(self.outputs, values, strict=True)]
+        return [to_wire(c.postprocess(v)) for c, v in zip(self.outputs, values, strict=True)]
 
 
 def _resolve_cache(cache: object, fn: object, outputs: object) -> bool:
@@ -266,8 +267,3 @@ def _inside(folder: Path, value: str) -> str:
     return (
         str(candidate) if value and not Path(value).is_absolute() and candidate.is_file() else value
     )
-
-
-def _to_wire(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..contract import Block, next_block_id
+from ..contract import Block, next_block_id, to_wire
 from ..events import EventListener, current_blocks
 from .constructor_args import recording_args
 
@@ -174,6 +174,4 @@ class Component(Block):
     def get_config(self) -> dict[str, Any]:
         """The component's props and initial value as the app description carries them
         (Gradio's ``Component.get_config()``)."""
-        to_dict = getattr(self.value, "to_dict", None)
-        value = to_dict() if callable(to_dict) else self.value
-        return {**self.props(), "value": value, "name": self.get_block_name()}
+        return {**self.props(), "value": to_wire(self.value), "name": self.get_block_name()}

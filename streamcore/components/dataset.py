@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar, Final, Literal
 
-from ..contract import Block
+from ..contract import Block, to_wire
 from ..errors import InvalidInputError
 from ..events import Dependency, building
 from ..media.files import check_readable, current_file_access, save_bytes_to_cache
@@ -197,7 +197,7 @@ def client_sample_value(component: Component, value: Any) -> Any:
     file it names copied into the file cache (see :func:`cached_copy`)."""
     if value is None:
         return None
-    return cached_copy(_to_wire(component.postprocess(value)))
+    return cached_copy(to_wire(component.postprocess(value)))
 
 
 def cached_copy(payload: Any) -> Any:
@@ -212,11 +212,6 @@ def cached_copy(payload: Any) -> Any:
         return payload
     copy = save_bytes_to_cache(path.read_bytes(), path.name, policy)
     return {**payload, "path": str(copy), "orig_name": payload.get("orig_name") or path.name}
-
-
-def _to_wire(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value
 
 
 def _component(component: Component | str) -> Component:
