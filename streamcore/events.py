@@ -29,9 +29,11 @@ __all__ = [
     "TRIGGER_MODES",
     "AppUnderConstruction",
     "Dependency",
+    "EventAttribute",
     "EventListener",
     "SelectData",
     "Trigger",
+    "attach_event_listeners",
     "building",
     "current_blocks",
     "on",
@@ -463,6 +465,27 @@ class EventListener:
 
     def __repr__(self) -> str:
         return f"<EventListener {type(self.block).__name__}.{self.event_name}>"
+
+
+class EventAttribute:
+    """Descriptor: ``block.<event>`` is that block's :class:`EventListener` (for a component
+    or a layout; see :func:`attach_event_listeners`)."""
+
+    def __init__(self, event: str) -> None:
+        self.event = event
+
+    def __get__(self, block: Any, owner: type) -> Any:
+        if block is None:
+            return self
+        return EventListener(block, self.event)
+
+
+def attach_event_listeners(cls: type) -> None:
+    """Give ``cls`` a ``cls.<event>`` listener for each name in its ``EVENTS``, except where
+    the class itself defines that name otherwise."""
+    for event in getattr(cls, "EVENTS", ()):
+        if isinstance(cls.__dict__.get(event), EventAttribute | type(None)):
+            setattr(cls, event, EventAttribute(event))
 
 
 def on(

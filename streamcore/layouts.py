@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from .components.constructor_args import recording_args
 from .contract import Block, next_block_id
-from .events import EventListener, current_blocks
+from .events import EventListener, attach_event_listeners, current_blocks
 
 if TYPE_CHECKING:
     from .components.base import Component
@@ -38,18 +38,6 @@ __all__ = [
 LAYOUT_VARIANTS = ("default", "panel", "compact")
 
 
-class _Listener:
-    """Descriptor giving each layout a ``layout.<event>`` :class:`EventListener`."""
-
-    def __init__(self, event: str) -> None:
-        self.event = event
-
-    def __get__(self, layout: Layout | None, owner: type) -> Any:
-        if layout is None:
-            return self
-        return EventListener(layout, self.event)
-
-
 class Layout(Block):
     """A container of components and layouts (see the module docstring).
 
@@ -63,8 +51,7 @@ class Layout(Block):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for event in cls.EVENTS:
-            setattr(cls, event, _Listener(event))
+        attach_event_listeners(cls)
         if "__init__" in cls.__dict__:  # remembers what each instance was built with
             cls.__init__ = recording_args(cls.__init__)  # type: ignore[method-assign]
 

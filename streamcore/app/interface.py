@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from ..components.base import Component
+from ..components.clear_button import clear_on_click
 from ..components.markdown import Markdown
 from ..components.shortcuts import component_from_string
 from ..components.values import Button
@@ -167,8 +168,8 @@ class Interface(Blocks):
                 self.stop_button.click(
                     None, None, None, cancels=[self.dependency_], api_visibility="private"
                 )
-            if self.clear_button is not None:
-                self._wire_clear(self.clear_button)
+            if self.clear_button is not None:  # as Gradio's Clear (a State is left as it is)
+                clear_on_click(self.clear_button, [*self.input_components, *self.output_components])
             with self.output_column or self.input_column, Row():
                 self.flag_buttons = attach_flagging(
                     self, flagging_mode, flagging_options, flagging_dir, flagging_callback
@@ -191,27 +192,6 @@ class Interface(Blocks):
             Markdown(f"# {self.interface_title}", elem_classes="interface-title")
         if self.description:
             Markdown(self.description)
-
-    def _wire_clear(self, button: Button) -> None:
-        """Clear empties every input and output (what each shows for ``None``; a ``State``
-        goes back to its initial value), as Gradio's Clear button."""
-        cleared = [c for c in (*self.input_components, *self.output_components) if not c.stateful]
-        if not cleared:
-            return
-
-        def clear() -> Any:
-            return tuple(None for _ in cleared) if len(cleared) > 1 else None
-
-        button.click(
-            clear,
-            None,
-            cleared,
-            api_name="clear",
-            api_visibility="undocumented",
-            show_progress="hidden",
-            queue=False,
-            concurrency_limit=None,
-        )
 
     def _wire_live(
         self,

@@ -8,22 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..contract import Block, next_block_id, to_wire
-from ..events import EventListener, current_blocks
+from ..events import EventListener, attach_event_listeners, current_blocks
 from .constructor_args import recording_args
 
 __all__ = ["Component"]
-
-
-class _Listener:
-    """Descriptor giving each instance a ``component.<event>`` :class:`EventListener`."""
-
-    def __init__(self, event: str) -> None:
-        self.event = event
-
-    def __get__(self, component: Component | None, owner: type) -> Any:
-        if component is None:
-            return self
-        return EventListener(component, self.event)
 
 
 class Component(Block):
@@ -57,10 +45,7 @@ class Component(Block):
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:  # remembers what each instance was built with
             cls.__init__ = recording_args(cls.__dict__["__init__"])  # type: ignore[method-assign]
-        for event in cls.EVENTS:
-            if not isinstance(cls.__dict__.get(event), _Listener | type(None)):
-                continue
-            setattr(cls, event, _Listener(event))
+        attach_event_listeners(cls)
 
     def __init__(
         self,

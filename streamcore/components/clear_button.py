@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .base import Component
 from .controls import Button
 
-__all__ = ["ClearButton"]
+__all__ = ["ClearButton", "clear_on_click"]
 
 
 class ClearButton(Button):
@@ -39,24 +39,35 @@ class ClearButton(Button):
 
     def add(self, components: Component | Sequence[Component] | None) -> ClearButton:
         """Clear ``components`` too on a click (inside ``with gr.Blocks():``); returns self."""
-        if components is None:
-            return self
-        items = [components] if isinstance(components, Component) else list(components)
-        cleared = [c for c in items if not c.stateful]
-        if not cleared:
-            return self
-
-        def clear() -> Any:
-            return tuple(None for _ in cleared) if len(cleared) > 1 else None
-
-        self.click(
-            clear,
-            None,
-            cleared,
-            api_name=self.api_name or "clear",
-            api_visibility=self.api_visibility,
-            show_progress="hidden",
-            queue=False,
-            concurrency_limit=None,
-        )
+        if components is not None:
+            items = [components] if isinstance(components, Component) else list(components)
+            clear_on_click(self, items, self.api_name or "clear", self.api_visibility)
         return self
+
+
+def clear_on_click(
+    button: Button,
+    components: Sequence[Component],
+    api_name: str = "clear",
+    api_visibility: Literal["public", "private", "undocumented"] = "undocumented",
+) -> None:
+    """Register ``button``'s click to set each of ``components`` but the ``State`` ones to
+    what it shows for ``None`` (unqueued, unlimited: instant while a call runs). Nothing
+    is registered when no component is left to clear."""
+    cleared = [c for c in components if not c.stateful]
+    if not cleared:
+        return
+
+    def clear() -> Any:
+        return tuple(None for _ in cleared) if len(cleared) > 1 else None
+
+    button.click(
+        clear,
+        None,
+        cleared,
+        api_name=api_name,
+        api_visibility=api_visibility,
+        show_progress="hidden",
+        queue=False,
+        concurrency_limit=None,
+    )
