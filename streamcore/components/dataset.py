@@ -12,9 +12,8 @@ from __future__ import annotations
 import warnings
 from typing import Any, ClassVar, Final, Literal
 
-from ..contract import Block, to_wire
+from ..contract import to_wire
 from ..errors import InvalidInputError
-from ..events import Dependency, building
 from ..media.files import check_readable, current_file_access, save_bytes_to_cache
 from ._common import Key, describe
 from .base import Component
@@ -216,30 +215,10 @@ def cached_copy(payload: Any) -> Any:
 
 def _component(component: Component | str) -> Component:
     if isinstance(component, str):
-        with building(_Unrendered()):  # a name makes a component of the Dataset's own
-            return component_from_string(component)
+        return component_from_string(component, render=False)  # the Dataset's own
     if not isinstance(component, Component):
         raise TypeError(f"Dataset components must be components or their names, not {component!r}")
     return component
-
-
-class _Unrendered:
-    """An app under construction that keeps nothing (for components made by name)."""
-
-    def add_component(self, component: Block) -> None:
-        pass
-
-    def add_dependency(self, dependency: Dependency) -> None:
-        raise TypeError("a Dataset's own components take no events")
-
-    def add_layout(self, layout: Any) -> None:
-        raise TypeError("a Dataset's own components hold no layouts")
-
-    def open_layout(self, layout: Any) -> None:
-        raise TypeError("a Dataset's own components hold no layouts")
-
-    def close_layout(self, layout: Any) -> None:
-        pass
 
 
 def _props_without_value(component: Component) -> dict[str, Any]:

@@ -12,13 +12,13 @@ from .base import Component
 __all__ = ["SHORTCUTS", "component_from_string"]
 
 
-def _image() -> Component:
+def _image(*, render: bool = True) -> Component:
     from .image import Image  # imported lazily: the image stack is the heaviest module
 
-    return Image()
+    return Image(render=render)
 
 
-_FACTORIES: Final[dict[str, Callable[[], Component]]] = {
+_FACTORIES: Final[dict[str, Callable[..., Component]]] = {
     "image": _image,
     "slider": values.Slider,
     "number": values.Number,
@@ -46,8 +46,9 @@ SHORTCUTS: Final = tuple(sorted(_FACTORIES))
 """The names :func:`component_from_string` accepts (lower case)."""
 
 
-def component_from_string(name: str) -> Component:
-    """A new component with default parameters for the shortcut ``name``.
+def component_from_string(name: str, *, render: bool = True) -> Component:
+    """A new component with default parameters for the shortcut ``name`` (``render=False``:
+    not added to the app being built).
 
     Matching ignores case and surrounding spaces (``"Image"`` works, as in Gradio).
     Raises ``ValueError`` listing the valid names for an unknown one, and ``TypeError``
@@ -60,4 +61,4 @@ def component_from_string(name: str) -> Component:
         raise ValueError(
             f"Unknown component shortcut {name!r}. Valid shortcuts: {', '.join(SHORTCUTS)}."
         )
-    return factory()
+    return factory(render=render)
