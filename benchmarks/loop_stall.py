@@ -70,6 +70,28 @@ async def _load(
     return outputs
 
 
+STALL_SPLIT: Final = (
+    "stalls_ms_total",
+    "stalls_ms_loop_cpu",
+    "stalls_ms_waiting_for_cpu",
+    "stalls_ms_asleep",
+)
+"""The time lost in stalls over 10 ms, split by the loop thread's scheduler figures (see
+:class:`benchmarks.server_process._Ticker`)."""
+
+
+def _split(figures: dict[str, Any]) -> str:
+    """``; stalls: N ms = loop CPU a + waiting for a CPU b + asleep (GIL) c``, or nothing."""
+    total = figures.get("stalls_ms_total") or 0.0
+    if total <= 0.0:
+        return ""
+    return (
+        f"; {total:.0f} ms in stalls = loop CPU {figures['stalls_ms_loop_cpu']:.0f}"
+        f" + waiting for a CPU {figures['stalls_ms_waiting_for_cpu']:.0f}"
+        f" + asleep, GIL {figures['stalls_ms_asleep']:.0f}"
+    )
+
+
 def _record(
     name: str, transport: str, figures: dict[str, Any], fps: float | None, seconds: float
 ) -> Record:
@@ -90,6 +112,7 @@ def _record(
             f"p99 {figures.get('stall_ms_p99', float('nan')):.2f} ms, p99.9 "
             f"{figures.get('stall_ms_p999', float('nan')):.2f} ms, "
             f"{figures.get('stalls_over_10ms', 0)} over 10 ms in {figures.get('ticks', 0)} ticks"
+            f"{_split(figures)}"
         ),
         extra={
             "stall_ms_max": worst,
@@ -98,6 +121,7 @@ def _record(
             "stall_ms_p50": figures.get("stall_ms_p50"),
             "stalls_over_10ms": figures.get("stalls_over_10ms"),
             "ticks": figures.get("ticks"),
+            **{key: figures.get(key) for key in STALL_SPLIT},
             "goal_ms": GOAL_MS,
             "goal_met": met,
             "seconds": seconds,

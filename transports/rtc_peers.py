@@ -3,14 +3,16 @@
 A session's WebRTC streams live in the process that owns its WebSocket (signalling rides
 that connection), so scaling out by processes needs nothing shared. :class:`ConnectionPeers`
 opens a :class:`~transports.webrtc.StreamPeer` per ``rtc_offer`` (aiortc is loaded only
-then), runs it in the connection's task group until its job ends, and tells the write loop
-which job messages go on a stream's data channel instead of the WebSocket. A connection
-has at most ``max_peers`` peers open at once; a peer is forgotten once it has closed.
+then, in a worker thread: :func:`import_webrtc`), runs it in the connection's task group
+until its job ends, and tells the write loop which job messages go on a stream's data
+channel instead of the WebSocket. A connection has at most ``max_peers`` peers open at
+once; a peer is forgotten once it has closed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +28,28 @@ from .protocol import RtcAnswer, RtcOffer, encode_event
 if TYPE_CHECKING:
     from .webrtc import StreamPeer
 
-__all__ = ["DEFAULT_MAX_PEERS", "ConnectionPeers", "RtcSettings"]
+__all__ = ["DEFAULT_MAX_PEERS", "ConnectionPeers", "RtcSettings", "import_webrtc"]
 
 DEFAULT_MAX_PEERS = 8
 """The WebRTC peers one connection may have open at once, by default."""
+
+
+_webrtc_imported = False
+
+
+async def import_webrtc() -> None:
+    """Import :mod:`transports.webrtc` (and with it aiortc and PyAV) in a worker thread,
+    the first time a server needs it; later calls return at once.
+
+    Importing aiortc runs 0.1-0.4 s of Python; done on the event loop, the first offer of
+    a server's life stalled every session for that long (measured: 1.36 s on a busy
+    machine). Concurrent first offers each wait in their own thread on Python's import
+    lock, none on the loop. An import error (aiortc not installed) propagates.
+    """
+    global _webrtc_imported
+    if not _webrtc_imported:
+        await anyio.to_thread.run_sync(importlib.import_module, f"{__package__}.webrtc")
+        _webrtc_imported = True
 
 
 @dataclass(frozen=True)
@@ -85,7 +105,8 @@ class ConnectionPeers:
             self._opening -= 1
 
     async def _open(self, offer: RtcOffer) -> None:
-        from .webrtc import StreamPeer, rtc_configuration  # aiortc is loaded only when used
+        await import_webrtc()
+        from .webrtc import StreamPeer, rtc_configuration  # imported by now: no work here
 
         settings = self._settings
         peer = StreamPeer(
