@@ -33,7 +33,6 @@ from ..errors import ImageDecodeError, ImageTooLargeError, InvalidInputError, Un
 from ..media.convert import to_uint8
 from ..media.encoding import (
     MIME_TYPES,
-    WEBP_METHOD,
     decode,
     decode_to_pil,
     encode,
@@ -41,6 +40,7 @@ from ..media.encoding import (
     normalize_format,
     parse_data_url,
     to_data_url,
+    webp_method,
 )
 from ..media.files import (
     FileAccess,
@@ -788,7 +788,7 @@ def _save_with_metadata(image: PIL.Image.Image, fmt: str) -> bytes:
     elif "exif" in image.info:
         options["exif"] = image.info["exif"]
     if fmt == "webp":
-        options["method"] = WEBP_METHOD
+        options["method"] = webp_method()
     if fmt == "jpeg" and image.mode not in ("RGB", "L", "CMYK"):
         image = image.convert("RGB")
     buffer = io.BytesIO()
