@@ -8,9 +8,9 @@ exactly (``dropped`` is ``streamcore_frames_dropped_total{reason="replaced"}``),
 within the frames in flight. The latency is the page's own, camera to screen, above the
 server's per-frame latency and under 2 s.
 
-The offset voting of ``static/js/rtp_latency.js`` (WebRTC's camera-to-screen latency) is
-tested on its own through the page: the module is imported into a served page and fed
-timestamps.
+The offset voting of ``static/js/rtp_latency.js`` (WebRTC's camera-to-screen latency) and
+the counting of ``static/js/stats.js`` are tested on their own through the page: the
+module is imported into a served page and fed figures.
 """
 
 from __future__ import annotations
@@ -263,3 +263,47 @@ def test_the_rtp_offset_is_found_by_voting_and_gives_each_frames_latency(
     assert all(answer is None for answer, _ in regular["answers"])
     assert forgotten["offset"] is None
     assert all(answer is None for answer, _ in forgotten["answers"])
+
+
+STATS_JS = """
+async () => {
+  const { Stats } = await import(new URL("static/js/stats.js", location.href));
+  const stats = new Stats(document.createElement("div"));
+  const [first, second, old] = [{}, {}, {}];
+  const seen = [];
+  const look = () => seen.push({ ...stats.values });
+  stats.framesReplaced(first, 2);
+  stats.framesReplaced(second, 5);
+  stats.framesReplaced(first, undefined); // an older server's output: no live count
+  look(); // 7
+  stats.framesReplaced(first, 4);
+  stats.framesSkipped(3);
+  look(); // 9, skipped apart
+  stats.streamEnded(first, { replaced: 6, dropped: 7 }); // the frame left at the end is no drop
+  look(); // 6 + 5
+  stats.streamEnded(old, { dropped: 2 }); // an older server: its dropped
+  stats.streamEnded(second, null); // no stats: its last live count
+  look(); // 6 + 2 + 5
+  stats.latencyMeasured(300, "server");
+  stats.latencyMeasured(100, "page");
+  stats.latencyMeasured(120, "page");
+  stats.latencyMeasured(200, "page");
+  look();
+  return seen.map((v) => [v.dropped, v.skipped, v.latency_ms_p50, v.latency_source]);
+}
+"""
+
+
+def test_the_page_counts_replaced_frames_per_stream_and_keeps_one_latency_source(
+    browser: Browser,
+) -> None:
+    with app_page(browser, slow_demo()) as page:
+        seen = page.evaluate(STATS_JS)
+
+    assert seen == [
+        [7, 0, 0, None],
+        [9, 3, 0, None],
+        [11, 3, 0, None],
+        [13, 3, 0, None],
+        [13, 3, 120, "page"],  # the server's figure does not mix with the page's
+    ]
