@@ -284,12 +284,24 @@ export class WebRtcStream {
     else if (message.type === "completed") this.onCompleted(message);
   }
 
+  /**
+   * @returns {boolean} whether the server's latency stands in for the page's: when this
+   *   browser cannot time frames, or until this stream's first camera-to-screen figure
+   *   unless the page already shows one (a stream that rejoined keeps showing the page's)
+   */
+  get showsServerLatency() {
+    if (!this.sendTimes) return true;
+    return !this.measured && this.stats.values.latency_source !== "page";
+  }
+
   /** @param {object} message `output` (its image, at `trackIndex`, is on the video track) */
   onOutput(message) {
     if (!this.current) return;
     this.stats.outputReceived();
     this.stats.framesReplaced(this, message.replaced);
-    if (!this.measured && typeof message.latency_ms === "number") this.stats.latencyMeasured(message.latency_ms, "server");
+    if (this.showsServerLatency && typeof message.latency_ms === "number") {
+      this.stats.latencyMeasured(message.latency_ms, "server");
+    }
     const index = this.options.trackIndex;
     this.hooks.output(message.data ?? [], index >= 0 ? { index, track: true } : null);
   }
