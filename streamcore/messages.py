@@ -96,6 +96,11 @@ class Output(Message):
     waited_ms: float | None = field(default=None, compare=False)
     """A stream output's forward delay: from its frame's arrival to the fn starting on it.
     For the server's metrics; not sent to clients."""
+    received: int | None = None
+    """A stream output: the frames the stream was offered so far (``None`` for a call)."""
+    replaced: int | None = None
+    """A stream output: the frames replaced so far in the stream's latest-wins slot by a
+    newer one before the fn took them (``None`` for a call)."""
 
 
 @dataclass(frozen=True, slots=True)

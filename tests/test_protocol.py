@@ -293,6 +293,7 @@ EVENTS: list[Any] = [
     Started("j1"),
     Output("j1", [{"url": "data:image/jpeg;base64,AAAA"}, 3], 4, 1.5),
     Output("j1", [None]),
+    Output("j1", [None], 5, 2.0, received=12, replaced=4),
     FrameError("j1", 9, {"type": "ImageDecodeError", "message": "bad", "title": "Bad frame"}),
     Completed("j1", "done", data=[1]),
     Completed(
@@ -359,6 +360,30 @@ def test_binary_output_carries_the_image_as_payload_and_names_its_output(
     }
     assert payload == JPEG_BYTES
     assert parse_event(encoded) == event
+
+
+def test_a_stream_output_carries_its_frame_counts_in_json_and_binary() -> None:
+    event = Output("j", [None], 3, 2.0, JPEG_BYTES, "image/jpeg", 0, None, 10, 4)
+    header, _ = unpack_binary(encode_event(event, binary_frames=True))
+    assert (header["received"], header["replaced"]) == (10, 4)
+    assert parse_event(encode_event(event, binary_frames=True)) == event
+    decoded = json.loads(encode_event(event))
+    assert (decoded["received"], decoded["replaced"]) == (10, 4)
+    parsed = parse_event(encode_event(event))
+    assert isinstance(parsed, Output)
+    assert (parsed.received, parsed.replaced) == (10, 4)
+    # a call's output has no counts, and an older server's or malformed counts read as none
+    assert "received" not in json.loads(encode_event(Output("j", [1])))
+    malformed = (
+        {"received": 3},
+        {"received": -1, "replaced": 0},
+        {"received": True, "replaced": 0},
+    )
+    for counts in malformed:
+        message = json.dumps({"type": "output", "job": "j", "data": [], **counts})
+        parsed = parse_event(message)
+        assert isinstance(parsed, Output)
+        assert (parsed.received, parsed.replaced) == (None, None)
 
 
 def test_a_binary_output_without_a_valid_index_is_refused() -> None:

@@ -59,6 +59,8 @@ async def test_fn_sees_at_most_one_frame_per_stream_every_latest_wins() -> None:
     assert [o.value for o in outputs] == [(0.0, 0), (0.5, 3), (1.0, 7), (1.5, 11), (2.0, 15)]
     stats = session.statistics()
     assert (stats.received, stats.processed, stats.dropped) == (16, 5, 11)
+    assert stats.replaced == 11
+    assert session.frame_counts() == (16, 11)
     assert session.end is not None
     assert session.end.reason is EndReason.CLOSED
 
@@ -141,7 +143,10 @@ async def test_close_delivers_the_call_in_flight_as_final_output() -> None:
         session.close()
         await clock.advance(1.0)
     assert [o.value for o in outputs] == [0]
-    assert session.statistics().dropped == 1
+    stats = session.statistics()
+    # the waiting frame was discarded at the end: dropped, but not replaced by a newer one
+    assert (stats.dropped, stats.replaced) == (1, 0)
+    assert session.frame_counts() == (2, 0)
     assert session.end is not None
     assert session.end.reason is EndReason.CLOSED
     with pytest.raises(StreamClosedError):

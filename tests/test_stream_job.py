@@ -90,6 +90,40 @@ async def test_a_frame_goes_through_decode_fn_and_encode_once() -> None:
     assert isinstance(messages[-1], Completed)
 
 
+async def test_a_stream_output_carries_the_frames_received_and_replaced_so_far() -> None:
+    with gr.Blocks():
+        outputs = [gr.Number(), gr.Image(streaming=True)]
+    found = dependency(lambda n, image: (n + 1, image), outputs)
+    messages: list[Message] = []
+
+    async def post(message: Message) -> None:
+        messages.append(message)
+
+    settings = StreamSettings(FakeClock(), anyio.CapacityLimiter(2), None, 10_000)
+    job = StreamJob(
+        "j", found, 1, values=SessionValues(), settings=settings, post=post, binary=True
+    )
+    job.extra_inputs = [0, None]
+    jpeg = encode(np.full((8, 8, 3), 90, np.uint8), "jpeg", 95)
+    # three frames before the stream runs: the first two are replaced in its slot
+    assert [job.send_nowait(Frame(jpeg, seq=seq)) for seq in range(3)] == [False, True, True]
+
+    async def run() -> None:
+        messages.append(await job.run())
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(run)
+        while not any(isinstance(m, Output) for m in messages):
+            await anyio.lowlevel.checkpoint()
+        job.close()
+    output = next(m for m in messages if isinstance(m, Output))
+    assert (output.seq, output.received, output.replaced) == (2, 3, 2)
+    completed = messages[-1]
+    assert isinstance(completed, Completed)
+    assert completed.stats is not None
+    assert (completed.stats["replaced"], completed.stats["dropped"]) == (2, 2)
+
+
 async def test_a_frame_too_large_is_refused_and_the_stream_goes_on() -> None:
     big = encode(np.zeros((200, 200, 3), np.uint8), "png")
     messages = await run_one_frame(binary=False, frame=big)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamcore.errors import ImageDecodeError, ProtocolError
@@ -375,6 +375,7 @@ def encode_event(event: Message | ControlEvent, *, binary_frames: bool = False) 
                 "data": event.data,
                 "index": event.frame_index,
                 "mime": event.frame_mime,
+                **_frame_counts(event),
             }
             return pack_binary(header, event.frame)
         event = _with_inline_frame(event)
@@ -390,7 +391,14 @@ def _with_inline_frame(event: Output) -> Output:
     data[event.frame_index] = ImageData(
         url=to_data_url(event.frame, mime), mime_type=mime
     ).to_dict()
-    return Output(event.job, data, event.seq, event.latency_ms)
+    return replace(event, data=data, frame=None, frame_mime=None, frame_index=None)
+
+
+def _frame_counts(event: Output) -> dict[str, int]:
+    """A stream output's ``received`` and ``replaced`` counts (nothing for a call's)."""
+    if event.received is None or event.replaced is None:
+        return {}
+    return {"received": event.received, "replaced": event.replaced}
 
 
 def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
@@ -401,6 +409,7 @@ def _event_dict(event: Message | ControlEvent) -> dict[str, Any]:
             "data": event.data,
             "seq": event.seq,
             "latency_ms": event.latency_ms,
+            **_frame_counts(event),
         }
     if isinstance(event, Message):
         return event.to_dict()
@@ -482,7 +491,21 @@ def _binary_output(header: dict[str, Any], payload: bytes) -> Output:
             "'latency_ms' (a number), 'mime' (a string) and 'index' (the position in 'data' "
             "of the output the image belongs to)",
         )
-    return Output(job, data, seq, latency, payload, mime, index)
+    received, replaced = _counts_of(header)
+    return Output(job, data, seq, latency, payload, mime, index, None, received, replaced)
+
+
+def _counts_of(obj: dict[str, Any]) -> tuple[int | None, int | None]:
+    """An output's ``received`` and ``replaced`` (``None`` when absent or not counts: an
+    older server, or a call's output)."""
+    received, replaced = obj.get("received"), obj.get("replaced")
+    if _is_count(received) and _is_count(replaced):
+        return received, replaced
+    return None, None
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
@@ -505,7 +528,15 @@ def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
         if kind == "started":
             return Started(obj["job"], obj.get("time_limit"))
         if kind == "output":
-            return Output(obj["job"], obj["data"], obj.get("seq"), obj.get("latency_ms"))
+            received, replaced = _counts_of(obj)
+            return Output(
+                obj["job"],
+                obj["data"],
+                obj.get("seq"),
+                obj.get("latency_ms"),
+                received=received,
+                replaced=replaced,
+            )
         if kind == "frame_error":
             return FrameError(obj["job"], obj["seq"], obj["error"])
         if kind == "progress":

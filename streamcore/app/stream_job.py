@@ -233,6 +233,7 @@ class StreamJob:
                     if image is not None:
                         self._frame_sink.push(image, output.seq, output.pts)
                     image = mime = None
+                received, replaced = stream.frame_counts()
                 await self._post(
                     Output(
                         self.id,
@@ -243,6 +244,8 @@ class StreamJob:
                         mime,
                         None if image is None else self._image_index,
                         None if output.waited is None else round(output.waited * 1000, 3),
+                        received,
+                        replaced,
                     )
                 )
         return self._completion(last)

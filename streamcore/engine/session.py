@@ -147,6 +147,8 @@ class StreamSession:
         self._wait_scope: anyio.CancelScope | None = None
         self._run_scope: anyio.CancelScope | None = None
         self._processed = 0
+        self._received = 0
+        self._replaced = 0
         self._errors = 0
         self._rejected = 0
         self._pump_finished = False
@@ -170,6 +172,8 @@ class StreamSession:
             self._next_seq += 1
         self._last_activity = now
         replaced: bool = self._inbox.put_nowait(frame)
+        self._received += 1
+        self._replaced += replaced
         return replaced
 
     async def feed(self, frames: Iterable[Frame | Pixels] | AsyncIterable[Frame | Pixels]) -> None:
@@ -205,6 +209,12 @@ class StreamSession:
             except StreamClosedError:
                 return
 
+    def frame_counts(self) -> tuple[int, int]:
+        """``(received, replaced)`` so far: frames offered, and frames a newer one replaced
+        before the fn took them. O(1) and lock-free, for every output (unlike
+        :meth:`statistics`, which sorts the latency window)."""
+        return self._received, self._replaced
+
     def statistics(self) -> StreamStatistics:
         inbox, outbox = self._inbox.statistics(), self._outbox.statistics()
         p50, p95, p99 = self._latency.percentiles_ms((50, 95, 99))
@@ -212,6 +222,7 @@ class StreamSession:
             received=inbox.put,
             processed=self._processed,
             dropped=inbox.dropped,
+            replaced=self._replaced,
             outputs_dropped=outbox.dropped,
             sent=outbox.taken,
             errors=self._errors,

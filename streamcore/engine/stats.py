@@ -40,14 +40,16 @@ class StreamStatistics:
     ``received`` frames reached the session; ``processed`` went through the fn;
     ``rejected`` were refused by the handler (``FrameRejected``: undecodable, too large);
     ``dropped`` were replaced by a newer frame (or discarded at the end) before the fn
-    could take them; ``outputs_dropped`` were results replaced by a newer result before
-    the client took them; ``sent`` results reached the client. Latencies run from a
-    frame's arrival to its result being ready, in milliseconds.
+    could take them, ``replaced`` the part of them replaced by a newer frame (``dropped``
+    minus the frame discarded at the end, if any); ``outputs_dropped`` were results
+    replaced by a newer result before the client took them; ``sent`` results reached the
+    client. Latencies run from a frame's arrival to its result being ready, in milliseconds.
     """
 
     received: int
     processed: int
     dropped: int
+    replaced: int
     outputs_dropped: int
     sent: int
     errors: int

@@ -15,11 +15,14 @@
  * - js/page.js: `window.streamcore` (page state for tests and tools) and the notices
  * - js/dom.js: small DOM and value helpers
  * - js/stats.js: the frame statistics and their panel
+ * - js/rtp_latency.js: a WebRTC stream's camera-to-screen latency from RTP timestamps (no I/O)
  * - js/urls.js: every URL, relative to where the page is served (so it works under a prefix)
  * - js/protocol.js: protocol version, binary framing, request errors
  * - js/connection.js: the WebSocket session (hello/welcome, requests, job messages)
  * - js/streams/transports.js: the stream transports' contract and how one is chosen
  * - js/streams/websocket.js, js/streams/webrtc.js: the two stream transports
+ * - js/streams/send_times.js (+ send_times_worker.js): when each frame of a WebRTC sender
+ *   leaves the page, by RTP timestamp (a pass-through encoded transform)
  * - js/components/index.js: the component types; one module per component under
  *   js/components/ (Image as image/view.js, image/input.js and image/webcam.js)
  * - js/app.js: the rendered app (layout, event wiring, calls and streams)

@@ -4,6 +4,7 @@
  */
 
 import { createBlock, ImageBlock, TimerBlock } from "./components/index.js";
+import { nextPaint } from "./dom.js";
 import { createLayout, isLayoutType } from "./layouts.js";
 import { notify, page, setTransport, showNotice } from "./page.js";
 import { refusal } from "./protocol.js";
@@ -361,7 +362,8 @@ export class App {
       output: (data, streamImage) => this.applyOutputs(run, data, streamImage),
       frameError: (message) => image.showMessage(`A frame was refused: ${message.error?.message ?? "unknown error"}`),
       completed: (message) => end(message),
-      remoteStream: (media) => trackBlock?.showTrack(media),
+      painted: () => (trackBlock ? trackBlock.painted() : nextPaint()),
+      remoteStream: (media) => trackBlock?.showTrack(media) ?? null,
       remoteEnded: (media) => trackBlock?.endTrack(media),
       fallback: (reason) => this.fellBack(reason),
     };

@@ -61,3 +61,11 @@ export function blobToDataUrl(blob) {
     reader.readAsDataURL(blob);
   });
 }
+
+/**
+ * @returns {Promise<number>} resolves at the next rendering frame with its start time (the
+ *   `requestAnimationFrame` timestamp, in `performance.now()` milliseconds)
+ */
+export function nextPaint() {
+  return new Promise((resolve) => requestAnimationFrame(resolve));
+}

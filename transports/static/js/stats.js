@@ -9,26 +9,40 @@ const FPS_WINDOW_MS = 1000;
 export const STATS_REFRESH_MS = 500;
 
 /**
+ * Where a latency figure comes from: `page`, camera-to-screen as the page measures it (see
+ * docs/metrics.md, "The page's figures"); `server`, the server's own per-frame latency
+ * (`output.latency_ms`: arrival at the server to the result ready), when the browser lacks
+ * what the page needs to measure a WebRTC stream's.
+ * @typedef {"page"|"server"} LatencySource
+ */
+
+/**
  * Frame counters of every stream on the page, shown live and mirrored into
- * `window.streamcore.stats` = {sent, received, dropped, latency_ms_p50}.
- *
- * Over the WebSocket: `sent` counts the JPEG frames sent, `received` the outputs and
- * `latency_ms_p50` is from sending a frame to receiving its output. Over WebRTC: `sent`
- * counts the camera frames the peer connection sent (`getStats()` outbound-rtp
- * `framesSent`), `received` the stream's `output` messages and `latency_ms_p50` is the
- * server's own per-frame latency (`output.latency_ms`). In both, `dropped` adds the
- * server's count (`completed.stats.dropped`) to the capture opportunities the page skipped.
+ * `window.streamcore.stats` = {sent, received, dropped, skipped, latency_ms_p50,
+ * latency_source}. docs/metrics.md ("The page's figures") says what each means and which
+ * `/metrics` figure it matches:
+ * - `sent`: frames sent (WebSocket: JPEG frames; WebRTC: the peer's `framesSent`);
+ * - `received`: stream outputs received;
+ * - `dropped`: frames sent and then replaced by a newer one before the fn took them (the
+ *   server's `replaced` count of each stream: live from its outputs, final from its
+ *   `completed.stats`); the page itself never replaces a captured frame;
+ * - `skipped`: capture opportunities the page let pass on purpose (WebSocket: a frame was
+ *   in flight for longer than `stream_every`); not frames, and not drops;
+ * - `latency_ms_p50`: the median of the last {@link LATENCY_WINDOW} latencies, of the
+ *   source named by `latency_source` (null until one is known).
  */
 export class Stats {
   /** @param {HTMLElement} view the statistics panel (its `[data-stat]` fields are filled) */
   constructor(view) {
     this.view = view;
-    this.values = { sent: 0, received: 0, dropped: 0, latency_ms_p50: 0 };
+    this.values = { sent: 0, received: 0, dropped: 0, skipped: 0, latency_ms_p50: 0, latency_source: null };
     this.latencies = [];
     this.sendTimes = [];
     this.receiveTimes = [];
-    this.skipped = 0;
-    this.serverDropped = 0;
+    /** @type {Map<object, number>} the replaced count of each running stream */
+    this.liveReplaced = new Map();
+    /** replaced frames of the streams that ended */
+    this.endedReplaced = 0;
   }
 
   /** Count one frame sent to the server. */
@@ -43,46 +57,75 @@ export class Stats {
     for (let i = 0; i < count; i += 1) this.sendTimes.push(now);
   }
 
-  /**
-   * Count one stream output received.
-   * @param {number|null} latencyMs time from sending its frame to receiving it, if known
-   */
-  outputReceived(latencyMs) {
+  /** Count one stream output received. */
+  outputReceived() {
     this.values.received += 1;
     this.receiveTimes.push(performance.now());
-    if (latencyMs === null) return;
-    this.latencies.push(latencyMs);
+  }
+
+  /**
+   * A stream's frames replaced so far, as its latest `output` says (`replaced`; absent from
+   * an older server's outputs: nothing changes then).
+   * @param {object} stream the stream (a key)
+   * @param {number|undefined} replaced
+   */
+  framesReplaced(stream, replaced) {
+    if (typeof replaced !== "number") return;
+    this.liveReplaced.set(stream, Math.max(replaced, this.liveReplaced.get(stream) ?? 0));
+    this.updateDropped();
+  }
+
+  /**
+   * Record one latency; a source other than the last one's starts the window afresh.
+   * @param {number} ms
+   * @param {LatencySource} source
+   */
+  latencyMeasured(ms, source) {
+    if (source !== this.values.latency_source) this.latencies = [];
+    this.values.latency_source = source;
+    this.latencies.push(ms);
     if (this.latencies.length > LATENCY_WINDOW) this.latencies.shift();
     this.values.latency_ms_p50 = median(this.latencies);
   }
 
-  /** @param {number} count capture opportunities the page skipped (a frame was in flight) */
+  /** @param {number} count capture opportunities the page let pass (not drops) */
   framesSkipped(count) {
-    this.skipped += count;
+    this.values.skipped += count;
+  }
+
+  /**
+   * A stream ended: its final replaced count is `completed.stats.replaced` (an older
+   * server's `dropped`, which also counts a frame discarded at the end).
+   * @param {object} stream the stream (the key of {@link framesReplaced})
+   * @param {object|null} serverStats `completed.stats`
+   */
+  streamEnded(stream, serverStats) {
+    const final = serverStats?.replaced ?? serverStats?.dropped ?? null;
+    this.endedReplaced += final ?? this.liveReplaced.get(stream) ?? 0;
+    this.liveReplaced.delete(stream);
     this.updateDropped();
   }
 
-  /** @param {object|null} serverStats `completed.stats` of a stream (its `dropped` is added) */
-  streamEnded(serverStats) {
-    this.serverDropped += serverStats?.dropped ?? 0;
-    this.updateDropped();
-  }
-
-  /** Recompute `dropped` = frames the page skipped + frames the server reported dropped. */
+  /** `dropped` = the replaced frames of the streams that ended + those of the running ones. */
   updateDropped() {
-    this.values.dropped = this.skipped + this.serverDropped;
+    let live = 0;
+    for (const count of this.liveReplaced.values()) live += count;
+    this.values.dropped = this.endedReplaced + live;
   }
 
   /** Show the figures in the panel (called on a timer: fps need a moving window). */
   render() {
     const now = performance.now();
+    const source = this.values.latency_source;
     const fields = {
       sent: this.values.sent,
       received: this.values.received,
       dropped: this.values.dropped,
+      skipped: this.values.skipped,
       sent_fps: recentCount(this.sendTimes, now),
       received_fps: recentCount(this.receiveTimes, now),
       latency_ms_p50: this.latencies.length ? this.values.latency_ms_p50.toFixed(1) : "–",
+      latency_source: source === "server" ? "server only" : source === "page" ? "camera to screen" : "",
     };
     for (const [name, value] of Object.entries(fields)) {
       const field = this.view.querySelector(`[data-stat="${name}"]`);

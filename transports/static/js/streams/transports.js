@@ -23,7 +23,11 @@ const QUERY = new URLSearchParams(window.location.search);
  * @property {(data: any[], image: StreamImage|null) => void} output
  * @property {(message: object) => void} frameError one frame was refused
  * @property {(message: object) => void} completed the stream ended (always last)
- * @property {(media: MediaStream) => void} remoteStream WebRTC: the processed video arrived
+ * @property {() => Promise<number|null>} painted resolves, once the output just applied is
+ *   decoded, with the start (`requestAnimationFrame` time) of the rendering frame that first
+ *   paints it; null if it was replaced before it could be painted
+ * @property {(media: MediaStream) => HTMLVideoElement|null} remoteStream WebRTC: the
+ *   processed video arrived; returns the `<video>` that plays it (null: none)
  * @property {(media: MediaStream) => void} remoteEnded WebRTC: the processed video ended
  * @property {(reason: string) => void} fallback WebRTC could not connect: the stream now
  *   runs over the WebSocket

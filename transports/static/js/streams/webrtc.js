@@ -4,7 +4,9 @@
  */
 
 import { refusal } from "../protocol.js";
+import { RtpLatency } from "../rtp_latency.js";
 import { STATS_REFRESH_MS } from "../stats.js";
+import { SendTimes, sendTimesMode } from "./send_times.js";
 import { WebSocketStream } from "./websocket.js";
 
 /** WebRTC: the server's `rtc_answer` must come this soon after the offer, else fall back. */
@@ -40,6 +42,15 @@ const PEERS = new Set();
  * what the WebSocket mode sends (Gradio's mirrored picture) and the processed video is
  * mirrored as the WebSocket output is, without a canvas redrawn on the page per frame.
  *
+ * Statistics: `sent` is the peer's `framesSent`, `received` counts `output` messages, and
+ * `dropped` the server's `replaced` count. Latency is camera-to-screen (`latency_source:
+ * "page"`): a pass-through encoded transform on the sender ({@link SendTimes}) notes when
+ * each frame leaves the page by its RTP timestamp, `requestVideoFrameCallback` on the
+ * output `<video>` gives each processed frame's RTP timestamp as it is painted, and
+ * {@link RtpLatency} matches the two. A browser without those APIs shows the server's own
+ * per-frame latency instead (`latency_source: "server"`), and so does the page until the
+ * first camera-to-screen figure of the stream is known.
+ *
  * If WebRTC cannot connect — no `RTCPeerConnection`, the offer refused with an `error`, no
  * `rtc_answer` within {@link RTC_ANSWER_TIMEOUT_MS}, a connection that fails or is not
  * connected {@link RTC_CONNECT_TIMEOUT_MS} after the answer, a stream the server gave up
@@ -74,6 +85,13 @@ export class WebRtcStream {
     this.fallback = null;
     this.framesSent = 0;
     this.timers = { answer: null, connect: null, close: null, stats: null };
+    /** @type {SendTimes|null} the sender's send times (null: latency from the server) */
+    this.sendTimes = null;
+    this.rtpLatency = new RtpLatency();
+    /** @type {(() => void)|null} stops watching the output video's frames */
+    this.stopWatching = null;
+    /** whether a camera-to-screen latency was measured (the server's is shown until then) */
+    this.measured = false;
   }
 
   /**
@@ -147,10 +165,14 @@ export class WebRtcStream {
     const camera = this.hooks.camera();
     const track = camera?.getVideoTracks()[0];
     if (!track) throw new Error("the camera gives no video track");
-    const pc = new RTCPeerConnection(this.options.rtcConfiguration ?? undefined);
+    const mode = typeof HTMLVideoElement.prototype.requestVideoFrameCallback === "function" ? sendTimesMode() : null;
+    if (mode) this.sendTimes = new SendTimes(mode, (rtp, at) => this.rtpLatency.sent(rtp, at));
+    const pc = new RTCPeerConnection({ ...(this.options.rtcConfiguration ?? {}), ...this.sendTimes?.rtcConfiguration });
     this.pc = pc;
     PEERS.add(pc);
-    pc.addTransceiver(track, { direction: "sendrecv", streams: [camera] });
+    const transceiver = pc.addTransceiver(track, { direction: "sendrecv", streams: [camera] });
+    this.sendTimes?.attach(transceiver.sender);
+    this.sendTimes?.passThrough(transceiver.receiver);
     const channel = pc.createDataChannel(RTC_DATA_CHANNEL);
     channel.addEventListener("message", (event) => this.onChannelMessage(event.data));
     pc.addEventListener("track", (event) => this.onTrack(event));
@@ -226,7 +248,31 @@ export class WebRtcStream {
   onTrack(event) {
     if (event.track.kind !== "video" || !this.current) return;
     this.remote = event.streams[0] ?? new MediaStream([event.track]);
-    this.hooks.remoteStream(this.remote);
+    const video = this.hooks.remoteStream(this.remote);
+    if (video && this.sendTimes) this.watchShown(video);
+  }
+
+  /**
+   * Time every processed frame the output `<video>` paints: its RTP timestamp and the
+   * start of the rendering frame that paints it (`requestVideoFrameCallback`'s `now`, the
+   * clock `requestAnimationFrame` uses) give its camera-to-screen latency.
+   * @param {HTMLVideoElement} video
+   */
+  watchShown(video) {
+    this.stopWatching?.();
+    let handle = 0;
+    const onFrame = (now, metadata) => {
+      if (metadata.rtpTimestamp !== undefined) {
+        const latency = this.rtpLatency.shown(metadata.rtpTimestamp, now);
+        if (latency !== null) {
+          this.measured = true;
+          this.stats.latencyMeasured(latency, "page");
+        }
+      }
+      handle = video.requestVideoFrameCallback(onFrame);
+    };
+    handle = video.requestVideoFrameCallback(onFrame);
+    this.stopWatching = () => video.cancelVideoFrameCallback(handle);
   }
 
   /** @param {string|ArrayBuffer} data a message of the data channel (JSON text) */
@@ -238,10 +284,24 @@ export class WebRtcStream {
     else if (message.type === "completed") this.onCompleted(message);
   }
 
+  /**
+   * @returns {boolean} whether the server's latency stands in for the page's: when this
+   *   browser cannot time frames, or until this stream's first camera-to-screen figure
+   *   unless the page already shows one (a stream that rejoined keeps showing the page's)
+   */
+  get showsServerLatency() {
+    if (!this.sendTimes) return true;
+    return !this.measured && this.stats.values.latency_source !== "page";
+  }
+
   /** @param {object} message `output` (its image, at `trackIndex`, is on the video track) */
   onOutput(message) {
     if (!this.current) return;
-    this.stats.outputReceived(message.latency_ms ?? null);
+    this.stats.outputReceived();
+    this.stats.framesReplaced(this, message.replaced);
+    if (this.showsServerLatency && typeof message.latency_ms === "number") {
+      this.stats.latencyMeasured(message.latency_ms, "server");
+    }
     const index = this.options.trackIndex;
     this.hooks.output(message.data ?? [], index >= 0 ? { index, track: true } : null);
   }
@@ -272,7 +332,7 @@ export class WebRtcStream {
       return;
     }
     this.ended = true;
-    this.stats.streamEnded(message.stats ?? null);
+    this.stats.streamEnded(this, message.stats ?? null);
     this.release();
     this.hooks.completed(message);
   }
@@ -326,14 +386,18 @@ export class WebRtcStream {
   release() {
     for (const timer of Object.values(this.timers)) clearTimeout(timer);
     clearInterval(this.timers.stats);
+    this.stopWatching?.();
+    this.stopWatching = null;
     const pc = this.pc;
     if (!pc) return;
     if (this.remote) this.hooks.remoteEnded(this.remote);
     this.remote = null;
     // count what was sent since the last poll (pollStats takes this.pc at once), then close
+    const sendTimes = this.sendTimes;
     this.pollStats().finally(() => {
       PEERS.delete(pc);
       pc.close();
+      sendTimes?.close();
     });
     this.pc = null;
   }

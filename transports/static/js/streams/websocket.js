@@ -112,11 +112,23 @@ export class WebSocketStream {
    * @param {Uint8Array|null} payload the image bytes of a binary output
    */
   onOutput(message, payload) {
-    const latency = message.seq === this.inFlight?.seq ? performance.now() - this.inFlight.sentAt : null;
-    this.stats.outputReceived(latency);
+    this.stats.outputReceived();
+    this.stats.framesReplaced(this, message.replaced);
     const image = payload ? { index: message.index, bytes: payload, mime: message.mime } : null;
     this.hooks.output(message.data ?? [], image);
+    if (message.seq === this.inFlight?.seq) this.measureLatency(this.inFlight.sentAt);
     this.settle(message.seq);
+  }
+
+  /**
+   * Camera-to-screen latency of the output just applied: from its frame's sending to the
+   * start of the rendering frame that first paints it (`hooks.painted`).
+   * @param {number} sentAt when its frame was sent (performance.now() ms)
+   */
+  measureLatency(sentAt) {
+    this.hooks.painted().then((at) => {
+      if (at !== null) this.stats.latencyMeasured(at - sentAt, "page");
+    });
   }
 
   /** @param {object} message `frame_error`: the frame was refused, the stream goes on */
@@ -127,7 +139,8 @@ export class WebSocketStream {
 
   /**
    * The frame in flight got its answer (or timed out): count the capture opportunities
-   * missed while it was in flight, then schedule the next frame.
+   * let pass while it was in flight (`skipped`: one per `stream_every` beyond the first;
+   * none when `stream_every` is 0), then schedule the next frame.
    * @param {number|null} seq the answered frame (null: the in-flight one timed out)
    */
   settle(seq) {
@@ -137,7 +150,6 @@ export class WebSocketStream {
       const periods = Math.floor((performance.now() - this.inFlight.sentAt) / this.everyMs);
       if (periods > 1) this.stats.framesSkipped(periods - 1);
     }
-    if (seq === null) this.stats.framesSkipped(1);
     this.inFlight = null;
     this.busy = false;
     this.scheduleFrame();
@@ -152,7 +164,7 @@ export class WebSocketStream {
   onCompleted(message) {
     this.stopSending();
     this.ended = true;
-    this.stats.streamEnded(message.stats ?? null);
+    this.stats.streamEnded(this, message.stats ?? null);
     this.hooks.completed(message);
   }
 

@@ -5,7 +5,7 @@
  * it by {@link ImageBlock} (input.js), through the hooks marked below.
  */
 
-import { blobToDataUrl, cssSize, h } from "../../dom.js";
+import { blobToDataUrl, cssSize, h, nextPaint } from "../../dom.js";
 import { fileUrl } from "../../urls.js";
 import { notify } from "../../page.js";
 import { Block } from "../block.js";
@@ -141,6 +141,15 @@ export class ImageView extends Block {
     this.emit("change");
   }
 
+  /**
+   * @returns {Promise<number|null>} once the picture now set is decoded, the start of the
+   *   rendering frame that first paints it (`requestAnimationFrame` time); null if it was
+   *   replaced (or could not be decoded) first
+   */
+  painted() {
+    return this.img.decode().then(nextPaint, () => null);
+  }
+
   /** @param {object|null} value an image value ({path} / {url}) */
   setValue(value) {
     this.dropBinary();
@@ -185,6 +194,7 @@ export class ImageView extends Block {
    * `<video>` is shown, and takes the `output-<key>` test id, once its first frame is in;
    * until then the image stays.
    * @param {MediaStream} media
+   * @returns {HTMLVideoElement} the `<video>` that plays it
    */
   showTrack(media) {
     if (!this.liveVideo) {
@@ -203,6 +213,7 @@ export class ImageView extends Block {
     this.live = media;
     this.liveVideo.srcObject = media;
     this.refresh();
+    return this.liveVideo;
   }
 
   /**
