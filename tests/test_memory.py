@@ -14,10 +14,12 @@ import threading
 import time
 
 import anyio
+import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 import streamcore as gr
-from transports import memory, serve
+from transports import AsyncClient, memory, serve
 from transports.memory import MALLOC_ENV, MallocPolicy, policy_from_env
 
 GLIBC = platform.libc_ver()[0] == "glibc"
@@ -68,10 +70,11 @@ def test_unset_or_auto_is_the_default_and_off_is_nothing(monkeypatch: pytest.Mon
 
 
 def test_settings_replace_the_defaults_and_zero_turns_one_off() -> None:
-    assert policy_from_env("arena_max=2") == MallocPolicy(
-        mmap_threshold=memory.DEFAULT_POLICY.mmap_threshold, arena_max=2
+    assert MallocPolicy(trim_interval=1.0) == memory.DEFAULT_POLICY
+    assert policy_from_env("arena_max=2") == MallocPolicy(arena_max=2, trim_interval=1.0)
+    assert policy_from_env("mmap_threshold=262144, trim_interval=0") == MallocPolicy(
+        mmap_threshold=262144
     )
-    assert policy_from_env("mmap_threshold=0, trim_interval=0.5") == MallocPolicy(trim_interval=0.5)
 
 
 @pytest.mark.parametrize(
@@ -150,15 +153,15 @@ MMAPPED_AFTER_A_FREE = """
 """
 
 
-def test_frame_sized_buffers_stay_mmapped_under_the_default_policy() -> None:
+def test_with_a_fixed_mmap_threshold_frame_sized_buffers_stay_mmapped() -> None:
     if not GLIBC:  # the policy is glibc's; elsewhere it does nothing (tested above)
         assert run_python("from transports import memory; print(memory.apply_policy())") == (
             "False"
         )
         return
-    assert run_python(MMAPPED_AFTER_A_FREE, **{MALLOC_ENV: "auto"}) == "1"
-    # without it, glibc's dynamic threshold puts the second frame in an arena
-    assert run_python(MMAPPED_AFTER_A_FREE, **{MALLOC_ENV: "off"}) == "0"
+    assert run_python(MMAPPED_AFTER_A_FREE, **{MALLOC_ENV: "mmap_threshold=262144"}) == "1"
+    # without it (the default), glibc's dynamic threshold puts the second frame in an arena
+    assert run_python(MMAPPED_AFTER_A_FREE, **{MALLOC_ENV: "auto"}) == "0"
 
 
 FREED_IN_ANOTHER_THREAD = """
@@ -245,3 +248,53 @@ def test_a_bad_setting_stops_the_server_from_starting(
 
     with pytest.raises(ValueError, match=MALLOC_ENV):
         anyio.run(main)
+
+
+def test_metrics_count_the_trims_made_while_the_server_runs() -> None:
+    with gr.Blocks() as demo:
+        gr.Textbox()
+
+    async def main() -> str:
+        async with serve(demo, port=0) as server:
+            memory.trim()
+            memory.trim()
+            return server.metrics.exposition().decode()
+
+    found = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(anyio.run(main))
+        for sample in family.samples
+    }
+    assert found["streamcore_malloc_trims_total"] == (2 if GLIBC else 0)
+    assert found["streamcore_malloc_trimmed_bytes_total"] >= 0
+
+
+def test_a_live_webrtc_stream_is_trimmed_and_the_trims_stop_after_it(
+    fresh: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trimmed: list[float] = []
+    monkeypatch.setattr(memory, "trim", lambda: trimmed.append(time.monotonic()) or 0)
+    monkeypatch.setenv(MALLOC_ENV, "trim_interval=0.05")
+    with gr.Blocks() as demo:
+        camera = gr.Image(sources="webcam", streaming=True)
+        camera.stream(lambda image: image, camera, gr.Image(streaming=True), stream_every=0)
+    frames = [np.full((48, 64, 3), 90, np.uint8)] * 15
+
+    def trimming() -> bool:
+        return any(t.name == "streamcore-malloc-trim" for t in threading.enumerate())
+
+    async def main() -> int:
+        async with serve(demo, port=0) as server, AsyncClient(server.local_url) as client:
+            stream = await client.stream(frames, transport="webrtc")
+            outputs = [o async for o in stream]
+            return len(outputs)
+
+    assert anyio.run(main) > 0
+    deadline = time.monotonic() + 10  # the peer closed, the last trim runs, the thread ends
+    while trimming():
+        assert time.monotonic() < deadline, "the trim thread outlived the stream"
+        time.sleep(0.01)
+    assert len(trimmed) >= 2  # at least one while the stream ran and one after it
+    settled = len(trimmed)
+    time.sleep(0.2)
+    assert len(trimmed) == settled  # no stream, no trims
