@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import anyio
 import numpy as np
@@ -233,6 +234,31 @@ def test_a_server_applies_the_policy_as_it_starts(
 
     anyio.run(main)
     assert libc.calls == [("mallopt", (-3, 524288))]
+
+
+def test_launch_applies_it_too(fresh: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    libc = FakeLibc()
+    monkeypatch.setattr(memory, "glibc", lambda: libc)
+    monkeypatch.setenv(MALLOC_ENV, "arena_max=3")
+    with gr.Blocks() as demo:
+        gr.Textbox()
+    demo.launch(prevent_thread_lock=True, quiet=True, server_port=0)
+    demo.close()
+    assert libc.calls == [("mallopt", (-8, 3))]
+
+
+def test_each_worker_of_streamcore_serve_applies_it(
+    fresh: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from transports.cli import TARGET_ENV, worker_app
+
+    libc = FakeLibc()
+    monkeypatch.setattr(memory, "glibc", lambda: libc)
+    monkeypatch.setenv(MALLOC_ENV, "mmap_threshold=131072")
+    (tmp_path / "app.py").write_text("import streamcore as gr\ndemo = gr.Blocks()\n")
+    monkeypatch.setenv(TARGET_ENV, f"{tmp_path / 'app.py'}:demo")
+    assert worker_app() is not None
+    assert libc.calls == [("mallopt", (-3, 131072))]
 
 
 def test_a_bad_setting_stops_the_server_from_starting(
