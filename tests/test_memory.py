@@ -30,6 +30,7 @@ GLIBC = platform.libc_ver()[0] == "glibc"
 def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """This process's policy not applied yet (restored afterwards)."""
     monkeypatch.setattr(memory, "_applied", None)
+    monkeypatch.setattr(memory, "_taken", False)
 
 
 class FakeLibc:
@@ -112,6 +113,7 @@ def test_the_policy_goes_to_mallopt_once_per_process(
 def test_a_refused_setting_is_reported(fresh: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(memory, "glibc", lambda: FakeLibc(answer=0))
     assert not memory.apply_policy(MallocPolicy(mmap_threshold=262144))
+    assert not memory.apply_policy()  # later calls say what the first did
 
 
 def test_without_glibc_nothing_is_done(fresh: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -137,6 +137,7 @@ def glibc() -> Any | None:
 
 
 _applied: MallocPolicy | None = None
+_taken = False
 _lock = threading.Lock()
 
 
@@ -145,14 +146,14 @@ def apply_policy(policy: MallocPolicy | None = None) -> bool:
     later calls do nothing and return what the first did. Returns whether glibc took it
     (``False`` without glibc, for ``off``, or when ``mallopt`` refused a setting: logged).
     Raises ``ValueError`` for a bad :data:`MALLOC_ENV`, before changing anything."""
-    global _applied
+    global _applied, _taken
     chosen = policy_from_env() if policy is None else policy
     with _lock:
         if _applied is not None:
-            return _applied != OFF
+            return _taken
         libc = glibc() if chosen != OFF else None
         if libc is None:
-            _applied = OFF
+            _applied, _taken = OFF, False
             return False
         ok = True
         if chosen.mmap_threshold is not None:
@@ -161,7 +162,7 @@ def apply_policy(policy: MallocPolicy | None = None) -> bool:
             ok &= libc.mallopt(_M_ARENA_MAX, chosen.arena_max) == 1
         if not ok:
             log.warning("glibc's mallopt refused part of %s", chosen)
-        _applied = chosen
+        _applied, _taken = chosen, ok
         return ok
 
 
