@@ -16,7 +16,10 @@ client), the server's CPU (supervisor and workers, from ``/proc``), and ``ideal_
 ``min(workers, cores) / fn time``, the fn alone with one core per process (no codec, no
 transport, no client: the client shares the machine's 2 cores). The goal (issue 16): 2
 workers deliver at least 1.6x the frames of 1 on both transports. Which worker a
-connection lands on is the kernel's choice, so the streams may not split 4 / 4.
+connection lands on is the kernel's choice, so the streams may not split 4 / 4: each stream
+records the worker that served it (the ``worker`` id of its session's ``welcome``,
+``docs/protocol.md``), and every round's split is printed (``streams per worker 5/3``) and
+kept in the JSON (``streams_per_worker``: per round, ``{worker id: streams}``).
 Rounds alternate the order of 1 and 2 workers; figures are medians over the rounds.
 """
 
@@ -38,6 +41,7 @@ from transports.bench import (
     make_frame_set,
     percentile,
     rtc_stream,
+    worker_counts,
     ws_stream,
 )
 
@@ -79,6 +83,8 @@ class _Samples:
     p99: list[float] = field(default_factory=list)
     server_cpu_pct: list[float] = field(default_factory=list)
     dropped: int = 0
+    workers: list[dict[str, int]] = field(default_factory=list)
+    """Per round, how many of the streams each worker process served."""
 
 
 async def _streams(
@@ -122,6 +128,7 @@ async def _round(
         sample.p99.append(percentile(latencies, 99))
         sample.server_cpu_pct.append((tree_cpu_seconds(pid) - cpu_before) / wall * 100.0)
         sample.dropped += sum(stream_run.skipped for stream_run in runs)
+        sample.workers.append(worker_counts(runs))
 
 
 def _measure(ctx: RunContext, settings: Settings) -> list[Record]:
@@ -141,7 +148,8 @@ def _measure(ctx: RunContext, settings: Settings) -> list[Record]:
                 last = samples[workers, transport]
                 ctx.progress(
                     f"round {number + 1}: {workers} worker(s) {transport}: "
-                    f"{last.fps[-1]:.1f} fps, p50 {last.p50[-1]:.0f} ms"
+                    f"{last.fps[-1]:.1f} fps, p50 {last.p50[-1]:.0f} ms, "
+                    f"streams per worker {_spread(last.workers[-1])}"
                 )
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return [
@@ -179,7 +187,8 @@ def _record(
         variant=f"{workers} worker{'s' if workers > 1 else ''}, {STREAMS} cameras, GIL fn",
         summary=(
             f"x{ratio:.2f} of 1 worker{goal}, {fps / ideal * 100:.0f}% of ideal "
-            f"{ideal:.0f} fps, server cpu {median(sample.server_cpu_pct):.0f}%"
+            f"{ideal:.0f} fps, server cpu {median(sample.server_cpu_pct):.0f}%, "
+            f"streams per worker {'; '.join(_spread(counts) for counts in sample.workers)}"
         ),
         extra={
             "workers": workers,
@@ -195,9 +204,15 @@ def _record(
             "fps_noise_pct": relative_iqr_pct(sample.fps),
             "seconds": settings.seconds,
             "rounds": len(sample.fps),
+            "streams_per_worker": sample.workers,
             "client": "pre-encoded VP8" if transport == "webrtc" else "pre-encoded JPEG",
         },
     )
+
+
+def _spread(counts: dict[str, int]) -> str:
+    """``4/4`` (or ``8``, ``5/3``): the streams each worker process served, busiest first."""
+    return "/".join(str(count) for count in counts.values())
 
 
 def run(ctx: RunContext) -> list[Record]:

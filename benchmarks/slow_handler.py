@@ -10,10 +10,13 @@ each about one fn duration after its frame was sent, and the rest are dropped on
 Goals: latency p99 under two fn durations (400 ms), and the server's resident memory grows
 by less than 10 MB over the run. Memory: a warm-up stream as long as the run first (RSS
 rises about 16 MB in the first seconds of a WebRTC stream: glibc's arenas keep frame
-buffers freed in other threads), then the measured run, from its start to its end
-(``rss_growth_mb``); then glibc's ``malloc_trim(0)`` in the server and a second run of the
-same length, from a trim before it to a trim after it (``rss_growth_trimmed_mb``: what is
-left when the arenas give back their free memory; a leak shows in both).
+buffers freed in other threads), then the measured run: its growth (``rss_growth_mb``) is
+the server's RSS :data:`SETTLE_SECONDS` after it ended minus the same after the warm-up
+ended, both at rest (the server's own malloc policy applies: ``STREAMCORE_MALLOC``, by
+default a trim when the last WebRTC stream ends, ``transports/memory.py``); then glibc's
+``malloc_trim(0)`` in the server and a second run of the same length, from a trim before it
+to a trim after it (``rss_growth_trimmed_mb``: what is left when the arenas give back their
+free memory; a leak shows in both).
 ``latency_ms_p50_first`` / ``_last`` are the medians of the first and last quarter of the
 run: a backlog would show as growth.
 
@@ -56,6 +59,10 @@ GOAL_P99_MS: Final = 2 * SLOW_SECONDS * 1000.0
 GOAL_RSS_GROWTH_MB: Final = 10.0
 MAX_DIFF: Final = {"websocket": 4.0, "webrtc": 10.0}
 SIZE: Final = (640, 480)
+SETTLE_SECONDS: Final = 1.0
+"""Pause after a stream before reading the server's memory: its WebRTC peer has closed
+(the flush of the last result takes up to 0.5 s) and what the server does after a stream
+(the malloc policy's trim, ``transports/memory.py``) is done."""
 
 
 def _quarters(run: StreamRun, seconds: float) -> tuple[float, float]:
@@ -94,9 +101,11 @@ async def _measure(ctx: RunContext, transports: tuple[str, ...], seconds: float)
         for transport in transports:
             # warm-up as long as the run: threads, codecs, and glibc's arenas filled
             await _one(server, frames, transport, seconds, 0, packets)
+            await anyio.sleep(SETTLE_SECONDS)
             server.reset()
             before = server.stats()
             run, watch = await _one(server, frames, transport, seconds, 2, packets)
+            await anyio.sleep(SETTLE_SECONDS)
             after = server.stats()
             trimmed_before = server.trim()
             await _one(server, frames, transport, seconds, 2, packets)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ import pytest
 from live_support import close_to, serving_script
 
 from transports import AsyncClient, ClientError
+from transports.bench import served_by
 from transports.ports import bind_socket
 
 SECONDS = 60
@@ -79,33 +81,38 @@ def test_serve_runs_the_script_as_main_and_keeps_its_launch_keywords(tmp_path: P
 def test_workers_share_one_port_and_serve_whole_sessions(tmp_path: Path) -> None:
     image = np.tile(np.arange(64, dtype=np.uint8)[None, :, None], (48, 1, 3))
 
-    async def session(url: str) -> int:
+    async def session(url: str) -> tuple[int, str | None]:
         async with AsyncClient(url, auth=("ada", "lovelace")) as client:
             pid = int(await client.predict(api_name="/pid"))
             outputs = [o async for o in await client.stream([image] * 6, api_name="/invert")]
             assert outputs
             assert close_to(outputs[-1], 255 - image)
-            return pid
+            return pid, served_by(client)
 
-    async def eight_at_once(url: str) -> list[int]:
-        pids: list[int] = []
+    async def eight_at_once(url: str) -> list[tuple[int, str | None]]:
+        served: list[tuple[int, str | None]] = []
 
         async def one() -> None:
-            pids.append(await session(url))
+            served.append(await session(url))
 
         with anyio.fail_after(SECONDS):
             async with anyio.create_task_group() as tasks:
                 for _ in range(8):
                     tasks.start_soon(one)
-        return pids
+        return served
 
     with serving(tmp_path, "--workers", "2") as url:
-        seen: set[int] = set()
+        seen: set[tuple[int, str | None]] = set()
         for _ in range(10):  # which process accepts is the kernel's choice
             seen.update(anyio.run(eight_at_once, url))
-            if len(seen) == 2:
+            if len({pid for pid, _ in seen}) == 2:
                 break
-    assert len(seen) == 2, f"one process served every session: {seen}"
+    assert len({pid for pid, _ in seen}) == 2, f"one process served every session: {seen}"
+    # the welcome's worker id names the process: one id per pid, two ids
+    assert len(seen) == 2, f"a process gave its sessions different worker ids: {seen}"
+    for _, worker in seen:
+        assert worker is not None
+        assert re.fullmatch("[0-9a-f]{8}", worker)
 
 
 def test_a_bad_target_exits_2_naming_the_problem(tmp_path: Path) -> None:

@@ -281,6 +281,7 @@ def test_errors_name_the_request_they_answer() -> None:
 
 EVENTS: list[Any] = [
     Welcome("s1", PROTOCOL_VERSION, {"max_message_bytes": 10, "max_pixels": 5, "idle_timeout": 1}),
+    Welcome("s2", PROTOCOL_VERSION, {}, worker="0a1b2c3d"),
     Uploaded("r1", "/tmp/streamcore/abc/photo.png"),
     Pong("r2"),
     Pong(),

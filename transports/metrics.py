@@ -11,7 +11,7 @@ Read at scrape time: the queue of each concurrency group (a collector over the r
 scheduler). Sampled: the event loop's lag, by a task that sleeps :data:`LAG_INTERVAL`
 seconds and records how much later than asked it woke up; and, by the same task and at
 scrape time, the kernel's receive queues and drops of the process's UDP (media) sockets
-(:mod:`transports.udp_health`).
+(:mod:`transports.udp_health`); and the process's malloc trims (:mod:`transports.memory`).
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (``streamcore serve --workers N`` sets it), values go
 to files in that directory and ``/metrics`` sums them over the worker processes, whichever
@@ -46,6 +46,7 @@ from starlette.responses import Response
 from streamcore.app.runtime import AppRuntime
 from streamcore.messages import Completed, FrameError, Message, Output, Started
 
+from .memory import trim_statistics
 from .udp_health import DropCounter, read_udp_sockets
 
 __all__ = [
@@ -204,6 +205,17 @@ class ServerMetrics:
             registry=registry,
         )
         self._udp_drop_counter = DropCounter()
+        self.malloc_trims = Counter(
+            "streamcore_malloc_trims",
+            "malloc_trim(0) calls of the process's malloc policy (transports.memory).",
+            registry=registry,
+        )
+        self.malloc_trimmed = Counter(
+            "streamcore_malloc_trimmed_bytes",
+            "Resident bytes those trims gave back to the OS.",
+            registry=registry,
+        )
+        self._trims_seen = trim_statistics()
         self._queue = _QueueCollector(runtime)
         self._queue_gauges: tuple[Gauge, Gauge] | None = None
         if self.multiprocess_dir is None:
@@ -255,6 +267,7 @@ class ServerMetrics:
         """The text ``/metrics`` answers: this server's registry, or in the multiprocess mode
         every worker's values summed (after writing this process's queue gauges)."""
         self.refresh_udp()
+        self.refresh_malloc()
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         self.refresh_queue_gauges()
@@ -275,6 +288,16 @@ class ServerMetrics:
         for group, (waits, runs) in self._queue.read().items():
             waiting.labels(group).set(waits)
             running.labels(group).set(runs)
+
+    def refresh_malloc(self) -> None:
+        """Add the trims made in this process since the last look to the counters."""
+        trims, returned = trim_statistics()
+        seen_trims, seen_returned = self._trims_seen
+        self._trims_seen = (trims, returned)
+        if trims > seen_trims:
+            self.malloc_trims.inc(trims - seen_trims)
+        if returned > seen_returned:
+            self.malloc_trimmed.inc(returned - seen_returned)
 
     def refresh_udp(self, *, sample: bool = False) -> None:
         """Read the process's UDP sockets into the ``streamcore_udp_*`` metrics (``sample``:
@@ -322,6 +345,7 @@ class ServerMetrics:
             self.loop_lag_samples.observe(lag)
             self.refresh_queue_gauges()
             self.refresh_udp(sample=True)
+            self.refresh_malloc()
 
 
 @dataclass(slots=True)

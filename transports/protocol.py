@@ -157,6 +157,9 @@ class Welcome:
     session: str
     protocol: int
     limits: dict[str, Any]
+    worker: str | None = None
+    """The id of the server process serving the session (:mod:`transports.worker_id`);
+    ``None`` from a server that does not send one."""
 
 
 @dataclass(frozen=True)
@@ -512,7 +515,13 @@ def _server_event(obj: dict[str, Any]) -> Message | ControlEvent:
     kind = obj.pop("type", None)
     try:
         if kind == "welcome":
-            return Welcome(obj["session"], obj["protocol"], obj.get("limits", {}))
+            worker = obj.get("worker")
+            return Welcome(
+                obj["session"],
+                obj["protocol"],
+                obj.get("limits", {}),
+                worker if isinstance(worker, str) else None,
+            )
         if kind == "accepted":
             return Accepted(obj["job"], obj["ref"])
         if kind == "uploaded":

@@ -23,6 +23,7 @@ from streamcore.app.runtime import ClientSession
 from streamcore.errors import TooManyPeersError
 from streamcore.messages import Completed, FrameError, Message, Output
 
+from .memory import media_stream
 from .protocol import RtcAnswer, RtcOffer, encode_event
 
 if TYPE_CHECKING:
@@ -131,7 +132,8 @@ class ConnectionPeers:
 
     async def _run(self, job: str, peer: StreamPeer) -> None:
         try:
-            await peer.run()
+            with media_stream():  # the malloc policy's trims, if it has them
+                await peer.run()
         finally:
             self._peers.pop(job, None)
 

@@ -33,6 +33,7 @@ from .client_request import client_request
 from .protocol import PROTOCOL_VERSION, Welcome, encode_event
 from .rtc_peers import ConnectionPeers, RtcSettings
 from .session_protocol import SessionProtocol
+from .worker_id import worker_id
 
 __all__ = [
     "GOING_AWAY",
@@ -93,7 +94,7 @@ async def serve_connection(
         if connection is not None:
             session.request = client_request(connection, session.id)
         peers = ConnectionPeers(session, tasks, rtc or RtcSettings())
-        await session.post(Welcome(session.id, PROTOCOL_VERSION, limits))
+        await session.post(Welcome(session.id, PROTOCOL_VERSION, limits, worker_id()))
         tasks.start_soon(_write_messages, socket, session, peers, activity)
         idle_timeout = limits.get("session_idle_timeout")
         if idle_timeout is not None:

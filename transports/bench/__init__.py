@@ -26,6 +26,8 @@ from .driver import (
     percentile,
     prefer_codec,
     rtc_stream,
+    served_by,
+    worker_counts,
     ws_stream,
 )
 from .frames import (
@@ -62,6 +64,8 @@ __all__ = [
     "percentile",
     "prefer_codec",
     "rtc_stream",
+    "served_by",
     "synthetic_camera",
+    "worker_counts",
     "ws_stream",
 ]

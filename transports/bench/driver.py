@@ -56,6 +56,8 @@ __all__ = [
     "percentile",
     "prefer_codec",
     "rtc_stream",
+    "served_by",
+    "worker_counts",
     "ws_stream",
 ]
 
@@ -112,6 +114,9 @@ class StreamRun:
     """The stream's statistics from its completion message, when it came."""
     frame_errors: list[str] = field(default_factory=list)
     """Frames the server refused (the stream went on)."""
+    worker: str | None = None
+    """Which server process served the stream: the ``worker`` of its session's ``welcome``
+    (``None`` when the server sent none)."""
 
     @property
     def fps(self) -> float:
@@ -336,6 +341,7 @@ async def ws_stream(
         completion = getattr(stream, "completion", None)
         if completion is not None and completion.stats:
             feed.run.server_stats = dict(completion.stats)
+        feed.run.worker = served_by(client)
     feed.finish()
     return feed.run
 
@@ -408,8 +414,27 @@ async def rtc_stream(
         feed.run.frame_errors = [str(error) for error in stream.frame_errors]
     if stream.completion is not None and stream.completion.stats:
         feed.run.server_stats = dict(stream.completion.stats)
+    feed.run.worker = served_by(client)
     feed.finish()
     return feed.run
+
+
+def served_by(client: Any) -> str | None:
+    """The id of the server process of ``client``'s session (an open ``AsyncClient``): the
+    ``worker`` of the ``welcome`` it received, ``None`` before it or from a server that
+    sends none."""
+    welcome = getattr(getattr(client, "channel", None), "welcome", None)
+    return None if welcome is None else welcome.worker
+
+
+def worker_counts(runs: Sequence[StreamRun]) -> dict[str, int]:
+    """How many of ``runs`` each server process served (:attr:`StreamRun.worker`), busiest
+    first; streams whose worker is unknown count under ``"?"``."""
+    counts: dict[str, int] = {}
+    for stream_run in runs:
+        key = stream_run.worker or "?"
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def prefer_codec(pc: Any, codec: str) -> None:
