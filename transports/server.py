@@ -49,6 +49,7 @@ from .ports import bind_first_free, bind_socket, first_port
 from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import DEFAULT_MAX_PEERS, RtcSettings
 from .stopping import StopSignal
+from .switch_interval import apply_switch_interval
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
@@ -326,6 +327,7 @@ class Server:
         and waits for them to end; the port is free again when it returns.
         """
         apply_malloc_policy()  # frame buffers go back to the OS when freed (glibc)
+        apply_switch_interval()  # the loop gets the GIL back within 1 ms
         async with self._serving(bind_socket(host, port), host):
             yield self
 
@@ -629,6 +631,7 @@ def launch(
         blocks.server.close()
         blocks.server = None
     apply_malloc_policy()  # frame buffers go back to the OS when freed (glibc)
+    apply_switch_interval()  # the loop gets the GIL back within 1 ms
     host = server_name or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
     if server_port is None:
         sock = bind_first_free(host, first_port())
