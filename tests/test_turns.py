@@ -231,6 +231,42 @@ async def test_cancel_abandons_a_frame_waiting_for_its_turn(stream_every: float)
     assert turns.running == 0
 
 
+@pytest.mark.anyio
+@pytest.mark.any_backend
+@pytest.mark.parametrize("stream_every", [0.0, 0.001])
+async def test_the_turn_handles_the_newest_frame_not_the_one_that_waited(
+    stream_every: float,
+) -> None:
+    """A frame taken while another stream holds the only turn waits; frames sent meanwhile
+    replace one another in the slot; when the turn comes the fn gets the newest, and the
+    frame that waited counts as replaced (latest wins when the fn starts)."""
+    turns = FnTurns(1)
+    holder = turns.turn()
+    assert holder.acquire()  # another stream's fn is running
+    handled: list[int] = []
+    session = StreamSession(
+        lambda frame: handled.append(frame.seq), stream_every=stream_every, fn_turns=turns
+    )
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(session.run)
+        session.send_nowait(PIXELS)  # frame 0: taken, then waits for the turn
+        with anyio.fail_after(5):
+            while turns.waiting == 0:  # noqa: ASYNC110 (a worker thread queues it)
+                await anyio.sleep(0.001)
+        for _ in range(3):  # frames 1, 2, 3: 3 replaces 2, which replaced 1
+            session.send_nowait(PIXELS)
+        holder.release()
+        with anyio.fail_after(5):
+            while not handled:  # noqa: ASYNC110 (the worker thread handles it)
+                await anyio.sleep(0.001)
+        session.close()
+    assert handled == [3]
+    stats = session.statistics()
+    assert (stats.received, stats.processed) == (4, 1)
+    assert stats.replaced == 3  # 1 and 2 in the slot, 0 when the turn came
+    assert session.frame_counts() == (4, 3)
+
+
 def test_the_event_keyword_is_checked() -> None:
     import streamcore as gr
 

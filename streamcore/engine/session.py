@@ -104,8 +104,10 @@ class StreamSession:
     ``limiter`` bounds the worker threads; ``fn_turns`` (see :mod:`streamcore.engine.turns`)
     bounds, fairly, how many sync handler calls run at once across every stream sharing it:
     a frame taken waits in its worker thread for the stream's turn (``close`` and
-    ``time_limit`` still let it run; ``cancel`` abandons it). Async handlers run on the loop
-    and take no turn.
+    ``time_limit`` still let it run; ``cancel`` abandons it), and when the turn comes, a
+    newer frame that arrived meanwhile is handled instead (the older one counts as
+    replaced: latest wins at the moment the fn starts, not when the wait began). Async
+    handlers run on the loop and take no turn.
     """
 
     def __init__(
@@ -149,6 +151,9 @@ class StreamSession:
         self._processed = 0
         self._received = 0
         self._replaced = 0
+        self._superseded = 0
+        """Frames taken before a wait for the fn turn and replaced by a newer one when it
+        came (counted by the worker thread; :attr:`_replaced` by the loop's)."""
         self._errors = 0
         self._rejected = 0
         self._pump_finished = False
@@ -213,7 +218,7 @@ class StreamSession:
         """``(received, replaced)`` so far: frames offered, and frames a newer one replaced
         before the fn took them. O(1) and lock-free, for every output (unlike
         :meth:`statistics`, which sorts the latency window)."""
-        return self._received, self._replaced
+        return self._received, self._replaced + self._superseded
 
     def statistics(self) -> StreamStatistics:
         inbox, outbox = self._inbox.statistics(), self._outbox.statistics()
@@ -221,8 +226,8 @@ class StreamSession:
         return StreamStatistics(
             received=inbox.put,
             processed=self._processed,
-            dropped=inbox.dropped,
-            replaced=self._replaced,
+            dropped=inbox.dropped + self._superseded,
+            replaced=self._replaced + self._superseded,
             outputs_dropped=outbox.dropped,
             sent=outbox.taken,
             errors=self._errors,
@@ -277,16 +282,17 @@ class StreamSession:
         frames = throttle(self._inbox, self.stream_every, self.clock)
         try:
             while True:
-                frame = None
+                waited: Frame | None = None
                 with anyio.CancelScope() as self._wait_scope:
-                    frame = await anext(frames, None)
+                    waited = await anext(frames, None)
                 self._wait_scope = None
-                if frame is None:  # the slot closed, or _stop() cancelled the wait
+                if waited is None:  # the slot closed, or _stop() cancelled the wait
                     return
+                frame = waited
                 try:
                     if self._kind is FnKind.SYNC:
-                        value = await anyio.to_thread.run_sync(
-                            self._handle_in_turn, frame, limiter=self._limiter
+                        value, frame = await anyio.to_thread.run_sync(
+                            self._handle, frame, limiter=self._limiter
                         )
                     else:
                         value = await self._call(frame)
@@ -300,13 +306,40 @@ class StreamSession:
             self._wait_scope = None
             await frames.aclose()
 
-    def _handle_in_turn(self, frame: Frame) -> Any:
-        """Run the sync handler on ``frame`` in this worker thread, in the stream's turn
-        when the session has a fn limit (raises :class:`StreamClosedError` if the stream was
-        cancelled while it waited: the frame is not handled)."""
-        if self._turn is None:
+    def _handle(self, frame: Frame) -> tuple[Any, Frame]:
+        """Run the sync handler in this worker thread and return its value (or its
+        :class:`FrameRejected` refusal) and the frame it handled.
+
+        With a fn limit, the call waits for the stream's turn first, and then handles the
+        newest frame: ``frame``, or one that arrived while it waited (``frame`` is then
+        dropped, counted as replaced). Raises :class:`StreamClosedError` if the stream was
+        cancelled while it waited: no frame is handled.
+        """
+        turn = self._turn
+        if turn is None:
+            return self._call_sync(frame), frame
+        if not turn.acquire():
+            raise StreamClosedError("the stream ended while it waited for its turn")
+        try:
+            frame = self._newest(frame)
+            return self._call_sync(frame), frame
+        finally:
+            turn.release()
+
+    def _newest(self, frame: Frame) -> Frame:
+        """A frame that replaced ``frame`` in the slot while it waited, or ``frame``."""
+        try:
+            newer = self._inbox.get_nowait()
+        except WouldBlockError:
+            return frame
+        self._superseded += 1
+        return newer
+
+    def _call_sync(self, frame: Frame) -> Any:
+        try:
             return self._call(frame)
-        return self._turn.run(self._call, frame)
+        except FrameRejected as refusal:
+            return refusal
 
     def _call(self, frame: Frame) -> Any:
         """The handler on ``frame``, its start time noted (one call at a time per stream)."""
@@ -328,15 +361,11 @@ class StreamSession:
         pixels (a decoded video frame, whose freeing may join converter threads) is dropped
         in this thread.
         """
-        clock, deliver, inbox = self.clock, self._deliver, self._inbox
-        handler = self._call if self._turn is None else self._handle_in_turn
+        clock, deliver, inbox, handle = self.clock, self._deliver, self._inbox, self._handle
         try:
             frame = inbox.take_blocking()
             while True:
-                try:
-                    value = handler(frame)
-                except FrameRejected as refusal:
-                    value = refusal
+                value, frame = handle(frame)
                 ready, started = clock.now(), self._fn_started
                 try:
                     following: Frame | None = inbox.get_nowait()
