@@ -62,3 +62,21 @@ def test_a_value_libwebp_has_no_method_for_is_named(
 def test_an_empty_variable_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(WEBP_METHOD_ENV, " ")
     assert webp_method() == WEBP_METHOD
+
+
+def test_a_server_with_a_bad_method_stops_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The setting is checked when a server starts, not at its first WebP output."""
+    import anyio
+
+    from transports import serve
+
+    monkeypatch.setenv(WEBP_METHOD_ENV, "9")
+    with gr.Blocks() as demo:
+        gr.Image()
+
+    async def start() -> None:
+        async with serve(demo):
+            pass
+
+    with pytest.raises(ValueError, match="STREAMCORE_WEBP_METHOD='9'"):
+        anyio.run(start)

@@ -40,10 +40,9 @@ from typing import Any
 from streamcore.app.blocks import Blocks
 
 from .auth import SECRET_ENV
-from .memory import apply_policy as apply_malloc_policy
 from .metrics import MULTIPROC_ENV
+from .process_setup import prepare_process
 from .server import Server, ServerOptions, launches_captured, uvicorn_settings
-from .switch_interval import apply_switch_interval
 
 __all__ = ["LoadedApp", "TargetError", "load_app", "main", "worker_app"]
 
@@ -103,8 +102,7 @@ def load_app(target: str) -> LoadedApp:
 
 def worker_app() -> Any:
     """The ASGI app of one worker process (uvicorn calls this factory in each worker)."""
-    apply_malloc_policy()  # as launch() does: frame buffers go back to the OS (glibc)
-    apply_switch_interval()  # the loop gets the GIL back within 1 ms
+    prepare_process()  # as launch() does: malloc policy, switch interval, settings checked
     loaded = load_app(os.environ[TARGET_ENV])
     options = {"root_path": os.environ.get(ROOT_PATH_ENV, ""), **loaded.options}
     return Server(loaded.blocks, ServerOptions(**options)).app

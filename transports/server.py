@@ -43,13 +43,12 @@ from .auth import AuthDependency, Authenticator, Credentials
 from .connection_limit import OpenConnections, default_max_connections
 from .gradio_messages import gradio_config_keys
 from .log_throttle import throttle_accept_errors
-from .memory import apply_policy as apply_malloc_policy
 from .metrics import ServerMetrics
 from .ports import bind_first_free, bind_socket, first_port
+from .process_setup import prepare_process
 from .protocol import PROTOCOL_VERSION, json_default
 from .rtc_peers import DEFAULT_MAX_PEERS, RtcSettings
 from .stopping import StopSignal
-from .switch_interval import apply_switch_interval
 from .websocket import MessageSocket, serve_connection
 from .ws_route import Admission
 
@@ -326,8 +325,7 @@ class Server:
         server stops accepting, closes open connections (WebSocket sessions get code 1012)
         and waits for them to end; the port is free again when it returns.
         """
-        apply_malloc_policy()  # frame buffers go back to the OS when freed (glibc)
-        apply_switch_interval()  # the loop gets the GIL back within 1 ms
+        prepare_process()  # malloc policy, switch interval; bad settings stop here
         async with self._serving(bind_socket(host, port), host):
             yield self
 
@@ -630,8 +628,7 @@ def launch(
     if blocks.server is not None:
         blocks.server.close()
         blocks.server = None
-    apply_malloc_policy()  # frame buffers go back to the OS when freed (glibc)
-    apply_switch_interval()  # the loop gets the GIL back within 1 ms
+    prepare_process()  # malloc policy, switch interval; bad settings stop here
     host = server_name or os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1"
     if server_port is None:
         sock = bind_first_free(host, first_port())
