@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -315,25 +315,16 @@ class StreamSession:
         dropped, counted as replaced). Raises :class:`StreamClosedError` if the stream was
         cancelled while it waited: no frame is handled.
         """
-        turn = self._turn
-        if turn is None:
+        if self._turn is None:
             return self._call_sync(frame), frame
-        if not turn.acquire():
-            raise StreamClosedError("the stream ended while it waited for its turn")
-        try:
-            frame = self._newest(frame)
-            return self._call_sync(frame), frame
-        finally:
-            turn.release()
+        return self._turn.run(self._call_newest, frame)
 
-    def _newest(self, frame: Frame) -> Frame:
-        """A frame that replaced ``frame`` in the slot while it waited, or ``frame``."""
-        try:
-            newer = self._inbox.get_nowait()
-        except WouldBlockError:
-            return frame
-        self._superseded += 1
-        return newer
+    def _call_newest(self, frame: Frame) -> tuple[Any, Frame]:
+        """In the stream's turn: the handler on a frame that replaced ``frame`` in the slot
+        while it waited (``frame`` then counts as replaced), else on ``frame``."""
+        with suppress(WouldBlockError):
+            frame, self._superseded = self._inbox.get_nowait(), self._superseded + 1
+        return self._call_sync(frame), frame
 
     def _call_sync(self, frame: Frame) -> Any:
         try:
