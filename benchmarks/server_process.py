@@ -7,9 +7,9 @@ line, then answers commands read from stdin, one JSON line each:
 * ``stats``: the process's CPU time (all threads), current and peak resident memory, thread
   count, and the event-loop ticker's figures since the last ``reset``;
 * ``reset``: clears the ticker's samples and the peak-RSS mark (Linux ``clear_refs``);
-* ``trim``: glibc's ``malloc_trim(0)`` (through ctypes): the heap's free memory, in every
-  arena, goes back to the OS; answers ``trimmed`` (false where there is no glibc) and the
-  resident memory after;
+* ``trim``: glibc's ``malloc_trim(0)`` (:func:`transports.memory.trim`): the heap's free
+  memory, in every arena, goes back to the OS; answers ``trimmed`` (false where there is no
+  glibc) and the resident memory after;
 * ``quit`` (or end of input): stops the server.
 
 With ``--ticker`` a task on the server's event loop sleeps 1 ms at a time and records how
@@ -36,6 +36,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
+
+from transports.memory import glibc, trim
 
 from .workloads import GIL_LOOPS
 
@@ -187,21 +189,6 @@ def _rss_mb() -> tuple[float, float]:
     return rss, hwm
 
 
-def _malloc_trim() -> bool:
-    """glibc's ``malloc_trim(0)``; ``False`` where the C library has none."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim(0)
-    return True
-
-
 def _reset_peak() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
@@ -236,8 +223,8 @@ async def _serve(busy_passes: int, with_ticker: bool) -> None:
                         **ticker.figures(),
                     }
                 elif command == "trim":
-                    trimmed = _malloc_trim()
-                    reply = {"trimmed": trimmed, "rss_mb": _rss_mb()[0]}
+                    trim()  # nothing where the C library is not glibc
+                    reply = {"trimmed": glibc() is not None, "rss_mb": _rss_mb()[0]}
                 else:
                     reply = {"error": f"unknown command {command!r}"}
                 print(json.dumps(reply), flush=True)
