@@ -7,6 +7,7 @@ line, then answers commands read from stdin, one JSON line each:
 * ``stats``: the process's CPU time (all threads), current and peak resident memory, thread
   count, and the event-loop ticker's figures since the last ``reset``;
 * ``reset``: clears the ticker's samples and the peak-RSS mark (Linux ``clear_refs``);
+  answers the process's CPU time then (``cpu_s``), the start of the next ``stats``' window;
 * ``trim``: glibc's ``malloc_trim(0)`` (:func:`transports.memory.trim`): the heap's free
   memory, in every arena, goes back to the OS; answers ``trimmed`` (false where there is no
   glibc) and the resident memory after;
@@ -209,9 +210,9 @@ async def _serve(busy_passes: int, with_ticker: bool) -> None:
                 if not line or command == "quit":
                     break
                 if command == "reset":
-                    ticker.reset()
                     _reset_peak()
-                    reply: dict[str, Any] = {"ok": True}
+                    ticker.reset()
+                    reply: dict[str, Any] = {"ok": True, "cpu_s": time.process_time()}
                 elif command == "stats":
                     rss, hwm = _rss_mb()
                     reply = {
@@ -339,8 +340,9 @@ class ServerProcess:
         """The child's ``stats`` reply (see the module docstring)."""
         return self._command("stats")
 
-    def reset(self) -> None:
-        self._command("reset")
+    def reset(self) -> dict[str, Any]:
+        """Starts a new window for ``stats``: ``{"ok": True, "cpu_s": CPU seconds so far}``."""
+        return self._command("reset")
 
     def trim(self) -> dict[str, Any]:
         """``malloc_trim(0)`` in the child: ``{"trimmed": bool, "rss_mb": after}``."""
