@@ -12,7 +12,6 @@ waits, never by sleeping.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import PIL.Image
 import pytest
-from browser_support import app_page, asgi_served, launch_chromium, mean_colour, sync_api
+from browser_support import app_page, asgi_served, mean_colour
 
 import streamcore as gr
 
@@ -37,14 +36,6 @@ def sepia(img: npt.NDArray[Any]) -> npt.NDArray[Any]:
     out: npt.NDArray[Any] = img.dot(SEPIA.T)
     out /= out.max()
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def sepia_stream_demo(time_limit: float = 30) -> gr.Blocks:

@@ -15,13 +15,12 @@ import os
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy.typing as npt
 import pytest
-from browser_support import WAIT_MS, app_page, asgi_served, launch_chromium, sync_api
+from browser_support import WAIT_MS, app_page, asgi_served
 
 import streamcore as gr
 
@@ -32,14 +31,6 @@ pytestmark = pytest.mark.browser
 
 SNIPPET_TIMEOUT = 60
 """Seconds a snippet may take to run (an interpreter start and one call)."""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def greet(name: str, count: float) -> str:

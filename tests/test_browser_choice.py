@@ -5,11 +5,10 @@ also fails the test on any console error)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import app_page, launch_chromium, sync_api
+from browser_support import app_page
 
 import streamcore as gr
 
@@ -19,14 +18,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 INJECTED = '<img src="x" onerror="window.injected = true">'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def choice_demo() -> tuple[gr.Blocks, dict[str, int]]:

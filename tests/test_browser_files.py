@@ -7,14 +7,13 @@ rule for returned files (copied into the cache and served)."""
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 import pytest
-from browser_support import app_page, launch_chromium, sync_api
+from browser_support import app_page
 
 import streamcore as gr
 
@@ -22,14 +21,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def write_webm(path: Path) -> Path:

@@ -5,11 +5,10 @@ changes an output's label (``transports/static/js/app.js``, ``components/block.j
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import app_page, launch_chromium, sync_api
+from browser_support import app_page
 
 import streamcore as gr
 
@@ -17,14 +16,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def test_progress_bar_info_toast_and_an_updated_label(browser: Browser) -> None:

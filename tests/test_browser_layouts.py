@@ -4,11 +4,10 @@ fire ``expand``, and the Interface's two columns with Clear."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_support import app_page, launch_chromium, sync_api
+from browser_support import app_page
 
 import streamcore as gr
 
@@ -16,14 +15,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def box(page: Page, label: str) -> dict[str, Any]:

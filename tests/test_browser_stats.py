@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy.typing as npt
 import pytest
-from browser_support import app_page, launch_chromium, sync_api
+from browser_support import app_page
 from prometheus_client.parser import text_string_to_metric_families
 
 import streamcore as gr
@@ -36,14 +35,6 @@ FN_SECONDS = 0.1
 EVERY = 0.04
 """``stream_every``: shorter than the fn, so the WebSocket page lets captures pass."""
 OUTPUT = '[data-testid="output-slow"]'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def slow(img: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import PIL.Image
 import pytest
-from browser_support import app_page, launch_chromium, mean_colour, sync_api
+from browser_support import app_page, mean_colour
 
 import streamcore as gr
 from streamcore.media.files import current_file_access, use_file_access
@@ -22,14 +21,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def red_level(image: np.ndarray[Any, Any]) -> str:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import PIL.Image
 import pytest
-from browser_support import app_page, launch_chromium, mean_colour, sync_api
+from browser_support import app_page, mean_colour
 
 import streamcore as gr
 
@@ -31,14 +30,6 @@ RED = (230, 20, 20)
 GREEN = (20, 200, 40)
 BLUE = (20, 40, 220)
 GREY = (128, 128, 128)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def solid(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> np.ndarray:

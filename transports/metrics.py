@@ -454,6 +454,8 @@ class _SessionMetrics:
         if output.seq is not None:  # a stream's result for one frame
             job.processed += 1
             event.processed.inc()
+        if output.replaced is not None:
+            self._replaced_up_to(job, output.replaced)
         if output.latency_ms is not None:
             event.latency.observe(output.latency_ms / 1000)
         if output.waited_ms is not None:
@@ -469,6 +471,7 @@ class _SessionMetrics:
             event.streams.dec()
         stats = completed.stats
         if stats:  # a stream's final figures: what the messages did not show
+            self._replaced_up_to(job, int(stats.get("replaced") or 0))
             unsent = int(stats.get("processed") or 0) - job.processed
             if unsent > 0:
                 event.processed.inc(unsent)
@@ -478,6 +481,15 @@ class _SessionMetrics:
             outputs_dropped = int(stats.get("outputs_dropped") or 0)
             if outputs_dropped > 0:
                 event.output_replaced.inc(outputs_dropped)
+
+    @staticmethod
+    def _replaced_up_to(job: _Job, replaced: int) -> None:
+        """The stream's own count of replaced frames (an output's, or its completion's)
+        also counts those :meth:`frame` cannot see: a frame taken before the wait for the
+        fn turn and replaced by a newer one when the turn came. Counts the difference."""
+        if replaced > job.replaced:
+            job.event.replaced.inc(replaced - job.replaced)
+            job.replaced = replaced
 
     def closed(self) -> None:
         if self._closed:
