@@ -221,12 +221,8 @@ def test_without_a_trim_interval_a_media_stream_starts_no_thread(
         assert not any(t.name == "streamcore-malloc-trim" for t in threading.enumerate())
 
 
-def test_a_server_applies_the_policy_as_it_starts(
-    fresh: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    libc = FakeLibc()
-    monkeypatch.setattr(memory, "glibc", lambda: libc)
-    monkeypatch.setenv(MALLOC_ENV, "mmap_threshold=524288")
+def serve_and_stop() -> None:
+    """Start a server of a one-Textbox app with :func:`serve`, and stop it."""
     with gr.Blocks() as demo:
         gr.Textbox()
 
@@ -235,6 +231,15 @@ def test_a_server_applies_the_policy_as_it_starts(
             pass
 
     anyio.run(main)
+
+
+def test_a_server_applies_the_policy_as_it_starts(
+    fresh: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    libc = FakeLibc()
+    monkeypatch.setattr(memory, "glibc", lambda: libc)
+    monkeypatch.setenv(MALLOC_ENV, "mmap_threshold=524288")
+    serve_and_stop()
     assert libc.calls == [("mallopt", (-3, 524288))]
 
 
@@ -267,15 +272,8 @@ def test_a_bad_setting_stops_the_server_from_starting(
     fresh: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(MALLOC_ENV, "mmap_threshold=lots")
-    with gr.Blocks() as demo:
-        gr.Textbox()
-
-    async def main() -> None:
-        async with serve(demo, port=0):
-            pass
-
     with pytest.raises(ValueError, match=MALLOC_ENV):
-        anyio.run(main)
+        serve_and_stop()
 
 
 def test_metrics_count_the_trims_made_while_the_server_runs() -> None:

@@ -51,11 +51,12 @@ def test_the_frame_input_and_the_image_output_are_found_by_declaration() -> None
         frame_input_index(demo.dependencies[0])
 
 
-async def run_one_frame(binary: bool, frame: Any) -> list[Message]:
+def counting_job(binary: bool, number: int, messages: list[Message]) -> StreamJob:
+    """A stream job of ``(n, image) -> (n + 1, image)`` (a Number and a streaming Image out),
+    its Number input at ``number``, posting its messages into ``messages``."""
     with gr.Blocks():
         outputs = [gr.Number(), gr.Image(streaming=True)]
     found = dependency(lambda n, image: (n + 1, image), outputs)
-    messages: list[Message] = []
 
     async def post(message: Message) -> None:
         messages.append(message)
@@ -64,7 +65,13 @@ async def run_one_frame(binary: bool, frame: Any) -> list[Message]:
     job = StreamJob(
         "j", found, 1, values=SessionValues(), settings=settings, post=post, binary=binary
     )
-    job.extra_inputs = [41, None]
+    job.extra_inputs = [number, None]
+    return job
+
+
+async def run_one_frame(binary: bool, frame: Any) -> list[Message]:
+    messages: list[Message] = []
+    job = counting_job(binary, 41, messages)
 
     async def run() -> None:
         messages.append(await job.run())  # the completion is returned, not posted
@@ -91,19 +98,8 @@ async def test_a_frame_goes_through_decode_fn_and_encode_once() -> None:
 
 
 async def test_a_stream_output_carries_the_frames_received_and_replaced_so_far() -> None:
-    with gr.Blocks():
-        outputs = [gr.Number(), gr.Image(streaming=True)]
-    found = dependency(lambda n, image: (n + 1, image), outputs)
     messages: list[Message] = []
-
-    async def post(message: Message) -> None:
-        messages.append(message)
-
-    settings = StreamSettings(FakeClock(), anyio.CapacityLimiter(2), None, 10_000)
-    job = StreamJob(
-        "j", found, 1, values=SessionValues(), settings=settings, post=post, binary=True
-    )
-    job.extra_inputs = [0, None]
+    job = counting_job(True, 0, messages)
     jpeg = encode(np.full((8, 8, 3), 90, np.uint8), "jpeg", 95)
     # three frames before the stream runs: the first two are replaced in its slot
     assert [job.send_nowait(Frame(jpeg, seq=seq)) for seq in range(3)] == [False, True, True]
